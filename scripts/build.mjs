@@ -1,0 +1,37 @@
+// Builds the Node/npm entry points with esbuild: dist/cli.js (the `shortgpt` bin) and dist/mod.js.
+// With --tests it also compiles every *_test.ts to dist-test/ for Node's test runner.
+import { build } from "esbuild";
+import { readdirSync, statSync, rmSync } from "node:fs";
+import { join } from "node:path";
+
+const common = {
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  target: "node20",
+  packages: "external",
+  logLevel: "warning",
+  // Workers and test helpers import runtime modules by variable specifier; nothing to mark here.
+};
+
+function findTests(dir, out = []) {
+  for (const name of readdirSync(dir)) {
+    if (name === "node_modules" || name.startsWith(".") || name.startsWith("dist")) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) findTests(p, out);
+    else if (name.endsWith("_test.ts")) out.push(p);
+  }
+  return out;
+}
+
+await build({
+  ...common,
+  entryPoints: ["src/cli.ts", "mod.ts"],
+  outdir: "dist",
+  banner: { js: "#!/usr/bin/env node" },
+});
+
+if (process.argv.includes("--tests")) {
+  rmSync("dist-test", { recursive: true, force: true });
+  await build({ ...common, entryPoints: findTests("."), outdir: "dist-test", outbase: "." });
+}

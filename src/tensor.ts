@@ -1,0 +1,116 @@
+/**
+ * Tensors are plain `{ data: Float32Array, shape }` records in C order; compute is float32.
+ * This file also converts the storage dtypes of safetensors files to and from float32.
+ *
+ * Dimension legend used across the code: T tokens, D hidden size, H query heads,
+ * Hkv key/value heads, Hd head dim, F ffn (intermediate) size, V vocab, L layers.
+ *
+ * @module
+ */
+import { getFloat16, setFloat16 } from "@petamoriken/float16";
+
+/** A float32 tensor in C (row-major) order. */
+export interface Tensor {
+  data: Float32Array;
+  shape: number[];
+}
+
+/** The safetensors dtypes shortgpt reads. Integer dtypes are read for ids and masks. */
+export type DType = "F32" | "F16" | "BF16" | "F64" | "I32" | "I64" | "I16" | "I8" | "U8" | "BOOL";
+
+/** Bytes per element of each dtype. */
+export const DTYPE_SIZE: Readonly<Record<DType, number>> = Object.freeze({
+  F64: 8,
+  F32: 4,
+  F16: 2,
+  BF16: 2,
+  I64: 8,
+  I32: 4,
+  I16: 2,
+  I8: 1,
+  U8: 1,
+  BOOL: 1,
+});
+
+/** Number of elements of a shape (1 for a scalar `[]`). */
+export function numel(shape: readonly number[]): number {
+  let n = 1;
+  for (const s of shape) n *= s;
+  return n;
+}
+
+/** A zero-filled tensor of the given shape. */
+export function zeros(shape: number[]): Tensor {
+  return { data: new Float32Array(numel(shape)), shape };
+}
+
+/** Formats a shape as `[2, 3]` for messages. */
+export function shapeString(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+/**
+ * Decodes little-endian `bytes` of `dtype` into float32.
+ * F16 through `@petamoriken/float16`; BF16 is the top half of a float32, so it is a shift.
+ */
+export function toFloat32(bytes: Uint8Array, dtype: DType): Float32Array {
+  const n = bytes.byteLength / DTYPE_SIZE[dtype];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out = new Float32Array(n);
+  switch (dtype) {
+    case "F32":
+      for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);
+      return out;
+    case "F16":
+      for (let i = 0; i < n; i++) out[i] = getFloat16(view, 2 * i, true);
+      return out;
+    case "BF16": {
+      const bits = new Uint32Array(out.buffer);
+      for (let i = 0; i < n; i++) bits[i] = view.getUint16(2 * i, true) << 16;
+      return out;
+    }
+    case "F64":
+      for (let i = 0; i < n; i++) out[i] = view.getFloat64(8 * i, true);
+      return out;
+    case "I64":
+      for (let i = 0; i < n; i++) out[i] = Number(view.getBigInt64(8 * i, true));
+      return out;
+    case "I32":
+      for (let i = 0; i < n; i++) out[i] = view.getInt32(4 * i, true);
+      return out;
+    case "I16":
+      for (let i = 0; i < n; i++) out[i] = view.getInt16(2 * i, true);
+      return out;
+    case "I8":
+      for (let i = 0; i < n; i++) out[i] = view.getInt8(i);
+      return out;
+    case "U8":
+    case "BOOL":
+      for (let i = 0; i < n; i++) out[i] = view.getUint8(i);
+      return out;
+  }
+}
+
+/**
+ * Encodes float32 values as little-endian bytes of `dtype` (F32, F16 or BF16).
+ * BF16 rounds to nearest even, as PyTorch's `tensor.to(torch.bfloat16)` does.
+ */
+export function fromFloat32(data: Float32Array, dtype: "F32" | "F16" | "BF16"): Uint8Array {
+  const n = data.length;
+  const out = new Uint8Array(n * DTYPE_SIZE[dtype]);
+  const view = new DataView(out.buffer);
+  if (dtype === "F32") {
+    for (let i = 0; i < n; i++) view.setFloat32(4 * i, data[i], true);
+  } else if (dtype === "F16") {
+    for (let i = 0; i < n; i++) setFloat16(view, 2 * i, data[i], true);
+  } else {
+    const bits = new Uint32Array(data.buffer, data.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const b = bits[i];
+      const isNaN = (b & 0x7f800000) === 0x7f800000 && (b & 0x007fffff) !== 0;
+      const rounded = isNaN ? (b >>> 16) | 0x40 : (b + 0x7fff + ((b >>> 16) & 1)) >>> 16;
+      view.setUint16(2 * i, rounded & 0xffff, true);
+    }
+  }
+  return out;
+}
