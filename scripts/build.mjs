@@ -24,12 +24,15 @@ function findTests(dir, out = []) {
   return out;
 }
 
+// The CLI runs its main() when import.meta.main is true (Deno and Bun set it; Node does not).
 await build({
   ...common,
-  entryPoints: ["src/cli.ts", "mod.ts"],
+  entryPoints: ["src/cli.ts"],
   outdir: "dist",
   banner: { js: "#!/usr/bin/env node" },
+  define: { "import.meta.main": "true" },
 });
+await build({ ...common, entryPoints: ["mod.ts"], outdir: "dist" });
 
 if (process.argv.includes("--tests")) {
   rmSync("dist-test", { recursive: true, force: true });

@@ -1,0 +1,23 @@
+/** Machine and runtime facts printed with every benchmark. @module */
+import { cpus, totalmem } from "node:os";
+import { runtimeName } from "../src/runtime.ts";
+
+/** e.g. `AMD EPYC 7B13, 2 cores, 24 GiB, deno 2.9.6`. */
+export function machine(): string {
+  const c = cpus();
+  return `${c[0]?.model?.trim() ?? "unknown CPU"}, ${c.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${runtimeName()}`;
+}
+
+/** Median of `runs` timings (ms) of `fn`, after one warm-up call; stops early after `budgetMs`. */
+export async function medianMs(fn: () => unknown, runs = 5, budgetMs = 20_000): Promise<number> {
+  await fn();
+  const times: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < runs && (i < 2 || performance.now() - start < budgetMs); i++) {
+    const t0 = performance.now();
+    await fn();
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  return times[times.length >> 1];
+}

@@ -1,0 +1,75 @@
+/**
+ * Forward-pass and matmul throughput on the CPU backend.
+ *
+ *   deno run -A bench/forward.ts                       all shapes, a table
+ *   deno run -A bench/forward.ts --shape stories110m --tokens 256 --json
+ *   node dist-bench/forward.js ... / bun bench/forward.ts ...   (same flags)
+ *
+ * `--json` prints one line per measurement: {"shape","runtime","backend","tokens","tok_per_s","gflops"}.
+ * Shapes: stories260K (the real bundled model), stories15m and stories110m (random weights).
+ * Matmul shapes: the linear layers x[T,K]·W[N,K]ᵀ at T=128, K=N=768 and K=2048, N=5632.
+ *
+ * @module
+ */
+import process from "node:process";
+import { matmul } from "../kernels/cpu/matmul.ts";
+import { forward } from "../src/models/forward.ts";
+import { loadModel } from "../src/models/load.ts";
+import type { CausalLM } from "../src/models/model.ts";
+import { runtimeName } from "../src/runtime.ts";
+import { machine, medianMs } from "./_machine.ts";
+import { randomArray, randomLlama } from "./_shapes.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : undefined;
+};
+const json = args.includes("--json");
+const tokens = Number(flag("tokens") ?? 256);
+const only = flag("shape");
+
+function report(row: { shape: string; tokens: number; tok_per_s: number | null; gflops: number | null; ms: number }) {
+  if (json) {
+    console.log(JSON.stringify({ shape: row.shape, runtime: runtimeName(), backend: "cpu", tokens: row.tokens, tok_per_s: row.tok_per_s, gflops: row.gflops }));
+  } else {
+    const tps = row.tok_per_s === null ? "" : `${row.tok_per_s.toFixed(1)} tok/s`;
+    const gf = row.gflops === null ? "" : `${row.gflops.toFixed(2)} GFLOP/s`;
+    console.log(`${row.shape.padEnd(28)} T=${String(row.tokens).padEnd(5)} ${row.ms.toFixed(1).padStart(9)} ms  ${tps.padStart(14)}  ${gf.padStart(14)}`);
+  }
+}
+
+/** Matmul FLOPs of one forward: 2·T·(params in linear layers incl. the head). */
+function forwardFlops(model: CausalLM, T: number): number {
+  const m = model as unknown as { config: { hiddenSize: number; intermediateSize: number; headDim: number; numHeads: readonly number[]; numKvHeads: readonly number[]; vocabSize: number } };
+  const c = m.config;
+  let p = c.vocabSize * c.hiddenSize;
+  for (let i = 0; i < model.blocks.length; i++) {
+    p += c.hiddenSize * c.headDim * (2 * c.numHeads[i] + 2 * c.numKvHeads[i]) + 3 * c.hiddenSize * c.intermediateSize;
+  }
+  return 2 * T * p;
+}
+
+async function benchForward(shape: string, model: CausalLM) {
+  const T = Math.min(tokens, model.info.maxPositions);
+  const ids = Int32Array.from({ length: T }, (_, i) => (i * 7919) % model.info.vocabSize);
+  const ms = await medianMs(() => forward(model, ids), 5);
+  report({ shape, tokens: T, ms, tok_per_s: T / (ms / 1000), gflops: forwardFlops(model, T) / (ms / 1000) / 1e9 });
+}
+
+function benchMatmul(T: number, K: number, N: number) {
+  const x = randomArray(T * K, 1), w = randomArray(N * K, 2), out = new Float32Array(T * N);
+  return medianMs(() => matmul(out, x, w, T, K, N), 5).then((ms) =>
+    report({ shape: `matmul T=${T} K=${K} N=${N}`, tokens: T, ms, tok_per_s: null, gflops: (2 * T * K * N) / (ms / 1000) / 1e9 })
+  );
+}
+
+if (!json) console.log(`# ${machine()}\n# CPU backend, forward at T=${tokens}, medians of 5 runs after a warm-up\n`);
+const wants = (s: string) => only === undefined || only === s;
+if (wants("stories260K")) await benchForward("stories260K", loadModel("testdata/models/stories260K"));
+if (wants("stories15m")) await benchForward("stories15m", randomLlama("stories15m"));
+if (wants("stories110m")) await benchForward("stories110m", randomLlama("stories110m"));
+if (wants("matmul")) {
+  await benchMatmul(128, 768, 768);
+  await benchMatmul(128, 2048, 5632);
+}

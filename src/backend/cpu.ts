@@ -1,0 +1,60 @@
+/**
+ * The CPU backend: {@link Ops} on Float32Arrays, each op one call of a kernel in
+ * `kernels/cpu/`. This is the oracle every other backend is tested against.
+ *
+ * @module
+ */
+import { addInPlace } from "../../kernels/cpu/residual.ts";
+import { attention } from "../../kernels/cpu/attention.ts";
+import { embeddingGather } from "../../kernels/cpu/embedding.ts";
+import { layernorm } from "../../kernels/cpu/layernorm.ts";
+import { matmul } from "../../kernels/cpu/matmul.ts";
+import { rmsnorm } from "../../kernels/cpu/rmsnorm.ts";
+import { rope } from "../../kernels/cpu/rope.ts";
+import { swiglu } from "../../kernels/cpu/activations.ts";
+import type { Ops } from "./ops.ts";
+
+/** The CPU implementation of {@link Ops}. */
+export const cpu: Ops<Float32Array> = {
+  name: "cpu",
+  upload: (data) => data,
+  read: (a) => Promise.resolve(a),
+  embed(table, ids, D) {
+    const out = new Float32Array(ids.length * D);
+    embeddingGather(out, table, ids, D);
+    return out;
+  },
+  linear(x, w, T, K, N, bias) {
+    const out = new Float32Array(T * N);
+    matmul(out, x, w, T, K, N, bias);
+    return out;
+  },
+  rmsnorm(x, weight, T, D, eps) {
+    const out = new Float32Array(T * D);
+    rmsnorm(out, x, weight, T, D, eps);
+    return out;
+  },
+  layernorm(x, weight, bias, T, D, eps) {
+    const out = new Float32Array(T * D);
+    layernorm(out, x, weight, bias, T, D, eps);
+    return out;
+  },
+  rope: (x, T, H, Hd, pos0, invFreq) => rope(x, T, H, Hd, pos0, invFreq),
+  attention(q, k, v, Tq, Tk, H, Hkv, Hd, opts) {
+    const out = new Float32Array(Tq * H * Hd);
+    attention(out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
+    return out;
+  },
+  swiglu(gate, up, n) {
+    const out = new Float32Array(n);
+    swiglu(out, gate, up, n);
+    return out;
+  },
+  addInPlace: (x, y, n) => addInPlace(x, y, n),
+  concatRows(a, b, Ta, Tb, C) {
+    const out = new Float32Array((Ta + Tb) * C);
+    out.set(a.subarray(0, Ta * C));
+    out.set(b.subarray(0, Tb * C), Ta * C);
+    return out;
+  },
+};

@@ -1,0 +1,50 @@
+/**
+ * The small set of operations every model is written against. A backend implements them:
+ * `cpu` on Float32Arrays with the kernels in `kernels/cpu/`, `webgpu` on GPU buffers with the
+ * shaders in `kernels/wgsl/`. Models never touch array elements themselves, so one model file
+ * serves both backends.
+ *
+ * `A` is the backend's handle for an array (activations and weights alike). Ops return new
+ * handles, except the ones documented as in place. Only {@link Ops.read} waits: a GPU backend
+ * queues work and copies results back when read.
+ *
+ * @module
+ */
+import type { RopeScaling } from "../../kernels/cpu/rope.ts";
+
+/** Options of {@link Ops.attention}. */
+export interface AttentionOptions<A> {
+  /** Per-head ALiBi slopes [H] (Baichuan2-13B); score += slope · (j − i). */
+  alibiSlopes?: A;
+  /** Mistral's sliding window: query at position p sees keys j with p − j < window. */
+  window?: number;
+}
+
+/** Operations on arrays of float32 values, shapes passed explicitly (legend in src/tensor.ts). */
+export interface Ops<A> {
+  readonly name: "cpu" | "webgpu";
+  /** Uploads host data (weights once, at load time). */
+  upload(data: Float32Array): A;
+  /** Copies an array back to the host. */
+  read(a: A): Promise<Float32Array>;
+  /** out[t] = table[ids[t]]: [T] → [T,D]. */
+  embed(table: A, ids: Int32Array, D: number): A;
+  /** out = x · wᵀ (+ bias): x [T,K], w [N,K] → [T,N]. */
+  linear(x: A, w: A, T: number, K: number, N: number, bias?: A): A;
+  /** RMSNorm of each row: x [T,D] → [T,D]. */
+  rmsnorm(x: A, weight: A, T: number, D: number, eps: number): A;
+  /** LayerNorm of each row: x [T,D] → [T,D]. */
+  layernorm(x: A, weight: A, bias: A, T: number, D: number, eps: number): A;
+  /** Rotary embedding in place (rotate_half): x [T, H·Hd], token t at position pos0 + t. */
+  rope(x: A, T: number, H: number, Hd: number, pos0: number, invFreq: Float64Array): void;
+  /** Causal attention with grouped query heads: q [Tq,H·Hd], k/v [Tk,Hkv·Hd] → [Tq,H·Hd]. */
+  attention(q: A, k: A, v: A, Tq: number, Tk: number, H: number, Hkv: number, Hd: number, opts?: AttentionOptions<A>): A;
+  /** silu(gate) ⊙ up: [n] → [n]. */
+  swiglu(gate: A, up: A, n: number): A;
+  /** x += y, in place: [n]. */
+  addInPlace(x: A, y: A, n: number): void;
+  /** Rows of `a` followed by rows of `b` (the key/value cache): [Ta,C] + [Tb,C] → [Ta+Tb,C]. */
+  concatRows(a: A, b: A, Ta: number, Tb: number, C: number): A;
+}
+
+export type { RopeScaling };

@@ -1,0 +1,206 @@
+/**
+ * `config.json`: {@link RawConfig} mirrors the file (optional fields and all);
+ * {@link resolveLlamaConfig} returns a frozen {@link LlamaConfig} with every default decided,
+ * after checking the numbers make sense.
+ *
+ * @module
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { RopeScaling } from "../../kernels/cpu/rope.ts";
+import { UserError } from "../errors.ts";
+
+/** The transformer families shortgpt runs (`model_type` in config.json). RWKV is resolved in models/rwkv. */
+export const TRANSFORMER_TYPES = ["llama", "mistral", "qwen2", "baichuan"] as const;
+/** Every supported `model_type`. */
+export const MODEL_TYPES = [...TRANSFORMER_TYPES, "rwkv"] as const;
+export type TransformerType = typeof TRANSFORMER_TYPES[number];
+
+/** config.json as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
+export interface RawConfig {
+  model_type?: string;
+  architectures?: string[];
+  hidden_size?: number;
+  intermediate_size?: number;
+  num_hidden_layers?: number;
+  num_attention_heads?: number;
+  num_key_value_heads?: number;
+  head_dim?: number;
+  hidden_act?: string;
+  rms_norm_eps?: number;
+  rope_theta?: number;
+  rope_scaling?: RopeScaling | null;
+  max_position_embeddings?: number;
+  model_max_length?: number;
+  vocab_size?: number;
+  tie_word_embeddings?: boolean;
+  attention_bias?: boolean;
+  mlp_bias?: boolean;
+  sliding_window?: number | null;
+  use_sliding_window?: boolean;
+  bos_token_id?: number | null;
+  eos_token_id?: number | number[] | null;
+  /** `"bytes"`: the model reads raw UTF-8 bytes (no tokenizer file). */
+  tokenizer?: string;
+  /** Per-layer head counts after head removal (written by `prune-heads`). */
+  layer_num_attention_heads?: number[];
+  layer_num_key_value_heads?: number[];
+  /** Baichuan: `"rope"` or `"alibi"`; overrides the detection rule (see {@link resolveLlamaConfig}). */
+  position_embedding?: string;
+  /** Baichuan 2's normalised output head; defaults to true for `baichuan`. */
+  norm_head?: boolean;
+  /** Provenance block written by shortgpt's pruning. */
+  shortgpt?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** A resolved transformer config: no optional fields, frozen. */
+export interface LlamaConfig {
+  readonly modelType: TransformerType;
+  /** D */
+  readonly hiddenSize: number;
+  /** F */
+  readonly intermediateSize: number;
+  /** L */
+  readonly numLayers: number;
+  /** V */
+  readonly vocabSize: number;
+  /** Hd */
+  readonly headDim: number;
+  /** H per layer (length L). */
+  readonly numHeads: readonly number[];
+  /** Hkv per layer (length L). */
+  readonly numKvHeads: readonly number[];
+  readonly rmsNormEps: number;
+  readonly positionEmbedding: "rope" | "alibi";
+  readonly ropeTheta: number;
+  readonly ropeScaling: RopeScaling | null;
+  readonly maxPositions: number;
+  readonly tieWordEmbeddings: boolean;
+  /** q/k/v projections carry a bias (Qwen2, or `attention_bias`). */
+  readonly qkvBias: boolean;
+  /** o_proj carries a bias (`attention_bias` on Llama). */
+  readonly oBias: boolean;
+  readonly mlpBias: boolean;
+  /** Mistral's sliding attention window, or null for full causal attention. */
+  readonly slidingWindow: number | null;
+  /** Fused q/k/v in `W_pack` (Baichuan). */
+  readonly fusedQkv: boolean;
+  /** Rows of lm_head divided by their norm (Baichuan 2's NormHead). */
+  readonly normHead: boolean;
+  readonly bosTokenId: number | null;
+  readonly eosTokenId: number | null;
+}
+
+/** Reads and parses `dir/config.json`. */
+export function readRawConfig(dir: string): RawConfig {
+  const path = join(dir, "config.json");
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    throw new UserError(`Cannot read "${path}": a model folder needs a config.json (Hugging Face layout)`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new UserError(`Cannot parse "${path}": ${(e as Error).message}`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new UserError(`"${path}" is not a JSON object`);
+  }
+  return raw as RawConfig;
+}
+
+function positiveInt(raw: RawConfig, key: string, fallback?: number): number {
+  const v = raw[key] ?? fallback;
+  if (!Number.isSafeInteger(v) || (v as number) <= 0) {
+    const shown = v === undefined ? "missing" : JSON.stringify(v);
+    throw new UserError(`config.json: "${key}" is ${shown}; expected a positive integer`);
+  }
+  return v as number;
+}
+
+function perLayer(raw: RawConfig, key: string, L: number, fallback: number): number[] {
+  const list = raw[key];
+  if (list === undefined || list === null) return Array(L).fill(fallback);
+  if (!Array.isArray(list) || list.length !== L || !list.every((n) => Number.isSafeInteger(n) && n > 0)) {
+    throw new UserError(`config.json: "${key}" is ${JSON.stringify(list)}; expected ${L} positive integers, one per layer`);
+  }
+  return list;
+}
+
+/**
+ * Resolves a transformer config. Position encoding: RoPE, except Baichuan folders with no
+ * `max_position_embeddings` and no `rope_theta` (Baichuan2-13B's config has neither; the 7B's
+ * has `max_position_embeddings`), which use ALiBi; `"position_embedding": "rope"|"alibi"` in
+ * config.json overrides the rule.
+ */
+export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
+  const modelType = raw.model_type;
+  if (!TRANSFORMER_TYPES.includes(modelType as TransformerType)) {
+    throw new UserError(
+      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${MODEL_TYPES.join(", ")}`,
+    );
+  }
+  const type = modelType as TransformerType;
+  const D = positiveInt(raw, "hidden_size");
+  const L = positiveInt(raw, "num_hidden_layers");
+  const H = positiveInt(raw, "num_attention_heads");
+  const Hkv = positiveInt(raw, "num_key_value_heads", H);
+  const headDim = raw.head_dim === undefined || raw.head_dim === null ? D / H : positiveInt(raw, "head_dim");
+  if (!Number.isSafeInteger(headDim)) {
+    throw new UserError(
+      `config.json: hidden_size ${D} is not divisible by num_attention_heads ${H}; give an explicit "head_dim"`,
+    );
+  }
+  const numHeads = perLayer(raw, "layer_num_attention_heads", L, H);
+  const numKvHeads = perLayer(raw, "layer_num_key_value_heads", L, Hkv);
+  numHeads.forEach((h, i) => {
+    if (h % numKvHeads[i] !== 0) {
+      throw new UserError(
+        `config.json: layer ${i} has ${h} attention heads and ${numKvHeads[i]} key/value heads; kv heads must divide heads`,
+      );
+    }
+  });
+  const act = raw.hidden_act ?? "silu";
+  if (act !== "silu" && act !== "swish") {
+    throw new UserError(`config.json: hidden_act "${act}" is not supported; Llama-family MLPs use "silu"`);
+  }
+  let positionEmbedding: "rope" | "alibi" = "rope";
+  if (raw.position_embedding !== undefined) {
+    if (raw.position_embedding !== "rope" && raw.position_embedding !== "alibi") {
+      throw new UserError(`config.json: position_embedding "${raw.position_embedding}" is unknown; use "rope" or "alibi"`);
+    }
+    positionEmbedding = raw.position_embedding;
+  } else if (type === "baichuan" && raw.max_position_embeddings === undefined && raw.rope_theta === undefined) {
+    positionEmbedding = "alibi";
+  }
+  const eos = Array.isArray(raw.eos_token_id) ? raw.eos_token_id[0] : raw.eos_token_id;
+  const window = type === "mistral" || raw.use_sliding_window ? raw.sliding_window ?? null : null;
+  return Object.freeze({
+    modelType: type,
+    hiddenSize: D,
+    intermediateSize: positiveInt(raw, "intermediate_size"),
+    numLayers: L,
+    vocabSize: positiveInt(raw, "vocab_size"),
+    headDim,
+    numHeads: Object.freeze(numHeads),
+    numKvHeads: Object.freeze(numKvHeads),
+    rmsNormEps: raw.rms_norm_eps ?? 1e-6,
+    positionEmbedding,
+    ropeTheta: raw.rope_theta ?? 10000,
+    ropeScaling: raw.rope_scaling ?? null,
+    maxPositions: raw.max_position_embeddings ?? raw.model_max_length ?? 4096,
+    tieWordEmbeddings: raw.tie_word_embeddings ?? false,
+    qkvBias: type === "qwen2" || (raw.attention_bias ?? false),
+    oBias: type !== "qwen2" && (raw.attention_bias ?? false),
+    mlpBias: raw.mlp_bias ?? false,
+    slidingWindow: typeof window === "number" && window > 0 ? window : null,
+    fusedQkv: type === "baichuan",
+    normHead: type === "baichuan" && (raw.norm_head ?? true),
+    bosTokenId: raw.bos_token_id ?? null,
+    eosTokenId: eos ?? null,
+  });
+}

@@ -1,0 +1,125 @@
+/**
+ * The tensors of a model folder: `model.safetensors`, or shards listed in
+ * `model.safetensors.index.json` (`{"weight_map": {name: "model-00001-of-00002.safetensors"}}`).
+ * Tensors are read one at a time; nothing is loaded until asked for.
+ *
+ * @module
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { UserError } from "../errors.ts";
+import type { Tensor } from "../tensor.ts";
+import { SafetensorsFile, type TensorInfo } from "./safetensors.ts";
+
+/** All tensors of a model folder, across shards. */
+export class TensorStore {
+  readonly #files: SafetensorsFile[];
+  readonly #where = new Map<string, SafetensorsFile>();
+
+  private constructor(readonly dir: string, files: SafetensorsFile[]) {
+    this.#files = files;
+    for (const f of files) {
+      for (const name of f.tensors.keys()) {
+        const other = this.#where.get(name);
+        if (other) {
+          throw new UserError(`Tensor "${name}" is in both "${other.path}" and "${f.path}"; remove the stray shard`);
+        }
+        this.#where.set(name, f);
+      }
+    }
+  }
+
+  /** Opens the safetensors files of folder `dir` (headers only). */
+  static open(dir: string): TensorStore {
+    const index = join(dir, "model.safetensors.index.json");
+    if (existsSync(index)) return TensorStore.#openSharded(dir, index);
+    const single = join(dir, "model.safetensors");
+    if (existsSync(single)) return new TensorStore(dir, [SafetensorsFile.open(single)]);
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith(".safetensors")).sort();
+    } catch {
+      throw new UserError(`Cannot read model folder "${dir}": it does not exist or is not a folder`);
+    }
+    if (names.length === 0) {
+      throw new UserError(
+        `No weights in "${dir}": expected model.safetensors or model.safetensors.index.json (convert .bin/.pth checkpoints to safetensors first)`,
+      );
+    }
+    return new TensorStore(dir, names.map((n) => SafetensorsFile.open(join(dir, n))));
+  }
+
+  static #openSharded(dir: string, indexPath: string): TensorStore {
+    let weightMap: Record<string, string>;
+    try {
+      const parsed = JSON.parse(readFileSync(indexPath, "utf8"));
+      weightMap = parsed?.weight_map;
+      if (typeof weightMap !== "object" || weightMap === null || Array.isArray(weightMap)) throw new Error("no weight_map object");
+    } catch (e) {
+      throw new UserError(`Cannot read "${indexPath}": ${(e as Error).message}; expected {"weight_map": {tensor: shard}}`);
+    }
+    const shardNames = [...new Set(Object.values(weightMap))].sort();
+    const files: SafetensorsFile[] = [];
+    try {
+      for (const shard of shardNames) {
+        if (typeof shard !== "string" || shard.includes("/") || shard.includes("\\")) {
+          throw new UserError(`"${indexPath}" names shard ${JSON.stringify(shard)}; expected a file name in the same folder`);
+        }
+        const path = join(dir, shard);
+        if (!existsSync(path)) {
+          throw new UserError(`"${indexPath}" names shard "${shard}", which is missing; the download may be incomplete`);
+        }
+        files.push(SafetensorsFile.open(path));
+      }
+      for (const [name, shard] of Object.entries(weightMap)) {
+        const f = files[shardNames.indexOf(shard)];
+        if (!f.tensors.has(name)) {
+          throw new UserError(`"${indexPath}" says tensor "${name}" is in "${shard}", but that shard does not hold it`);
+        }
+      }
+    } catch (e) {
+      for (const f of files) f.close();
+      throw e;
+    }
+    return new TensorStore(dir, files);
+  }
+
+  /** Names of every tensor, in file order. */
+  names(): string[] {
+    return [...this.#where.keys()];
+  }
+
+  has(name: string): boolean {
+    return this.#where.has(name);
+  }
+
+  /** Where tensor `name` is, or undefined. */
+  info(name: string): TensorInfo | undefined {
+    return this.#where.get(name)?.tensors.get(name);
+  }
+
+  /** Tensor `name` as float32, read now. Throws a UserError naming the tensor when it is missing. */
+  read(name: string): Tensor {
+    return this.#file(name).read(name);
+  }
+
+  /** The stored bytes of tensor `name`, unconverted (for copying into a pruned model). */
+  readBytes(name: string): Uint8Array {
+    return this.#file(name).readBytes(name);
+  }
+
+  /** Metadata of the first file (`__metadata__`). */
+  get metadata(): Record<string, string> {
+    return this.#files[0]?.metadata ?? {};
+  }
+
+  #file(name: string): SafetensorsFile {
+    const f = this.#where.get(name);
+    if (!f) throw new UserError(`Tensor "${name}" is missing from "${this.dir}"; the checkpoint does not match its config.json`);
+    return f;
+  }
+
+  close(): void {
+    for (const f of this.#files) f.close();
+  }
+}

@@ -1,0 +1,88 @@
+/**
+ * The forward pass over a whole model, with a hook at every block boundary:
+ * `X_0 = embed(ids)`, `X_{i+1} = blocks[i](X_i)`, logits = head(finalNorm(X_L)).
+ *
+ * @module
+ */
+import { UserError } from "../errors.ts";
+import { firstNonFinite } from "./weights.ts";
+import { type CausalLM, newRun, type Run } from "./model.ts";
+
+/** Options of {@link forward}. */
+export interface ForwardOptions<A> {
+  /** Called with `(i, X_i)` for i = 0..L (raw convention: X_L is before the final norm). Do not modify `x`. */
+  onHidden?: (i: number, x: A) => void | Promise<void>;
+  /** Continue an earlier run (KV cache, RWKV state); a fresh run from position 0 by default. */
+  run?: Run<A>;
+  /** Ask blocks to keep what a later call on the same run needs. */
+  keepState?: boolean;
+  /** Skip the final norm and head (the caller only wants hidden states). */
+  hiddenOnly?: boolean;
+}
+
+/** What {@link forward} returns (backend handles; `ops.read` them to get numbers). */
+export interface ForwardResult<A> {
+  /** [T,V], row t predicts token t+1. Absent with `hiddenOnly`. */
+  logits?: A;
+  /** X_L after the final norm [T,D]. Absent with `hiddenOnly`. */
+  final?: A;
+  /** X_L [T,D], raw. */
+  last: A;
+}
+
+/** Checks that `ids` are integers in [0, V) and that there are 1..maxPositions of them. */
+export function checkIds(model: CausalLM<unknown>, ids: ArrayLike<number>): void {
+  const { vocabSize: V, maxPositions, family } = model.info;
+  if (ids.length === 0) throw new UserError("No token ids to run; give at least one id");
+  if (family !== "rwkv" && ids.length > maxPositions) {
+    throw new UserError(
+      `${ids.length} tokens exceed the model's context of ${maxPositions} (max_position_embeddings); use a shorter input or --window`,
+    );
+  }
+  for (let t = 0; t < ids.length; t++) {
+    const id = ids[t];
+    if (!Number.isInteger(id) || id < 0 || id >= V) {
+      throw new UserError(`Token id ${id} at position ${t} is out of range; the vocabulary has ids 0..${V - 1}`);
+    }
+  }
+}
+
+/**
+ * Runs `model` over `ids`.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "./load.ts";
+ * import { forward } from "./forward.ts";
+ * const model = loadModel("testdata/models/stories260K");
+ * const { logits } = await forward(model, new Int32Array([1, 403, 407]));
+ * ```
+ */
+export async function forward<A>(
+  model: CausalLM<A>,
+  ids: Int32Array,
+  opts: ForwardOptions<A> = {},
+): Promise<ForwardResult<A>> {
+  checkIds(model, ids);
+  const T = ids.length;
+  const run = opts.run ?? newRun<A>();
+  let x = model.embed(ids); // X_0 [T,D]
+  await opts.onHidden?.(0, x);
+  for (let i = 0; i < model.blocks.length; i++) {
+    x = model.blocks[i].forward(x, T, run, opts.keepState ?? false); // X_{i+1} [T,D]
+    await opts.onHidden?.(i + 1, x);
+  }
+  run.pos0 += T;
+  if (opts.hiddenOnly) return { last: x };
+  const final = model.finalNorm(x, T); // [T,D]
+  const logits = model.head(final, T); // [T,V]
+  return { logits, final, last: x };
+}
+
+/** Throws a UserError naming the block when an activation holds NaN or Inf (CPU arrays). */
+export function checkFinite(x: Float32Array, where: string): void {
+  const i = firstNonFinite(x);
+  if (i >= 0) {
+    throw new UserError(`${where} holds ${x[i]} at element ${i}; the weights overflow float32 on this input`);
+  }
+}

@@ -1,0 +1,2 @@
+/** shortgpt's version, written into every report and output folder. @module */
+export const version = "0.1.0";
