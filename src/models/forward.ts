@@ -86,3 +86,30 @@ export function checkFinite(x: Float32Array, where: string): void {
     throw new UserError(`${where} holds ${x[i]} at element ${i}; the weights overflow float32 on this input`);
   }
 }
+
+/**
+ * Every hidden state X_0..X_L of one sequence, copied to the host ([T,D] each). With
+ * `lastHidden: "hf"` the last entry has the final norm applied, as Hugging Face's
+ * `output_hidden_states` does.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "./load.ts";
+ * import { hiddenStates } from "./forward.ts";
+ * const model = loadModel("testdata/models/stories260K");
+ * const xs = await hiddenStates(model, Int32Array.from([1, 403, 407]));
+ * console.log(xs.length); // 6 = L + 1
+ * ```
+ */
+export async function hiddenStates<A>(
+  model: CausalLM<A>,
+  ids: Int32Array,
+  { lastHidden = "raw" }: { lastHidden?: "raw" | "hf" } = {},
+): Promise<Float32Array[]> {
+  const handles: A[] = [];
+  const { last } = await forward(model, ids, { onHidden: (_i, x) => void handles.push(x), hiddenOnly: true });
+  if (lastHidden === "hf") handles[handles.length - 1] = model.finalNorm(last, ids.length);
+  const out: Float32Array[] = [];
+  for (const h of handles) out.push(new Float32Array(await model.ops.read(h)));
+  return out;
+}

@@ -11,6 +11,7 @@ import { MODEL_TYPES, type RawConfig, readRawConfig, resolveLlamaConfig } from "
 import { TensorStore } from "../io/store.ts";
 import { loadLlama } from "./llama.ts";
 import type { CausalLM } from "./model.ts";
+import { loadRwkv } from "./rwkv/model.ts";
 import { Weights } from "./weights.ts";
 
 /** A loader for one family: builds the model from checked weights. */
@@ -21,6 +22,7 @@ const loaders = new Map<string, FamilyLoader>([
   ["mistral", (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir)],
   ["qwen2", (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir)],
   ["baichuan", (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir)],
+  ["rwkv", loadRwkv],
 ]);
 
 /** Adds the loader of a family (RWKV registers itself this way). */

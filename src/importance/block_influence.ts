@@ -1,0 +1,33 @@
+/**
+ * Block Influence (paper Eq. 2):
+ *
+ *   BI_i = 1 − E_{X,t} [ X_{i,t}ᵀ X_{i+1,t} / (‖X_{i,t}‖ ‖X_{i+1,t}‖) ]
+ *
+ * X_i is the residual stream entering block i. The expectation runs over every token of every
+ * calibration window (BOS included). `reduce: "sum"` sums 1 − cos instead, as the authors'
+ * released code does; the order of layers is the same whenever every window has the same length.
+ * See docs/block_influence.md.
+ *
+ * @module
+ */
+import { cosine, type HiddenStateMetric } from "./metric.ts";
+
+/** Accumulates BI_i over windows, in float64. */
+export class BlockInfluence implements HiddenStateMetric {
+  readonly #sum: Float64Array; // Σ_t (1 − cos) per block
+  #tokens = 0;
+
+  constructor(readonly numLayers: number, readonly reduce: "mean" | "sum" = "mean") {
+    this.#sum = new Float64Array(numLayers);
+  }
+
+  step(i: number, xIn: Float32Array, xOut: Float32Array, T: number, D: number): void {
+    for (let t = 0; t < T; t++) this.#sum[i] += 1 - cosine(xIn, xOut, t, D);
+    if (i === 0) this.#tokens += T;
+  }
+
+  finish(): number[] {
+    const n = this.reduce === "mean" ? this.#tokens : 1;
+    return Array.from(this.#sum, (s) => s / n);
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * What the importance metrics share: the scores they produce, the removal order, and the
+ * interface through which hidden-state metrics see the residual stream.
+ *
+ * A hidden-state metric is fed window by window and never needs every window's hidden states
+ * at once: `step(i, X_i, X_{i+1})` for each block, `state(w, i, X_i)` for metrics that compare
+ * layers further apart. Both orders of work call them the same way: window-major (the whole
+ * model per window) and layer-major (layer streaming: every window through one block).
+ *
+ * @module
+ */
+
+/** Conventions that change the numbers; echoed in every report. */
+export interface Conventions {
+  /** `raw`: X_L before the final norm (DESIGN.md); `hf`: after it (Hugging Face hidden_states[-1]). */
+  lastHidden: "raw" | "hf";
+  /** `mean` over tokens (the paper's Eq. 2) or `sum` (the authors' released code). */
+  reduce: "mean" | "sum";
+}
+
+/** A metric computed from hidden states. */
+export interface HiddenStateMetric {
+  /** Block i of one window mapped xIn = X_i [T,D] to xOut = X_{i+1} [T,D]. */
+  step?(i: number, xIn: Float32Array, xOut: Float32Array, T: number, D: number): void;
+  /** X_i [T,D] of window `w`, for i = 0..L, in increasing i within a window. */
+  state?(w: number, i: number, x: Float32Array, T: number, D: number): void;
+  /** Scores, one per scored unit (layer, or block of n layers). */
+  finish(): number[];
+}
+
+/** Indices sorted by ascending score, ties to the lower index: the order of removal. */
+export function removalOrder(scores: readonly number[]): number[] {
+  return scores.map((_, i) => i).sort((a, b) => scores[a] - scores[b] || a - b);
+}
+
+/** ‖x[t]‖ for one row, accumulated in float64. */
+export function rowNorm(x: Float32Array, t: number, D: number): number {
+  let s = 0;
+  for (let d = t * D; d < (t + 1) * D; d++) s += x[d] * x[d];
+  return Math.sqrt(s);
+}
+
+/**
+ * cos(a[t], b[t]) in float64. A zero-norm vector gives NaN in the released code, which maps it to
+ * 0.5 (`nan_to_num(nan=0.5)`); we do the same so both agree.
+ */
+export function cosine(a: Float32Array, b: Float32Array, t: number, D: number): number {
+  let dot = 0, na = 0, nb = 0;
+  for (let d = t * D; d < (t + 1) * D; d++) {
+    dot += a[d] * b[d];
+    na += a[d] * a[d];
+    nb += b[d] * b[d];
+  }
+  const denom = Math.sqrt(na) * Math.sqrt(nb);
+  return denom === 0 ? 0.5 : dot / denom;
+}

@@ -1,0 +1,150 @@
+/**
+ * Importance metrics: parse a metric name, run it over calibration windows, report scores and
+ * the removal order (ascending score, ties to the lower index).
+ *
+ * @module
+ */
+import { UserError } from "../errors.ts";
+import { forward } from "../models/forward.ts";
+import type { CausalLM } from "../models/model.ts";
+import { AngularDistance } from "./angular.ts";
+import { BlockInfluence } from "./block_influence.ts";
+import { type Conventions, type HiddenStateMetric, removalOrder } from "./metric.ts";
+import { pplRemovalScores } from "./ppl_removal.ts";
+import { RelativeMagnitude } from "./relative_magnitude.ts";
+import { reverseScores } from "./reverse.ts";
+import { sequentialScores } from "./sequential.ts";
+
+export { type Conventions, removalOrder };
+
+/** The metric names `--metric` accepts (`angular:N` with N ≥ 1). */
+export const METRICS = ["bi", "relmag", "angular:N", "sequential", "reverse", "ppl"] as const;
+
+/** A parsed metric name. */
+export type MetricSpec =
+  | { kind: "bi" | "relmag" | "sequential" | "reverse" | "ppl" }
+  | { kind: "angular"; n: number };
+
+/** Parses `bi`, `relmag`, `angular:4`, ... */
+export function parseMetric(name: string): MetricSpec {
+  const m = /^angular:(\d+)$/.exec(name);
+  if (m) return { kind: "angular", n: Number(m[1]) };
+  if (["bi", "relmag", "sequential", "reverse", "ppl"].includes(name)) {
+    return { kind: name as "bi" | "relmag" | "sequential" | "reverse" | "ppl" };
+  }
+  throw new UserError(`Unknown metric "${name}"; choose one of: ${METRICS.join(", ")}`);
+}
+
+/** Canonical name of a metric spec. */
+export function metricName(m: MetricSpec): string {
+  return m.kind === "angular" ? `angular:${m.n}` : m.kind;
+}
+
+/** What {@link computeImportance} returns (DESIGN.md §4 report shape). */
+export interface ImportanceReport {
+  metric: string;
+  /** One score per layer (angular:n: one per block of n layers starting at layer i). */
+  scores: number[];
+  /** Ascending score, ties to the lower index: the order in which to remove. */
+  order: number[];
+  tokens: number;
+  windows: number;
+  conventions: Conventions & { removal_order: string; zero_norm_cosine: number; score_meaning: string };
+}
+
+const MEANING: Record<MetricSpec["kind"], string> = {
+  bi: "1 - cos(X_i, X_{i+1}) over calibration tokens; low = removable",
+  relmag: "||X_{i+1} - X_i|| / ||X_{i+1}|| over calibration tokens; low = removable",
+  angular: "arccos(cos(X_i, X_{i+n}))/pi on each window's last token; low = removable block of n layers",
+  sequential: "i: removes layer 0 first (paper Table 3)",
+  reverse: "L-1-i: removes the last layer first (paper Table 3)",
+  ppl: "perplexity with only layer i removed (paper Fig. 3); low = removable",
+};
+
+/** Runs the hidden-state metrics over every window, one window at a time (window-major). */
+export async function observeWindows<A>(
+  model: CausalLM<A>,
+  windows: readonly Int32Array[],
+  metrics: readonly HiddenStateMetric[],
+  lastHidden: "raw" | "hf",
+  onWindow?: (done: number, total: number) => void,
+): Promise<void> {
+  const L = model.blocks.length, D = model.info.hiddenSize;
+  for (let w = 0; w < windows.length; w++) {
+    const T = windows[w].length;
+    let prev: Float32Array | undefined;
+    const see = async (i: number, handle: A) => {
+      let x = await model.ops.read(handle);
+      if (i === L && lastHidden === "hf") x = await model.ops.read(model.finalNorm(handle, T));
+      for (const m of metrics) {
+        if (prev) m.step?.(i - 1, prev, x, T, D);
+        m.state?.(w, i, x, T, D);
+      }
+      prev = x;
+    };
+    await forward(model, windows[w], { onHidden: see, hiddenOnly: true });
+    onWindow?.(w + 1, windows.length);
+  }
+}
+
+/**
+ * Scores every layer of `model` by `metric` over `windows`.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "../models/load.ts";
+ * import { computeImportance, parseMetric } from "./mod.ts";
+ * const model = loadModel("testdata/models/bytellama-12L");
+ * const windows = [Int32Array.from(new TextEncoder().encode("Once upon a time"))];
+ * const bi = await computeImportance(model, windows, parseMetric("bi"));
+ * console.log(bi.order); // layers, most removable first
+ * ```
+ */
+export async function computeImportance<A>(
+  model: CausalLM<A>,
+  windows: readonly Int32Array[],
+  metric: MetricSpec,
+  conventions: Partial<Conventions> = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportanceReport> {
+  const conv: Conventions = { lastHidden: conventions.lastHidden ?? "raw", reduce: conventions.reduce ?? "mean" };
+  const L = model.blocks.length;
+  let scores: number[];
+  switch (metric.kind) {
+    case "sequential":
+      scores = sequentialScores(L);
+      break;
+    case "reverse":
+      scores = reverseScores(L);
+      break;
+    case "ppl":
+      scores = await pplRemovalScores(model, windows, onProgress);
+      break;
+    default: {
+      let m: HiddenStateMetric;
+      if (metric.kind === "bi") m = new BlockInfluence(L, conv.reduce);
+      else if (metric.kind === "relmag") m = new RelativeMagnitude(L);
+      else if (metric.kind === "angular") {
+        if (metric.n < 1 || metric.n > L) {
+          throw new UserError(`Metric "angular:${metric.n}" needs 1 <= n <= ${L} (the model has ${L} layers)`);
+        }
+        m = new AngularDistance(L, metric.n, conv.reduce);
+      } else throw new Error(`unreachable metric ${metric.kind}`);
+      await observeWindows(model, windows, [m], conv.lastHidden, onProgress);
+      scores = m.finish();
+    }
+  }
+  return {
+    metric: metricName(metric),
+    scores,
+    order: removalOrder(scores),
+    tokens: windows.reduce((n, w) => n + w.length, 0),
+    windows: windows.length,
+    conventions: {
+      ...conv,
+      removal_order: "ascending score, ties to the lower layer index",
+      zero_norm_cosine: 0.5,
+      score_meaning: MEANING[metric.kind],
+    },
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * Relative Magnitude (paper Sec. 4.4, Table 3): how large a block's update is next to its output,
+ *
+ *   RM_i = E_t ‖f(x)‖ / ‖x + f(x)‖ = E_t ‖X_{i+1,t} − X_{i,t}‖ / ‖X_{i+1,t}‖,
+ *
+ * averaged over every calibration token in float64. Low = the block changes little = removable.
+ *
+ * @module
+ */
+import { type HiddenStateMetric, rowNorm } from "./metric.ts";
+
+/** Accumulates RM_i over windows. */
+export class RelativeMagnitude implements HiddenStateMetric {
+  readonly #sum: Float64Array;
+  #tokens = 0;
+
+  constructor(readonly numLayers: number) {
+    this.#sum = new Float64Array(numLayers);
+  }
+
+  step(i: number, xIn: Float32Array, xOut: Float32Array, T: number, D: number): void {
+    for (let t = 0; t < T; t++) {
+      let diff = 0;
+      for (let d = t * D; d < (t + 1) * D; d++) diff += (xOut[d] - xIn[d]) ** 2;
+      const out = rowNorm(xOut, t, D);
+      this.#sum[i] += out === 0 ? 0 : Math.sqrt(diff) / out;
+    }
+    if (i === 0) this.#tokens += T;
+  }
+
+  finish(): number[] {
+    return Array.from(this.#sum, (s) => s / this.#tokens);
+  }
+}

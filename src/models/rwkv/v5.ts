@@ -1,0 +1,144 @@
+/**
+ * RWKV-5: rwkv.cpp's "5.1" (ChatRWKV 5.0, per-head decay, no gate) and "5.2" ("Eagle",
+ * per-channel decay, SiLU gate). H heads of size S with a matrix-valued state [S,S] each:
+ *
+ *   h = ln1(X);  x* = h ⊙ time_mix_* + shift(h) ⊙ (1 − time_mix_*)
+ *   r, k, v = receptance·xr, key·xk, value·xv                          [T,A]
+ *   y = wkv5(r, k, v; w = exp(−exp(time_decay)), u)                    (kernels/cpu/rwkv_wkv5.ts)
+ *   y = ln_x(y) per head (GroupNorm, eps ln_x_eps)
+ *   5.2 only: y = y ⊙ silu(gate·xg)
+ *   A = X + output·y;  X' = channelMix(A)   (as v4)
+ *
+ * Load-time forms: 5.1 stores `time_decay` [H] and `time_first` [H] with `u = exp(time_first)`;
+ * 5.2 stores `time_decay` [H,S] and `time_faaaa` [H,S] with `u = time_faaaa`. Both become
+ * per-channel vectors [A] here, so one kernel serves both.
+ *
+ * @module
+ */
+import { mulInPlace, siluInPlace } from "../../../kernels/cpu/rwkv_activations.ts";
+import { groupNorm } from "../../../kernels/cpu/rwkv_group_norm.ts";
+import { timeMix } from "../../../kernels/cpu/rwkv_token_shift.ts";
+import { wkv5 } from "../../../kernels/cpu/rwkv_wkv5.ts";
+import { UserError } from "../../errors.ts";
+import type { Block, Run } from "../model.ts";
+import { channelMix, type ChannelMixWeights, channelMixWeights } from "./channel_mix.ts";
+import {
+  type Arr,
+  type CpuOps,
+  type Getter,
+  layerNorm,
+  type LayerNormWeights,
+  layerNormWeights,
+  perChannel,
+  shift,
+  startState,
+} from "./common.ts";
+import type { ShapeV4 } from "./v4.ts";
+
+/** Sizes of a v5, v6 or v7 block. */
+export interface ShapeHeads extends ShapeV4 {
+  H: number;
+  S: number;
+  lnXEps: number;
+}
+
+/** `blocks.N.att.*` of v5.x. */
+export interface TimeMixWeightsV5 {
+  ln1: LayerNormWeights; // [D]
+  time_mix_k: Arr; // [D]
+  time_mix_v: Arr; // [D]
+  time_mix_r: Arr; // [D]
+  time_mix_g: Arr | null; // [D] (5.2)
+  time_decay: Arr; // [A] log-log decay per channel (5.1: the head's value repeated S times)
+  u: Arr; // [A] bonus: 5.1 exp(time_first[h]) repeated, 5.2 time_faaaa
+  key: Arr; // [A, D]
+  value: Arr; // [A, D]
+  receptance: Arr; // [A, D]
+  gate: Arr | null; // [A, D] (5.2)
+  output: Arr; // [D, A]
+  ln_x: LayerNormWeights; // [A]
+}
+
+/** Recurrent state of one v5, v6 or v7 block. */
+export interface StateHeads {
+  att_x: Arr; // [D] last ln1 output
+  s: Float64Array; // [H, S, S] WKV state per head
+  ffn_x: Arr; // [D] last ln2 output
+}
+
+/** The zero state of a block with H heads of size S. */
+export function zeroStateHeads({ D, H, S }: ShapeHeads): StateHeads {
+  return { att_x: new Float32Array(D), s: new Float64Array(H * S * S), ffn_x: new Float32Array(D) };
+}
+
+/** One RWKV-5 block: X [T,D] → X' [T,D]. */
+export class BlockV5 implements Block<Arr> {
+  constructor(
+    readonly ops: CpuOps,
+    readonly shape: ShapeHeads,
+    readonly att: TimeMixWeightsV5,
+    readonly ffn: ChannelMixWeights,
+    readonly originalIndex: number,
+  ) {}
+
+  forward(x: Arr, T: number, run: Run<Arr>, keepState: boolean): Arr {
+    const { ops, att } = this;
+    const { D, A, H, S, eps, lnXEps } = this.shape;
+    const st = startState(run, this, keepState, () => zeroStateHeads(this.shape));
+
+    // time mix: A = X + output·(ln_x(wkv5(r, k, v)) [⊙ silu(g)])
+    const h = layerNorm(ops, x, att.ln1, T, D, eps); // [T,D]
+    const prev = shift(h, st.att_x, T, D); // [T,D]
+    const mixed = (mix: Arr) => {
+      const out = new Float32Array(T * D);
+      timeMix(out, h, prev, mix, T, D);
+      return out;
+    };
+    const r = ops.linear(mixed(att.time_mix_r), att.receptance, T, D, A); // [T,A]
+    const k = ops.linear(mixed(att.time_mix_k), att.key, T, D, A); // [T,A]
+    const v = ops.linear(mixed(att.time_mix_v), att.value, T, D, A); // [T,A]
+    const y = new Float32Array(T * A); // [T,A]
+    wkv5(y, r, k, v, att.time_decay, att.u, st.s, T, H, S);
+    groupNorm(y, y, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps);
+    if (att.gate && att.time_mix_g) {
+      const g = ops.linear(mixed(att.time_mix_g), att.gate, T, D, A); // [T,A]
+      siluInPlace(g);
+      mulInPlace(y, g);
+    }
+    const a = ops.linear(y, att.output, T, A, D); // [T,D]
+    ops.addInPlace(a, x, T * D);
+
+    // channel mix: X' = A + σ(r) ⊙ value·relu(key·xk)²
+    const out = channelMix(ops, this.ffn, "time_mix", a, T, this.shape, st.ffn_x);
+    if (keepState) run.state.set(this, st);
+    return out;
+  }
+}
+
+/** Reads block `i` of a v5.1 or v5.2 model (via `get`, scoped to `blocks.i`). */
+export function loadBlockV5(ops: CpuOps, get: Getter, shape: ShapeHeads, version: "5.1" | "5.2", i: number): BlockV5 {
+  const { D, A, H, S } = shape;
+  const v52 = version === "5.2";
+  if (!v52 && get.has("att.gate.weight")) {
+    throw new UserError(
+      `Tensor "${get.prefix}.att.gate.weight" is present but rwkv_version is 5.1 (no gate); a gated per-head model is ChatRWKV's 5.1, which shortgpt does not support`,
+    );
+  }
+  const att: TimeMixWeightsV5 = {
+    ln1: layerNormWeights(get, "ln1", D),
+    time_mix_k: get("att.time_mix_k", [1, 1, D]),
+    time_mix_v: get("att.time_mix_v", [1, 1, D]),
+    time_mix_r: get("att.time_mix_r", [1, 1, D]),
+    time_mix_g: v52 ? get("att.time_mix_g", [1, 1, D]) : null,
+    time_decay: v52 ? get("att.time_decay", [H, S]) : perChannel(get("att.time_decay", [H]), H, S),
+    u: v52 ? get("att.time_faaaa", [H, S]) : perChannel(get("att.time_first", [H]), H, S, Math.exp),
+    key: get("att.key.weight", [A, D]),
+    value: get("att.value.weight", [A, D]),
+    receptance: get("att.receptance.weight", [A, D]),
+    gate: v52 ? get("att.gate.weight", [A, D]) : null,
+    output: get("att.output.weight", [D, A]),
+    ln_x: layerNormWeights(get, "att.ln_x", A),
+  };
+  const ffn = channelMixWeights(get, shape, { ln2: "ln2", ffn: "ffn", mix_k: "time_mix_k", mix_r: "time_mix_r" });
+  return new BlockV5(ops, shape, att, ffn, i);
+}

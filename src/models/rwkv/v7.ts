@@ -1,0 +1,196 @@
+/**
+ * RWKV-7 ("Goose", BlinkDL x070 / ChatRWKV `RWKV_x070`): a generalized delta-rule state and a
+ * value residual across blocks.
+ *
+ *   h = ln1(X);  p = shift(h);  x* = h + (p − h) ⊙ x_*              for * = r, w, k, v, a, g
+ *   r, k, v = receptance·xr, key·xk, value·xv                         [T,A]
+ *   w = exp(−e^{−1/2}·σ(w0 + tanh(xw·w1)·w2))                          decay
+ *   a = σ(a0 + xa·a1·a2)                                               in-context learning rate
+ *   g = σ(xg·g1)·g2                                                    output gate
+ *   κ̂ = normalize_head(k ⊙ k_k);  k ← k ⊙ (1 + (a − 1) ⊙ k_a)
+ *   v_first = v                                   in the first block evaluated (see below)
+ *   v ← v + (v_first − v) ⊙ σ(v0 + xv·v1·v2)      in every later block
+ *   y = wkv7(r, w, k, v, κ̂, a)                                        (kernels/cpu/rwkv_wkv7.ts)
+ *   y = ln_x(y) + (Σ_head r ⊙ k ⊙ r_k)·v
+ *   A = X + output·(y ⊙ g);  X' = A + value·relu(key·xk)²  (xk with ffn.x_k; no receptance)
+ *
+ * **v_first under layer removal.** `v_first` is the value of the first block *evaluated*, not of
+ * the checkpoint's block 0: with block 0 removed, the first remaining block produces it (and skips
+ * its own v0/v1/v2). Blocks hand it on through the run, under a key object the model owns: each
+ * block leaves `{pos0, v, out}` there (`out` = its output X'). A block whose input X is that `out`,
+ * at the same `run.pos0`, continues the pass and mixes toward `v`; any other block starts a pass
+ * and its own value becomes `v_first`. So a new `forward` call (fresh X_0), a removed block or a
+ * repeated call all pick the right producer, with no block index anywhere.
+ *
+ * @module
+ */
+import { mulInPlace, sigmoidInPlace, tanhInPlace } from "../../../kernels/cpu/rwkv_activations.ts";
+import { groupNorm } from "../../../kernels/cpu/rwkv_group_norm.ts";
+import { timeMaa } from "../../../kernels/cpu/rwkv_token_shift.ts";
+import { bonus7, decay7, keys7, sigmoidOfSum, valueResidual7 } from "../../../kernels/cpu/rwkv_v7.ts";
+import { wkv7 } from "../../../kernels/cpu/rwkv_wkv7.ts";
+import { UserError } from "../../errors.ts";
+import type { Block, Run } from "../model.ts";
+import { channelMixV7, type ChannelMixWeightsV7, channelMixWeightsV7 } from "./channel_mix.ts";
+import {
+  type Arr,
+  type CpuOps,
+  type Getter,
+  layerNorm,
+  type LayerNormWeights,
+  layerNormWeights,
+  type Lora,
+  lora,
+  loraWeights,
+  shift,
+  startState,
+} from "./common.ts";
+import { type ShapeHeads, zeroStateHeads } from "./v5.ts";
+
+/** Sizes of a v7 block. */
+export interface ShapeV7 extends ShapeHeads {
+  Rw: number; // d_decay_lora
+  Ra: number; // d_aaa_lora
+  Rv: number; // d_mv_lora
+  Rg: number; // d_gate_lora
+}
+
+/** `blocks.N.att.*` of v7. */
+export interface TimeMixWeightsV7 {
+  ln1: LayerNormWeights; // [D]
+  x_r: Arr; // [D]
+  x_w: Arr;
+  x_k: Arr;
+  x_v: Arr;
+  x_a: Arr;
+  x_g: Arr;
+  w0: Arr; // [A]
+  w: Lora; // w1 [D,Rw], w2 [Rw,A]
+  a0: Arr; // [A]
+  a: Lora; // a1 [D,Ra], a2 [Ra,A]
+  /** v0 [A] and v1 [D,Rv], v2 [Rv,A]; null when the checkpoint has none (such a block can only come first). */
+  v0: Arr | null;
+  v: Lora | null;
+  g: Lora; // g1 [D,Rg], g2 [Rg,A]
+  k_k: Arr; // [A]
+  k_a: Arr; // [A]
+  r_k: Arr; // [A] ([H,S] in the checkpoint)
+  key: Arr; // [A, D]
+  value: Arr; // [A, D]
+  receptance: Arr; // [A, D]
+  output: Arr; // [D, A]
+  ln_x: LayerNormWeights; // [A]
+}
+
+/** What the blocks of one pass leave in the run for the next block. */
+export interface VFirst {
+  /** `run.pos0` of the pass. */
+  pos0: number;
+  /** v_first [T, A], the value of the pass's first block. */
+  v: Arr;
+  /** Output X' [T, D] of the last block that ran; the next block of the pass receives it as X. */
+  out: Arr;
+}
+
+/** One RWKV-7 block: X [T,D] → X' [T,D]. `vFirstKey` is the model's key for v_first in `run.state`. */
+export class BlockV7 implements Block<Arr> {
+  constructor(
+    readonly ops: CpuOps,
+    readonly shape: ShapeV7,
+    readonly att: TimeMixWeightsV7,
+    readonly ffn: ChannelMixWeightsV7,
+    readonly originalIndex: number,
+    readonly vFirstKey: object,
+  ) {}
+
+  forward(x: Arr, T: number, run: Run<Arr>, keepState: boolean): Arr {
+    const { ops, att } = this;
+    const { D, A, H, S, eps, lnXEps } = this.shape;
+    const st = startState(run, this, keepState, () => zeroStateHeads(this.shape));
+
+    // token shift: x* = h + (p − h) ⊙ x_*
+    const h = layerNorm(ops, x, att.ln1, T, D, eps); // [T,D]
+    const prev = shift(h, st.att_x, T, D); // [T,D]
+    const mixed = (maa: Arr) => {
+      const out = new Float32Array(T * D);
+      timeMaa(out, h, prev, maa, T, D);
+      return out;
+    };
+    const xw = mixed(att.x_w), xv = mixed(att.x_v), xa = mixed(att.x_a), xg = mixed(att.x_g);
+
+    // projections, decay, learning rate, gate
+    const r = ops.linear(mixed(att.x_r), att.receptance, T, D, A); // [T,A]
+    const k = ops.linear(mixed(att.x_k), att.key, T, D, A); // [T,A]
+    const v = ops.linear(xv, att.value, T, D, A); // [T,A]
+    const w = lora(ops, xw, att.w, T, D, A, tanhInPlace); // tanh(xw·w1)·w2 [T,A]
+    decay7(w, att.w0, w, T, A); // w = exp(−e^{−1/2}·σ(w0 + ·))
+    const a = lora(ops, xa, att.a, T, D, A); // [T,A]
+    sigmoidOfSum(a, att.a0, a, T, A); // a = σ(a0 + xa·a1·a2)
+    const g = lora(ops, xg, att.g, T, D, A, sigmoidInPlace); // σ(xg·g1)·g2 [T,A]
+    const kk = new Float32Array(T * A); // κ̂ [T,A]
+    keys7(kk, k, a, att.k_k, att.k_a, T, H, S);
+
+    // value residual: the first block of a pass sets v_first, later ones mix toward it
+    let pass = run.state.get(this.vFirstKey) as VFirst | undefined;
+    if (pass === undefined || pass.pos0 !== run.pos0 || pass.out !== x) {
+      pass = { pos0: run.pos0, v, out: x }; // this block starts the pass: v_first = v
+      run.state.set(this.vFirstKey, pass);
+    } else {
+      if (pass.v.length !== T * A) throw new Error(`v_first holds ${pass.v.length / A} tokens, this call ${T}`);
+      if (!att.v0 || !att.v) {
+        throw new UserError(
+          `Block ${this.originalIndex} has no att.v0/v1/v2, so it can only be the first block; it follows another block here`,
+        );
+      }
+      const gate = lora(ops, xv, att.v, T, D, A); // [T,A]
+      sigmoidOfSum(gate, att.v0, gate, T, A); // σ(v0 + xv·v1·v2)
+      valueResidual7(v, pass.v, gate, T * A);
+    }
+
+    // time mix: A = X + output·((ln_x(wkv7) + bonus) ⊙ g)
+    const y = new Float32Array(T * A); // [T,A]
+    wkv7(y, r, w, k, v, kk, a, st.s, T, H, S);
+    groupNorm(y, y, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps);
+    bonus7(y, r, k, v, att.r_k, T, H, S);
+    mulInPlace(y, g);
+    const resA = ops.linear(y, att.output, T, A, D); // A [T,D] (the name `a` is the learning rate here)
+    ops.addInPlace(resA, x, T * D);
+
+    // channel mix: X' = A + value·relu(key·xk)²
+    const out = channelMixV7(ops, this.ffn, resA, T, this.shape, st.ffn_x);
+    pass.out = out; // hand v_first on to the block that reads this output
+    if (keepState) run.state.set(this, st);
+    return out;
+  }
+}
+
+/** Reads block `i` of a v7 model (via `get`, scoped to `blocks.i`). */
+export function loadBlockV7(ops: CpuOps, get: Getter, shape: ShapeV7, i: number, vFirstKey: object): BlockV7 {
+  const { D, A, H, S, Rw, Ra, Rv, Rg } = shape;
+  const hasV = get.has("att.v0");
+  const att: TimeMixWeightsV7 = {
+    ln1: layerNormWeights(get, "ln1", D),
+    x_r: get("att.x_r", [1, 1, D]),
+    x_w: get("att.x_w", [1, 1, D]),
+    x_k: get("att.x_k", [1, 1, D]),
+    x_v: get("att.x_v", [1, 1, D]),
+    x_a: get("att.x_a", [1, 1, D]),
+    x_g: get("att.x_g", [1, 1, D]),
+    w0: get("att.w0", [1, 1, A]),
+    w: loraWeights(get, "att.w1", "att.w2", D, Rw, A),
+    a0: get("att.a0", [1, 1, A]),
+    a: loraWeights(get, "att.a1", "att.a2", D, Ra, A),
+    v0: hasV ? get("att.v0", [1, 1, A]) : null,
+    v: hasV ? loraWeights(get, "att.v1", "att.v2", D, Rv, A) : null,
+    g: loraWeights(get, "att.g1", "att.g2", D, Rg, A),
+    k_k: get("att.k_k", [1, 1, A]),
+    k_a: get("att.k_a", [1, 1, A]),
+    r_k: get("att.r_k", [H, S]),
+    key: get("att.key.weight", [A, D]),
+    value: get("att.value.weight", [A, D]),
+    receptance: get("att.receptance.weight", [A, D]),
+    output: get("att.output.weight", [D, A]),
+    ln_x: layerNormWeights(get, "att.ln_x", A),
+  };
+  return new BlockV7(ops, shape, att, channelMixWeightsV7(get, shape), i, vFirstKey);
+}

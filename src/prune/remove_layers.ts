@@ -1,0 +1,49 @@
+/**
+ * Layer removal in memory: a block never depends on its position, so removing layer i is
+ * removing element i of `blocks`. Indices are positions in the model as given (for a model
+ * loaded from a pruned folder, its own layers; `originalIndex` keeps the checkpoint's numbering).
+ *
+ * @module
+ */
+import { UserError } from "../errors.ts";
+import type { CausalLM } from "../models/model.ts";
+
+/** Checks a list of layer indices: integers in [0, L), no duplicates, not every layer. */
+export function checkLayerList(layers: readonly number[], L: number): void {
+  const seen = new Set<number>();
+  for (const i of layers) {
+    if (!Number.isInteger(i) || i < 0 || i >= L) {
+      throw new UserError(`Layer ${i} is out of range; the model has layers 0..${L - 1}`);
+    }
+    if (seen.has(i)) throw new UserError(`Layer ${i} is listed twice; list each layer once`);
+    seen.add(i);
+  }
+  if (seen.size >= L) {
+    throw new UserError(`Removing all ${L} layers leaves no model; remove at most ${L - 1}`);
+  }
+}
+
+/**
+ * A view of `model` without the listed layers (weights shared, the original untouched).
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "../models/load.ts";
+ * import { withoutLayers } from "./remove_layers.ts";
+ * const model = loadModel("testdata/models/bytellama-12L");
+ * const pruned = withoutLayers(model, [9, 10]); // 10 layers left
+ * ```
+ */
+export function withoutLayers<A>(model: CausalLM<A>, layers: readonly number[]): CausalLM<A> {
+  checkLayerList(layers, model.blocks.length);
+  const drop = new Set(layers);
+  return {
+    info: model.info,
+    ops: model.ops,
+    dir: model.dir,
+    blocks: model.blocks.filter((_, i) => !drop.has(i)),
+    embed: (ids) => model.embed(ids),
+    finalNorm: (x, T) => model.finalNorm(x, T),
+    head: (x, T) => model.head(x, T),
+  };
+}

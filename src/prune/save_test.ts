@@ -1,0 +1,114 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { UserError } from "../errors.ts";
+import { TensorStore } from "../io/store.ts";
+import { writeSafetensors } from "../io/safetensors_write.ts";
+import { forward } from "../models/forward.ts";
+import { loadModel } from "../models/load.ts";
+import { assertAllClose } from "../testing/assert.ts";
+import { modelDir } from "../testing/golden.ts";
+import { test } from "../testing/harness.ts";
+import { withoutLayers } from "./remove_layers.ts";
+import { savePrunedLayers } from "./save.ts";
+
+const IDS = Int32Array.from(new TextEncoder().encode("Once upon a time, there was a little dog."));
+
+function tmp(): string {
+  return mkdtempSync(join(tmpdir(), "shortgpt-prune-"));
+}
+
+test("savePrunedLayers() writes a folder whose logits equal the in-memory removal", async () => {
+  const dir = tmp();
+  try {
+    const src = modelDir("bytellama-12L");
+    const out = join(dir, "pruned");
+    const summary = savePrunedLayers(src, out, [10, 3, 7], { metric: "bi" });
+    assert.equal(summary.layers, 9);
+    const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+    assert.equal(config.num_hidden_layers, 9);
+    assert.deepEqual(config.shortgpt.removed_layers, [3, 7, 10]);
+    assert.equal(config.shortgpt.source, "bytellama-12L");
+    assert.equal(config.shortgpt.metric, "bi");
+    const store = TensorStore.open(out);
+    assert.ok(store.has("model.layers.8.mlp.down_proj.weight"));
+    assert.ok(!store.has("model.layers.9.mlp.down_proj.weight"));
+    store.close();
+    const expected = await forward(withoutLayers(loadModel(src), [3, 7, 10]), IDS);
+    const pruned = loadModel(out);
+    assert.deepEqual(pruned.blocks.length, 9);
+    assertAllClose((await forward(pruned, IDS)).logits!, expected.logits!, { atol: 0, label: "pruned logits" });
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("pruning a pruned folder records removed layers in the original numbering", () => {
+  const dir = tmp();
+  try {
+    const once = join(dir, "once"), twice = join(dir, "twice");
+    savePrunedLayers(modelDir("bytellama-12L"), once, [2]);
+    savePrunedLayers(once, twice, [2]); // layer 2 of the 11-layer model is original layer 3
+    const config = JSON.parse(readFileSync(join(twice, "config.json"), "utf8"));
+    assert.deepEqual(config.shortgpt.removed_layers, [2, 3]);
+    assert.equal(config.num_hidden_layers, 10);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("savePrunedLayers() copies the tokenizer and keeps a sharded layout sharded", async () => {
+  const dir = tmp();
+  try {
+    const out = join(dir, "s");
+    savePrunedLayers(modelDir("stories260K"), out, [0]);
+    assert.ok(existsSync(join(out, "tok512.bin")));
+    assert.ok(existsSync(join(out, "PROVENANCE.md")));
+    // Shard stories260K by hand: embeddings in one file, everything else in another.
+    const sharded = join(dir, "sharded");
+    mkdirSync(sharded);
+    const store = TensorStore.open(modelDir("stories260K"));
+    const entry = (n: string) => ({ name: n, dtype: store.info(n)!.dtype, shape: store.info(n)!.shape, bytes: store.readBytes(n) });
+    const names = store.names();
+    const first = names.filter((n) => n.startsWith("model.embed"));
+    const rest = names.filter((n) => !n.startsWith("model.embed"));
+    writeSafetensors(join(sharded, "model-00001-of-00002.safetensors"), first.map(entry));
+    writeSafetensors(join(sharded, "model-00002-of-00002.safetensors"), rest.map(entry));
+    store.close();
+    const weightMap = Object.fromEntries([...first.map((n) => [n, "model-00001-of-00002.safetensors"]), ...rest.map((n) => [n, "model-00002-of-00002.safetensors"])]);
+    writeFileSync(join(sharded, "model.safetensors.index.json"), JSON.stringify({ weight_map: weightMap }));
+    writeFileSync(join(sharded, "config.json"), readFileSync(join(modelDir("stories260K"), "config.json")));
+    const out2 = join(dir, "s2");
+    savePrunedLayers(sharded, out2, [0]);
+    assert.ok(existsSync(join(out2, "model.safetensors.index.json")));
+    const a = await forward(loadModel(out), IDS.map((b) => b % 512));
+    const b = await forward(loadModel(out2), IDS.map((b) => b % 512));
+    assertAllClose(a.logits!, b.logits!, { atol: 0, label: "sharded vs single" });
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("savePrunedLayers() refuses the input folder, a non-empty folder without force, and bad layer lists", () => {
+  const dir = tmp();
+  try {
+    const src = modelDir("stories260K");
+    const userError = (re: RegExp) => (e: unknown) => e instanceof UserError && re.test(e.message);
+    assert.throws(() => savePrunedLayers(src, src, [0]), userError(/is the input model folder/));
+    assert.throws(() => savePrunedLayers(src, join(src, "sub"), [0]), userError(/inside the input model folder/));
+    writeFileSync(join(dir, "keep.txt"), "x");
+    assert.throws(() => savePrunedLayers(src, dir, [0]), userError(/not empty/));
+    assert.equal(readFileSync(join(dir, "keep.txt"), "utf8"), "x");
+    const out = join(dir, "o");
+    assert.throws(() => savePrunedLayers(src, out, [5]), userError(/Layer 5 is out of range/));
+    assert.throws(() => savePrunedLayers(src, out, [1, 1]), userError(/listed twice/));
+    assert.throws(() => savePrunedLayers(src, out, [0, 1, 2, 3, 4]), userError(/Removing all 5 layers/));
+    assert.ok(!existsSync(out));
+    savePrunedLayers(src, dir, [0], { force: true });
+    assert.ok(!existsSync(join(dir, "keep.txt")));
+    assert.deepEqual(readdirSync(join(dir, "..")).filter((n) => n.includes(".tmp-")), []);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});

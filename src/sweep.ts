@@ -1,0 +1,116 @@
+/**
+ * The paper's figures as data: for each metric, the perplexity after removing the first k layers
+ * of its removal order, k = 0..K (Fig. 2b, Fig. 5); the perplexity with each single layer removed
+ * (Fig. 3); and the metric values per layer (Fig. 8).
+ *
+ * @module
+ */
+import { perplexity } from "./eval/perplexity.ts";
+import { BlockInfluence } from "./importance/block_influence.ts";
+import { type Conventions, removalOrder } from "./importance/metric.ts";
+import { observeWindows } from "./importance/mod.ts";
+import { pplRemovalScores } from "./importance/ppl_removal.ts";
+import { RelativeMagnitude } from "./importance/relative_magnitude.ts";
+import { reverseScores } from "./importance/reverse.ts";
+import { sequentialScores } from "./importance/sequential.ts";
+import type { CausalLM } from "./models/model.ts";
+import { withoutLayers } from "./prune/remove_layers.ts";
+import { UserError } from "./errors.ts";
+
+/** Metrics a sweep can order layers by. */
+export const SWEEP_METRICS = ["bi", "relmag", "sequential", "reverse", "ppl"] as const;
+export type SweepMetric = typeof SWEEP_METRICS[number];
+
+/** One metric's curve. */
+export interface SweepCurve {
+  scores: number[];
+  order: number[];
+  /** ppl[k] = perplexity with the first k layers of `order` removed (ppl[0] = dense). */
+  ppl: number[];
+}
+
+/** Everything a sweep measured. */
+export interface SweepResult {
+  layers: number;
+  windows: number;
+  tokens: number;
+  dense_ppl: number;
+  /** Perplexity with only layer i removed (paper Fig. 3). */
+  single_layer_ppl: number[];
+  curves: Record<string, SweepCurve>;
+  conventions: Conventions;
+}
+
+/** Parses `--metrics bi,relmag,...`. */
+export function parseSweepMetrics(list: string): SweepMetric[] {
+  const names = list.split(",").map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!SWEEP_METRICS.includes(n as SweepMetric)) {
+      throw new UserError(`Sweep metric "${n}" is unknown; choose from ${SWEEP_METRICS.join(", ")}`);
+    }
+  }
+  if (names.length === 0) throw new UserError(`--metrics is empty; e.g. --metrics bi,relmag,reverse`);
+  return [...new Set(names)] as SweepMetric[];
+}
+
+/** Progress events of a sweep: a phase name and counts. */
+export type SweepProgress = (phase: string, done: number, total: number) => void;
+
+/**
+ * Runs the sweep. `maxRemove` bounds k (default L − 1).
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "./models/load.ts";
+ * import { sweep } from "./sweep.ts";
+ * const model = loadModel("testdata/models/bytellama-12L");
+ * const windows = [Int32Array.from(new TextEncoder().encode("Once upon a time, there was a cat."))];
+ * const r = await sweep(model, windows, ["bi", "reverse"], { maxRemove: 3 });
+ * console.log(r.curves.bi.ppl); // dense, then 1, 2, 3 layers removed
+ * ```
+ */
+export async function sweep<A>(
+  model: CausalLM<A>,
+  windows: readonly Int32Array[],
+  metrics: readonly SweepMetric[],
+  opts: { maxRemove?: number; conventions?: Partial<Conventions>; onProgress?: SweepProgress } = {},
+): Promise<SweepResult> {
+  const L = model.blocks.length;
+  const K = Math.min(opts.maxRemove ?? L - 1, L - 1);
+  const conv: Conventions = { lastHidden: opts.conventions?.lastHidden ?? "raw", reduce: opts.conventions?.reduce ?? "mean" };
+  const progress = opts.onProgress ?? (() => {});
+
+  const bi = new BlockInfluence(L, conv.reduce), rm = new RelativeMagnitude(L);
+  await observeWindows(model, windows, [bi, rm], conv.lastHidden, (d, t) => progress("hidden states", d, t));
+  const single = await pplRemovalScores(model, windows, (d, t) => progress("single-layer removal", d, t));
+  const dense = (await perplexity(model, windows)).ppl;
+  const scoresOf: Record<SweepMetric, () => number[]> = {
+    bi: () => bi.finish(),
+    relmag: () => rm.finish(),
+    sequential: () => sequentialScores(L),
+    reverse: () => reverseScores(L),
+    ppl: () => single,
+  };
+  const curves: Record<string, SweepCurve> = {};
+  const total = metrics.length * K;
+  let done = 0;
+  for (const m of metrics) {
+    const scores = scoresOf[m]();
+    const order = removalOrder(scores);
+    const ppl = [dense];
+    for (let k = 1; k <= K; k++) {
+      ppl.push((await perplexity(withoutLayers(model, order.slice(0, k)), windows)).ppl);
+      progress("removal curves", ++done, total);
+    }
+    curves[m] = { scores, order, ppl };
+  }
+  return {
+    layers: L,
+    windows: windows.length,
+    tokens: windows.reduce((n, w) => n + w.length, 0),
+    dense_ppl: dense,
+    single_layer_ppl: single,
+    curves,
+    conventions: conv,
+  };
+}
