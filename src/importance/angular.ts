@@ -16,19 +16,25 @@ import { cosine, type HiddenStateMetric } from "./metric.ts";
 export class AngularDistance implements HiddenStateMetric {
   readonly #sum: Float64Array;
   #windows = 0;
-  /** Last-token vectors X_0..X_L of the current window. */
-  #last: Float32Array[] = [];
+  /** Last-token vectors X_i of each window still in flight (windows arrive interleaved when streaming). */
+  #last = new Map<number, Float32Array[]>();
 
   constructor(readonly numLayers: number, readonly n: number, readonly reduce: "mean" | "sum" = "mean") {
     this.#sum = new Float64Array(numLayers - n + 1);
   }
 
-  state(_w: number, i: number, x: Float32Array, T: number, D: number): void {
-    this.#last[i] = x.slice((T - 1) * D, T * D);
-    if (i < this.n) return;
-    const c = Math.max(-1, Math.min(1, cosine(this.#last[i - this.n], this.#last[i], 0, D)));
-    this.#sum[i - this.n] += Math.acos(c) / Math.PI;
-    if (i === this.numLayers) this.#windows++;
+  state(w: number, i: number, x: Float32Array, T: number, D: number): void {
+    let last = this.#last.get(w);
+    if (!last) this.#last.set(w, last = []);
+    last[i] = x.slice((T - 1) * D, T * D);
+    if (i >= this.n) {
+      const c = Math.max(-1, Math.min(1, cosine(last[i - this.n], last[i], 0, D)));
+      this.#sum[i - this.n] += Math.acos(c) / Math.PI;
+    }
+    if (i === this.numLayers) {
+      this.#windows++;
+      this.#last.delete(w);
+    }
   }
 
   finish(): number[] {

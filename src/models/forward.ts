@@ -6,7 +6,7 @@
  */
 import { UserError } from "../errors.ts";
 import { firstNonFinite } from "./weights.ts";
-import { type CausalLM, newRun, type Run } from "./model.ts";
+import { type CausalLM, type ModelInfo, newRun, type Run } from "./model.ts";
 
 /** Options of {@link forward}. */
 export interface ForwardOptions<A> {
@@ -31,7 +31,7 @@ export interface ForwardResult<A> {
 }
 
 /** Checks that `ids` are integers in [0, V) and that there are 1..maxPositions of them. */
-export function checkIds(model: CausalLM<unknown>, ids: ArrayLike<number>): void {
+export function checkIds(model: { readonly info: ModelInfo }, ids: ArrayLike<number>): void {
   const { vocabSize: V, maxPositions, family } = model.info;
   if (ids.length === 0) throw new UserError("No token ids to run; give at least one id");
   if (family !== "rwkv" && ids.length > maxPositions) {
@@ -69,7 +69,9 @@ export async function forward<A>(
   let x = model.embed(ids); // X_0 [T,D]
   await opts.onHidden?.(0, x);
   for (let i = 0; i < model.blocks.length; i++) {
-    x = model.blocks[i].forward(x, T, run, opts.keepState ?? false); // X_{i+1} [T,D]
+    const block = model.blocks[i];
+    x = block.forward(x, T, run, opts.keepState ?? false); // X_{i+1} [T,D]
+    if (x instanceof Float32Array) checkFinite(x, `The output of layer ${block.originalIndex}`);
     await opts.onHidden?.(i + 1, x);
   }
   run.pos0 += T;
@@ -83,7 +85,7 @@ export async function forward<A>(
 export function checkFinite(x: Float32Array, where: string): void {
   const i = firstNonFinite(x);
   if (i >= 0) {
-    throw new UserError(`${where} holds ${x[i]} at element ${i}; the weights overflow float32 on this input`);
+    throw new UserError(`${where} holds ${x[i]} at element ${i}; the weights overflow float32 on this input or are corrupt`);
   }
 }
 

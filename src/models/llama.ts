@@ -14,7 +14,7 @@ import { ropeInvFreq } from "../../kernels/cpu/rope.ts";
 import { alibiSlopes } from "../../kernels/cpu/alibi.ts";
 import type { Ops } from "../backend/ops.ts";
 import type { LlamaConfig } from "../io/config.ts";
-import type { Block, CausalLM, ModelInfo, Run } from "./model.ts";
+import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "./model.ts";
 import type { Weights } from "./weights.ts";
 
 /** The shapes and constants of one decoder layer (head counts may differ per layer). */
@@ -126,6 +126,18 @@ export function layerShape(cfg: LlamaConfig, i: number): LayerShape {
   };
 }
 
+/** The family-independent facts of a Llama-family config. */
+function llamaInfo(cfg: LlamaConfig): ModelInfo {
+  return Object.freeze({
+    family: cfg.modelType,
+    hiddenSize: cfg.hiddenSize,
+    vocabSize: cfg.vocabSize,
+    maxPositions: cfg.maxPositions,
+    bosTokenId: cfg.bosTokenId,
+    eosTokenId: cfg.eosTokenId,
+  });
+}
+
 /** A whole Llama-family model. */
 export class LlamaModel<A> implements CausalLM<A> {
   readonly info: ModelInfo;
@@ -141,14 +153,7 @@ export class LlamaModel<A> implements CausalLM<A> {
     readonly lm_head: A, // [V,D]
   ) {
     this.blocks = blocks;
-    this.info = Object.freeze({
-      family: config.modelType,
-      hiddenSize: config.hiddenSize,
-      vocabSize: config.vocabSize,
-      maxPositions: config.maxPositions,
-      bosTokenId: config.bosTokenId,
-      eosTokenId: config.eosTokenId,
-    });
+    this.info = llamaInfo(config);
   }
 
   embed(ids: Int32Array): A {
@@ -165,57 +170,95 @@ export class LlamaModel<A> implements CausalLM<A> {
 }
 
 /**
- * Loads a Llama-family model from `weights` (checkpoint names, shapes checked against the
- * config). Baichuan's fused `W_pack` [3·D, D] is split into q, k and v rows here.
+ * Loads layer `i` of a Llama-family checkpoint (only that layer's tensors are read). Baichuan's
+ * fused `W_pack` [(H+2·Hkv)·Hd, D] is split into q, k and v rows here.
  */
-export function loadLlama<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, dir: string): LlamaModel<A> {
-  const { hiddenSize: D, intermediateSize: F, vocabSize: V, headDim: Hd } = cfg;
+export function loadLlamaBlock<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, i: number): LlamaBlock<A> {
+  const { hiddenSize: D, intermediateSize: F, headDim: Hd } = cfg;
+  const H = cfg.numHeads[i], Hkv = cfg.numKvHeads[i];
+  const p = `model.layers.${i}`;
   const up = (name: string, shape: number[]) => ops.upload(weights.get(name, shape));
-  const opt = (name: string, shape: number[]) => (weights.has(name) ? up(name, shape) : undefined);
-  const blocks: LlamaBlock<A>[] = [];
-  for (let i = 0; i < cfg.numLayers; i++) {
-    const H = cfg.numHeads[i], Hkv = cfg.numKvHeads[i];
-    const p = `model.layers.${i}`;
-    let q_proj: A, k_proj: A, v_proj: A;
-    if (cfg.fusedQkv) {
-      const pack = weights.get(`${p}.self_attn.W_pack.weight`, [(H + 2 * Hkv) * Hd, D]);
-      q_proj = ops.upload(pack.subarray(0, H * Hd * D));
-      k_proj = ops.upload(pack.subarray(H * Hd * D, (H + Hkv) * Hd * D));
-      v_proj = ops.upload(pack.subarray((H + Hkv) * Hd * D));
-    } else {
-      q_proj = up(`${p}.self_attn.q_proj.weight`, [H * Hd, D]);
-      k_proj = up(`${p}.self_attn.k_proj.weight`, [Hkv * Hd, D]);
-      v_proj = up(`${p}.self_attn.v_proj.weight`, [Hkv * Hd, D]);
-    }
-    const bias = (name: string, n: number, required: boolean) =>
-      required ? up(`${p}.${name}.bias`, [n]) : opt(`${p}.${name}.bias`, [n]);
-    const w: LayerWeights<A> = {
-      input_layernorm: up(`${p}.input_layernorm.weight`, [D]),
-      q_proj,
-      k_proj,
-      v_proj,
-      o_proj: up(`${p}.self_attn.o_proj.weight`, [D, H * Hd]),
-      q_bias: bias("self_attn.q_proj", H * Hd, cfg.qkvBias),
-      k_bias: bias("self_attn.k_proj", Hkv * Hd, cfg.qkvBias),
-      v_bias: bias("self_attn.v_proj", Hkv * Hd, cfg.qkvBias),
-      o_bias: bias("self_attn.o_proj", D, cfg.oBias),
-      post_attention_layernorm: up(`${p}.post_attention_layernorm.weight`, [D]),
-      gate_proj: up(`${p}.mlp.gate_proj.weight`, [F, D]),
-      up_proj: up(`${p}.mlp.up_proj.weight`, [F, D]),
-      down_proj: up(`${p}.mlp.down_proj.weight`, [D, F]),
-      gate_bias: bias("mlp.gate_proj", F, cfg.mlpBias),
-      up_bias: bias("mlp.up_proj", F, cfg.mlpBias),
-      down_bias: bias("mlp.down_proj", D, cfg.mlpBias),
-    };
-    blocks.push(new LlamaBlock(ops, layerShape(cfg, i), w, i));
+  const bias = (name: string, n: number, required: boolean) =>
+    required || weights.has(`${p}.${name}.bias`) ? up(`${p}.${name}.bias`, [n]) : undefined;
+  let q_proj: A, k_proj: A, v_proj: A;
+  if (cfg.fusedQkv) {
+    const pack = weights.get(`${p}.self_attn.W_pack.weight`, [(H + 2 * Hkv) * Hd, D]);
+    q_proj = ops.upload(pack.subarray(0, H * Hd * D));
+    k_proj = ops.upload(pack.subarray(H * Hd * D, (H + Hkv) * Hd * D));
+    v_proj = ops.upload(pack.subarray((H + Hkv) * Hd * D));
+  } else {
+    q_proj = up(`${p}.self_attn.q_proj.weight`, [H * Hd, D]);
+    k_proj = up(`${p}.self_attn.k_proj.weight`, [Hkv * Hd, D]);
+    v_proj = up(`${p}.self_attn.v_proj.weight`, [Hkv * Hd, D]);
   }
-  const embedTable = weights.get("model.embed_tokens.weight", [V, D]);
+  const w: LayerWeights<A> = {
+    input_layernorm: up(`${p}.input_layernorm.weight`, [D]),
+    q_proj,
+    k_proj,
+    v_proj,
+    o_proj: up(`${p}.self_attn.o_proj.weight`, [D, H * Hd]),
+    q_bias: bias("self_attn.q_proj", H * Hd, cfg.qkvBias),
+    k_bias: bias("self_attn.k_proj", Hkv * Hd, cfg.qkvBias),
+    v_bias: bias("self_attn.v_proj", Hkv * Hd, cfg.qkvBias),
+    o_bias: bias("self_attn.o_proj", D, cfg.oBias),
+    post_attention_layernorm: up(`${p}.post_attention_layernorm.weight`, [D]),
+    gate_proj: up(`${p}.mlp.gate_proj.weight`, [F, D]),
+    up_proj: up(`${p}.mlp.up_proj.weight`, [F, D]),
+    down_proj: up(`${p}.mlp.down_proj.weight`, [D, F]),
+    gate_bias: bias("mlp.gate_proj", F, cfg.mlpBias),
+    up_bias: bias("mlp.up_proj", F, cfg.mlpBias),
+    down_bias: bias("mlp.down_proj", D, cfg.mlpBias),
+  };
+  return new LlamaBlock(ops, layerShape(cfg, i), w, i);
+}
+
+/** lm_head [V,D] as the model uses it: the embeddings when tied, NormHead-normalised for Baichuan 2. */
+function readHead(cfg: LlamaConfig, weights: Weights, embedTable?: Float32Array): Float32Array {
+  const { vocabSize: V, hiddenSize: D } = cfg;
   // Tied: lm_head is embed_tokens (Hugging Face ignores a stored lm_head.weight then, and so do we).
-  let head = cfg.tieWordEmbeddings ? embedTable : weights.get("lm_head.weight", [V, D]);
-  if (cfg.normHead) head = normalizeRows(head, V, D);
+  const head = cfg.tieWordEmbeddings
+    ? embedTable ?? weights.get("model.embed_tokens.weight", [V, D])
+    : weights.get("lm_head.weight", [V, D]);
+  return cfg.normHead ? normalizeRows(head, V, D) : head;
+}
+
+/** Loads a whole Llama-family model from `weights` (names and shapes checked against the config). */
+export function loadLlama<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, dir: string): LlamaModel<A> {
+  const { hiddenSize: D, vocabSize: V } = cfg;
+  const blocks = Array.from({ length: cfg.numLayers }, (_, i) => loadLlamaBlock(ops, cfg, weights, i));
+  const embedTable = weights.get("model.embed_tokens.weight", [V, D]);
+  const head = readHead(cfg, weights, embedTable);
   const embed_tokens = ops.upload(embedTable);
   const lm_head = head === embedTable ? embed_tokens : ops.upload(head);
-  return new LlamaModel(ops, cfg, dir, embed_tokens, blocks, up("model.norm.weight", [D]), lm_head);
+  return new LlamaModel(ops, cfg, dir, embed_tokens, blocks, ops.upload(weights.get("model.norm.weight", [D])), lm_head);
+}
+
+/**
+ * Opens a Llama-family checkpoint part by part: each weight is read on first use, and
+ * `loadBlock(i)` reads only layer i. Layer streaming holds one block at a time this way.
+ */
+export function openLlamaParts<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, dir: string): ModelParts<A> {
+  const { hiddenSize: D, vocabSize: V } = cfg;
+  let embedTable: A | undefined, norm: A | undefined, head: A | undefined;
+  return {
+    info: llamaInfo(cfg),
+    ops,
+    dir,
+    numLayers: cfg.numLayers,
+    embed(ids) {
+      embedTable ??= ops.upload(weights.get("model.embed_tokens.weight", [V, D]));
+      return ops.embed(embedTable, ids, D);
+    },
+    finalNorm(x, T) {
+      norm ??= ops.upload(weights.get("model.norm.weight", [D]));
+      return ops.rmsnorm(x, norm, T, D, cfg.rmsNormEps);
+    },
+    head(x, T) {
+      head ??= ops.upload(readHead(cfg, weights));
+      return ops.linear(x, head, T, D, V);
+    },
+    loadBlock: (i) => loadLlamaBlock(ops, cfg, weights, i),
+  };
 }
 
 /** Baichuan 2's NormHead: each row of lm_head divided by its L2 norm. */

@@ -9,25 +9,39 @@ import type { Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
 import { MODEL_TYPES, type RawConfig, readRawConfig, resolveLlamaConfig } from "../io/config.ts";
 import { TensorStore } from "../io/store.ts";
-import { loadLlama } from "./llama.ts";
-import type { CausalLM } from "./model.ts";
-import { loadRwkv } from "./rwkv/model.ts";
+import { loadLlama, openLlamaParts } from "./llama.ts";
+import type { CausalLM, ModelParts } from "./model.ts";
+import { loadRwkv, openRwkvParts } from "./rwkv/model.ts";
 import { Weights } from "./weights.ts";
 
-/** A loader for one family: builds the model from checked weights. */
-export type FamilyLoader = <A>(ops: Ops<A>, raw: RawConfig, weights: Weights, dir: string) => CausalLM<A>;
+/** How one family loads: whole, or part by part (for layer streaming). */
+export interface FamilyLoader {
+  load<A>(ops: Ops<A>, raw: RawConfig, weights: Weights, dir: string): CausalLM<A>;
+  open<A>(ops: Ops<A>, raw: RawConfig, weights: Weights, dir: string): ModelParts<A>;
+}
+
+const llamaFamily: FamilyLoader = {
+  load: (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir),
+  open: (ops, raw, w, dir) => openLlamaParts(ops, resolveLlamaConfig(raw), w, dir),
+};
 
 const loaders = new Map<string, FamilyLoader>([
-  ["llama", (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir)],
-  ["mistral", (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir)],
-  ["qwen2", (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir)],
-  ["baichuan", (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir)],
-  ["rwkv", loadRwkv],
+  ["llama", llamaFamily],
+  ["mistral", llamaFamily],
+  ["qwen2", llamaFamily],
+  ["baichuan", llamaFamily],
+  ["rwkv", { load: loadRwkv, open: openRwkvParts }],
 ]);
 
-/** Adds the loader of a family (RWKV registers itself this way). */
-export function registerFamily(modelType: string, loader: FamilyLoader): void {
-  loaders.set(modelType, loader);
+function familyOf(dir: string): { raw: RawConfig; family: FamilyLoader } {
+  const raw = readRawConfig(dir);
+  const family = loaders.get(String(raw.model_type));
+  if (!family) {
+    throw new UserError(
+      `"${dir}/config.json" has model_type ${JSON.stringify(raw.model_type)}; supported: ${MODEL_TYPES.join(", ")}`,
+    );
+  }
+  return { raw, family };
 }
 
 /**
@@ -41,17 +55,34 @@ export function registerFamily(modelType: string, loader: FamilyLoader): void {
  * ```
  */
 export function loadModel<A = Float32Array>(dir: string, ops?: Ops<A>): CausalLM<A> {
-  const raw = readRawConfig(dir);
-  const loader = loaders.get(String(raw.model_type));
-  if (!loader) {
-    throw new UserError(
-      `"${dir}/config.json" has model_type ${JSON.stringify(raw.model_type)}; supported: ${MODEL_TYPES.join(", ")}`,
-    );
-  }
+  const { raw, family } = familyOf(dir);
   const store = TensorStore.open(dir);
   try {
-    return loader((ops ?? cpu) as Ops<A>, raw, new Weights(store), dir);
+    return family.load((ops ?? cpu) as Ops<A>, raw, new Weights(store), dir);
   } finally {
     store.close();
+  }
+}
+
+/**
+ * Opens the model in folder `dir` part by part (see {@link ModelParts}); nothing but the config
+ * and the safetensors headers is read until a part is used. Call `close()` when done.
+ *
+ * @example
+ * ```ts
+ * import { openModel } from "./load.ts";
+ * const { parts, close } = openModel("testdata/models/bytellama-12L");
+ * const block3 = parts.loadBlock(3); // reads only model.layers.3.*
+ * close();
+ * ```
+ */
+export function openModel<A = Float32Array>(dir: string, ops?: Ops<A>): { parts: ModelParts<A>; close: () => void } {
+  const { raw, family } = familyOf(dir);
+  const store = TensorStore.open(dir);
+  try {
+    return { parts: family.open((ops ?? cpu) as Ops<A>, raw, new Weights(store), dir), close: () => store.close() };
+  } catch (e) {
+    store.close();
+    throw e;
   }
 }

@@ -59,3 +59,21 @@ export interface CausalLM<A = Float32Array> {
   /** Normed hidden [T,D] → logits [T,V]. */
   head(x: A, T: number): A;
 }
+
+/**
+ * A model opened part by part: the same embed/finalNorm/head as {@link CausalLM}, each loading
+ * its weights on first use, and `loadBlock(i)` reading only block i. Layer streaming runs every
+ * window through one block, drops it, and loads the next.
+ */
+export interface ModelParts<A = Float32Array> {
+  readonly info: ModelInfo;
+  readonly ops: Ops<A>;
+  readonly dir: string;
+  /** L, the number of blocks in the checkpoint. */
+  readonly numLayers: number;
+  embed(ids: Int32Array): A;
+  finalNorm(x: A, T: number): A;
+  head(x: A, T: number): A;
+  /** Reads and builds block i (its own tensors only). */
+  loadBlock(i: number): Block<A>;
+}

@@ -15,7 +15,7 @@
 import type { Ops } from "../../backend/ops.ts";
 import { UserError } from "../../errors.ts";
 import type { RawConfig } from "../../io/config.ts";
-import type { Block, CausalLM, ModelInfo } from "../model.ts";
+import type { Block, CausalLM, ModelInfo, ModelParts } from "../model.ts";
 import type { Weights } from "../weights.ts";
 import { type Arr, type CpuOps, layerNorm, type LayerNormWeights, layerNormWeights, scoped } from "./common.ts";
 import { resolveRwkvConfig, type RwkvConfig } from "./config.ts";
@@ -68,6 +68,50 @@ export class RwkvModel implements CausalLM<Arr> {
   }
 }
 
+/** A function that reads and builds block i of an RWKV checkpoint. */
+function blockLoader(cpuOps: CpuOps, cfg: RwkvConfig, weights: Weights): (i: number) => Block<Arr> {
+  const hf = cfg.names === "hf";
+  const vFirstKey = {}; // v7: the key under which blocks hand v_first on in run.state
+  return (i) => {
+    const bget = scoped(weights, hf ? `rwkv.blocks.${i}` : `blocks.${i}`);
+    const base = { D: cfg.hiddenSize, A: cfg.attSize, F: cfg.ffnSize, eps: cfg.layerNormEps };
+    switch (cfg.version) {
+      case "4.0":
+        return loadBlockV4(cpuOps, bget, base, cfg.names, i);
+      case "5.1":
+      case "5.2":
+        return loadBlockV5(cpuOps, bget, { ...base, ...heads(cfg) }, cfg.version, i);
+      case "6.0":
+        return loadBlockV6(cpuOps, bget, { ...base, ...heads(cfg), Rm: cfg.timeMixExtraDim, Rd: cfg.timeDecayExtraDim }, i);
+      case "7.0": {
+        const ranks = { Rw: cfg.decayLora, Ra: cfg.aaaLora, Rv: cfg.mvLora, Rg: cfg.gateLora };
+        return loadBlockV7(cpuOps, bget, { ...base, ...heads(cfg), ...ranks }, i, vFirstKey);
+      }
+    }
+  };
+}
+
+function checkCpu<A>(ops: Ops<A>): CpuOps {
+  if (ops.name !== "cpu") {
+    throw new UserError(`RWKV models run on the CPU backend for now; use --backend cpu (asked for "${ops.name}")`);
+  }
+  return ops as unknown as CpuOps;
+}
+
+/** Reads the model-level tensors: embedding, ln0, ln_out and the head. */
+function stemWeights(cfg: RwkvConfig, weights: Weights) {
+  const { hiddenSize: D, vocabSize: V } = cfg;
+  const hf = cfg.names === "hf";
+  const get = scoped(weights, hf ? "rwkv" : ""); // top-level tensors
+  const emb = () => get(hf ? "embeddings.weight" : "emb.weight", [V, D]);
+  return {
+    emb,
+    ln0: () => layerNormWeights(get, hf ? "blocks.0.pre_ln" : "blocks.0.ln0", D),
+    ln_out: () => layerNormWeights(get, "ln_out", D),
+    head: (embTable?: Arr) => (cfg.tieWordEmbeddings ? embTable ?? emb() : weights.get("head.weight", [V, D])),
+  };
+}
+
 /**
  * Loads an RWKV folder (the `rwkv` entry of `loadModel`'s loaders). Throws a UserError on a
  * backend other than the CPU.
@@ -80,48 +124,36 @@ export class RwkvModel implements CausalLM<Arr> {
  * ```
  */
 export function loadRwkv<A>(ops: Ops<A>, raw: RawConfig, weights: Weights, dir: string): CausalLM<A> {
-  if (ops.name !== "cpu") {
-    throw new UserError(`RWKV models run on the CPU backend for now; use --backend cpu (asked for "${ops.name}")`);
-  }
-  const cpuOps = ops as unknown as CpuOps;
+  const cpuOps = checkCpu(ops);
   const cfg = resolveRwkvConfig(raw);
-  const { hiddenSize: D, vocabSize: V } = cfg;
-  const hf = cfg.names === "hf";
-  const blockPrefix = (i: number) => (hf ? `rwkv.blocks.${i}` : `blocks.${i}`);
-  const get = scoped(weights, hf ? "rwkv" : ""); // top-level tensors
-
-  const emb = get(hf ? "embeddings.weight" : "emb.weight", [V, D]);
-  const ln0 = layerNormWeights(get, hf ? "blocks.0.pre_ln" : "blocks.0.ln0", D);
-  const ln_out = layerNormWeights(get, "ln_out", D);
-  const headWeight = cfg.tieWordEmbeddings ? emb : weights.get("head.weight", [V, D]);
-
-  const vFirstKey = {}; // v7: the key under which blocks hand v_first on in run.state
-  const blocks: Block<Arr>[] = [];
-  for (let i = 0; i < cfg.numLayers; i++) {
-    const bget = scoped(weights, blockPrefix(i));
-    const base = { D, A: cfg.attSize, F: cfg.ffnSize, eps: cfg.layerNormEps };
-    switch (cfg.version) {
-      case "4.0":
-        blocks.push(loadBlockV4(cpuOps, bget, base, cfg.names, i));
-        break;
-      case "5.1":
-      case "5.2":
-        blocks.push(loadBlockV5(cpuOps, bget, { ...base, ...heads(cfg) }, cfg.version, i));
-        break;
-      case "6.0":
-        blocks.push(
-          loadBlockV6(cpuOps, bget, { ...base, ...heads(cfg), Rm: cfg.timeMixExtraDim, Rd: cfg.timeDecayExtraDim }, i),
-        );
-        break;
-      case "7.0": {
-        const ranks = { Rw: cfg.decayLora, Ra: cfg.aaaLora, Rv: cfg.mvLora, Rg: cfg.gateLora };
-        blocks.push(loadBlockV7(cpuOps, bget, { ...base, ...heads(cfg), ...ranks }, i, vFirstKey));
-        break;
-      }
-    }
-  }
-  const model = new RwkvModel(cpuOps, cfg, dir, emb, ln0, blocks, ln_out, headWeight);
+  const stem = stemWeights(cfg, weights);
+  const emb = stem.emb();
+  const load = blockLoader(cpuOps, cfg, weights);
+  const blocks = Array.from({ length: cfg.numLayers }, (_, i) => load(i));
+  const model = new RwkvModel(cpuOps, cfg, dir, emb, stem.ln0(), blocks, stem.ln_out(), stem.head(emb));
   return model as unknown as CausalLM<A>;
+}
+
+/** Opens an RWKV folder part by part (see {@link ModelParts}): weights are read on first use. */
+export function openRwkvParts<A>(ops: Ops<A>, raw: RawConfig, weights: Weights, dir: string): ModelParts<A> {
+  const cpuOps = checkCpu(ops);
+  const cfg = resolveRwkvConfig(raw);
+  const stem = stemWeights(cfg, weights);
+  let model: RwkvModel | undefined;
+  let head: Arr | undefined;
+  // The stem model (no blocks) without its head; the head is read only when asked for.
+  const base = () => (model ??= new RwkvModel(cpuOps, cfg, dir, stem.emb(), stem.ln0(), [], stem.ln_out(), new Float32Array(0)));
+  const parts: ModelParts<Arr> = {
+    info: base().info,
+    ops: cpuOps,
+    dir,
+    numLayers: cfg.numLayers,
+    embed: (ids) => base().embed(ids),
+    finalNorm: (x, T) => base().finalNorm(x, T),
+    head: (x, T) => cpuOps.linear(x, (head ??= stem.head(base().emb)), T, cfg.hiddenSize, cfg.vocabSize),
+    loadBlock: blockLoader(cpuOps, cfg, weights),
+  };
+  return parts as unknown as ModelParts<A>;
 }
 
 function heads(cfg: { numHeads: number; headSize: number; lnXEps: number }) {

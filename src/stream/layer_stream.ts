@@ -1,0 +1,117 @@
+/**
+ * Layer streaming (layer-major order): embed every window, then for each block read only its
+ * tensors, run every window through it, feed the metrics, and drop it before loading the next.
+ * Only one block's weights and the windows' activations are resident, so models larger than
+ * memory can be scored. The metrics are the same objects the window-major path feeds
+ * (`step()`/`state()`), so both orders give identical numbers.
+ *
+ * @module
+ */
+import type { HiddenStateMetric } from "../importance/metric.ts";
+import { windowNll } from "../eval/perplexity.ts";
+import { checkFinite, checkIds } from "../models/forward.ts";
+import { type ModelParts, newRun, type Run } from "../models/model.ts";
+import { type ActivationStore, activationBytes, fileStore, memoryStore } from "./activations.ts";
+
+/** Options of {@link streamLayers}. */
+export interface StreamOptions {
+  /** X_L before (`raw`) or after (`hf`) the final norm, for metrics. */
+  lastHidden?: "raw" | "hf";
+  /** Bytes the activations may take in memory before they are spilled to a temporary file. */
+  activationBudget?: number;
+  /** Also compute each window's summed NLL (for perplexity); needs the head. */
+  nll?: boolean;
+  /** Called with the logits [T,V] of each window (e.g. for `forward --out`). */
+  onLogits?: (w: number, logits: Float32Array) => void;
+  /** Called after each block: (blocks done, L). */
+  onLayer?: (done: number, total: number) => void;
+  /** Blocks to skip (indices of the checkpoint), as if removed. */
+  skip?: ReadonlySet<number>;
+}
+
+/** What {@link streamLayers} measured besides the metrics. */
+export interface StreamResult {
+  /** Σ over windows of the summed NLL, and the predicted-token count (with `nll`). */
+  nll: number;
+  predicted: number;
+  /** Whether activations were spilled to disk. */
+  spilled: boolean;
+  activationBytes: number;
+}
+
+/**
+ * Runs `windows` through the model layer by layer, feeding `metrics` exactly as the
+ * window-major path does.
+ *
+ * @example
+ * ```ts
+ * import { openModel } from "../models/load.ts";
+ * import { BlockInfluence } from "../importance/block_influence.ts";
+ * import { streamLayers } from "./layer_stream.ts";
+ * const { parts, close } = openModel("testdata/models/bytellama-12L");
+ * const bi = new BlockInfluence(parts.numLayers);
+ * await streamLayers(parts, [Int32Array.from([79, 110, 99, 101])], [bi]);
+ * close();
+ * console.log(bi.finish());
+ * ```
+ */
+export async function streamLayers<A>(
+  parts: ModelParts<A>,
+  windows: readonly Int32Array[],
+  metrics: readonly HiddenStateMetric[],
+  opts: StreamOptions = {},
+): Promise<StreamResult> {
+  const { ops } = parts;
+  const D = parts.info.hiddenSize;
+  const bytes = activationBytes(windows, D);
+  // RWKV v7 hands v_first from block to block by the identity of the activation array, so its
+  // activations stay in memory (RWKV models are small); transformers may spill.
+  const canSpill = parts.info.family !== "rwkv";
+  const store: ActivationStore = canSpill && bytes > (opts.activationBudget ?? Infinity)
+    ? fileStore(windows.map((w) => w.length), D)
+    : memoryStore(windows.length);
+  const runs: Run<A>[] = windows.map(() => newRun<A>());
+  const kept = Array.from({ length: parts.numLayers }, (_, i) => i).filter((i) => !opts.skip?.has(i));
+  const L = kept.length;
+  // On the CPU, read() is the array itself: no copy, and RWKV v7 sees the same array it produced.
+  const read = (x: A) => ops.read(x);
+  try {
+    for (let w = 0; w < windows.length; w++) {
+      checkIds(parts, windows[w]);
+      const x0 = await read(parts.embed(windows[w]));
+      for (const m of metrics) m.state?.(w, 0, x0, windows[w].length, D);
+      store.set(w, x0);
+    }
+    for (let k = 0; k < L; k++) {
+      const block = parts.loadBlock(kept[k]);
+      for (let w = 0; w < windows.length; w++) {
+        const T = windows[w].length;
+        const xIn = store.get(w);
+        let xOut = await read(block.forward(ops.upload(xIn) as A, T, runs[w], false));
+        checkFinite(xOut, `The output of layer ${kept[k]}`);
+        store.set(w, xOut);
+        if (k === L - 1 && opts.lastHidden === "hf") xOut = await read(parts.finalNorm(ops.upload(xOut), T));
+        for (const m of metrics) {
+          m.step?.(k, xIn, xOut, T, D);
+          m.state?.(w, k + 1, xOut, T, D);
+        }
+      }
+      opts.onLayer?.(k + 1, L);
+    }
+    let nll = 0, predicted = 0;
+    if (opts.nll || opts.onLogits) {
+      for (let w = 0; w < windows.length; w++) {
+        const T = windows[w].length;
+        const logits = await read(parts.head(parts.finalNorm(ops.upload(store.get(w)), T), T));
+        opts.onLogits?.(w, logits);
+        if (opts.nll && T >= 2) {
+          nll += windowNll(logits, windows[w], parts.info.vocabSize);
+          predicted += T - 1;
+        }
+      }
+    }
+    return { nll, predicted, spilled: store.spilled, activationBytes: bytes };
+  } finally {
+    store.close();
+  }
+}
