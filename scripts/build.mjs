@@ -1,5 +1,6 @@
 // Builds the Node/npm entry points with esbuild: dist/cli.js (the `shortgpt` bin) and dist/mod.js.
-// With --tests it also compiles every *_test.ts to dist-test/ for Node's test runner.
+// With --tests it also compiles every *_test.ts to dist-test/ for Node's test runner, and with
+// --bench the benchmarks to dist-bench/.
 import { build } from "esbuild";
 import { readdirSync, statSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -33,6 +34,10 @@ await build({
   define: { "import.meta.main": "true" },
 });
 await build({ ...common, entryPoints: ["mod.ts"], outdir: "dist" });
+
+if (process.argv.includes("--bench")) {
+  await build({ ...common, entryPoints: ["bench/forward.ts"], outdir: "dist-bench" });
+}
 
 if (process.argv.includes("--tests")) {
   rmSync("dist-test", { recursive: true, force: true });
