@@ -88,6 +88,26 @@ export async function observeWindows<A>(
 }
 
 /**
+ * How the metrics see a model: feed hidden-state metrics, and measure perplexity with layers
+ * removed. Window-major (a loaded model) and layer-major (streaming) runners both exist.
+ */
+export interface ImportanceRunner {
+  readonly numLayers: number;
+  observe(metrics: readonly HiddenStateMetric[], lastHidden: "raw" | "hf", onProgress?: (d: number, t: number) => void): Promise<void>;
+  /** Perplexity over the windows with only layer i removed, for every i. */
+  pplRemoval(onProgress?: (d: number, t: number) => void): Promise<number[]>;
+}
+
+/** The window-major runner over a loaded model. */
+export function modelRunner<A>(model: CausalLM<A>, windows: readonly Int32Array[]): ImportanceRunner {
+  return {
+    numLayers: model.blocks.length,
+    observe: (metrics, lastHidden, onProgress) => observeWindows(model, windows, metrics, lastHidden, onProgress),
+    pplRemoval: (onProgress) => pplRemovalScores(model, windows, onProgress),
+  };
+}
+
+/**
  * Scores every layer of `model` by `metric` over `windows`.
  *
  * @example
@@ -100,15 +120,26 @@ export async function observeWindows<A>(
  * console.log(bi.order); // layers, most removable first
  * ```
  */
-export async function computeImportance<A>(
+export function computeImportance<A>(
   model: CausalLM<A>,
   windows: readonly Int32Array[],
   metric: MetricSpec,
   conventions: Partial<Conventions> = {},
   onProgress?: (done: number, total: number) => void,
 ): Promise<ImportanceReport> {
+  return scoreLayers(modelRunner(model, windows), windows, metric, conventions, onProgress);
+}
+
+/** Scores every layer through `runner` (window-major or streaming). */
+export async function scoreLayers(
+  runner: ImportanceRunner,
+  windows: readonly Int32Array[],
+  metric: MetricSpec,
+  conventions: Partial<Conventions> = {},
+  onProgress?: (done: number, total: number) => void,
+): Promise<ImportanceReport> {
   const conv: Conventions = { lastHidden: conventions.lastHidden ?? "raw", reduce: conventions.reduce ?? "mean" };
-  const L = model.blocks.length;
+  const L = runner.numLayers;
   let scores: number[];
   switch (metric.kind) {
     case "sequential":
@@ -118,7 +149,7 @@ export async function computeImportance<A>(
       scores = reverseScores(L);
       break;
     case "ppl":
-      scores = await pplRemovalScores(model, windows, onProgress);
+      scores = await runner.pplRemoval(onProgress);
       break;
     default: {
       let m: HiddenStateMetric;
@@ -130,7 +161,7 @@ export async function computeImportance<A>(
         }
         m = new AngularDistance(L, metric.n, conv.reduce);
       } else throw new Error(`unreachable metric ${metric.kind}`);
-      await observeWindows(model, windows, [m], conv.lastHidden, onProgress);
+      await runner.observe([m], conv.lastHidden, onProgress);
       scores = m.finish();
     }
   }

@@ -5,16 +5,25 @@
  *
  * @module
  */
-import { closeSync, openSync, writeSync } from "node:fs";
+import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { type DType, DTYPE_SIZE, numel } from "../tensor.ts";
 
-/** One tensor to write. `bytes` is little-endian data of `dtype`, or a function returning it. */
+/** A byte range of an existing file, copied in chunks (memory stays small whatever the size). */
+export interface FileRange {
+  path: string;
+  begin: number;
+  end: number;
+}
+
+/** One tensor to write: little-endian data of `dtype`, a function returning it, or a file range to copy. */
 export interface TensorEntry {
   name: string;
   dtype: DType;
   shape: number[];
-  bytes: Uint8Array | (() => Uint8Array);
+  bytes: Uint8Array | (() => Uint8Array) | FileRange;
 }
+
+const CHUNK = 16 * 2 ** 20;
 
 /** The header JSON for `entries`, padded with spaces to a multiple of 8 bytes (as the reference writer does). */
 export function encodeHeader(entries: readonly TensorEntry[], metadata?: Record<string, string>): Uint8Array {
@@ -41,15 +50,37 @@ export function writeSafetensors(path: string, entries: readonly TensorEntry[], 
     writeAll(fd, len);
     writeAll(fd, header);
     for (const e of entries) {
-      const bytes = typeof e.bytes === "function" ? e.bytes() : e.bytes;
       const expected = numel(e.shape) * DTYPE_SIZE[e.dtype];
-      if (bytes.byteLength !== expected) {
-        throw new Error(`writeSafetensors: "${e.name}" has ${bytes.byteLength} bytes, expected ${expected}`);
+      if (e.bytes instanceof Uint8Array || typeof e.bytes === "function") {
+        const bytes = typeof e.bytes === "function" ? e.bytes() : e.bytes;
+        if (bytes.byteLength !== expected) {
+          throw new Error(`writeSafetensors: "${e.name}" has ${bytes.byteLength} bytes, expected ${expected}`);
+        }
+        writeAll(fd, bytes);
+      } else {
+        if (e.bytes.end - e.bytes.begin !== expected) {
+          throw new Error(`writeSafetensors: "${e.name}" spans ${e.bytes.end - e.bytes.begin} bytes, expected ${expected}`);
+        }
+        copyRange(fd, e.bytes);
       }
-      writeAll(fd, bytes);
     }
   } finally {
     closeSync(fd);
+  }
+}
+
+function copyRange(fd: number, range: FileRange): void {
+  const src = openSync(range.path, "r");
+  try {
+    const buf = new Uint8Array(Math.min(CHUNK, Math.max(1, range.end - range.begin)));
+    for (let at = range.begin; at < range.end;) {
+      const n = readSync(src, buf, 0, Math.min(buf.byteLength, range.end - at), at);
+      if (n === 0) throw new Error(`"${range.path}" ended at byte ${at}, before ${range.end}`);
+      writeAll(fd, buf.subarray(0, n));
+      at += n;
+    }
+  } finally {
+    closeSync(src);
   }
 }
 

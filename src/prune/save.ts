@@ -101,7 +101,7 @@ export function savePrunedLayers(srcDir: string, outDir: string, removed: readon
         for (const info of [...src.tensors.values()].sort((a, b) => a.begin - b.begin)) {
           const to = rename(info.name);
           if (to === null) continue;
-          entries.push({ name: to, dtype: info.dtype, shape: info.shape, bytes: () => src.readBytes(info.name) });
+          entries.push({ name: to, dtype: info.dtype, shape: info.shape, bytes: { path: info.file, begin: info.begin, end: info.end } });
           weightMap[to] = outName;
           bytes += info.end - info.begin;
         }

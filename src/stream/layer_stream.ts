@@ -8,6 +8,7 @@
  * @module
  */
 import type { HiddenStateMetric } from "../importance/metric.ts";
+import type { ImportanceRunner } from "../importance/mod.ts";
 import { windowNll } from "../eval/perplexity.ts";
 import { checkFinite, checkIds } from "../models/forward.ts";
 import { type ModelParts, newRun, type Run } from "../models/model.ts";
@@ -114,4 +115,30 @@ export async function streamLayers<A>(
   } finally {
     store.close();
   }
+}
+
+/**
+ * The layer-major {@link ImportanceRunner}: hidden-state metrics in one streamed pass; the `ppl`
+ * metric as L streamed passes, each skipping one layer (every weight is read L times).
+ */
+export function streamRunner<A>(
+  parts: ModelParts<A>,
+  windows: readonly Int32Array[],
+  activationBudget?: number,
+): ImportanceRunner {
+  return {
+    numLayers: parts.numLayers,
+    async observe(metrics, lastHidden, onProgress) {
+      await streamLayers(parts, windows, metrics, { lastHidden, activationBudget, onLayer: onProgress });
+    },
+    async pplRemoval(onProgress) {
+      const scores: number[] = [];
+      for (let i = 0; i < parts.numLayers; i++) {
+        const r = await streamLayers(parts, windows, [], { nll: true, skip: new Set([i]), activationBudget });
+        scores.push(Math.exp(r.nll / r.predicted));
+        onProgress?.(i + 1, parts.numLayers);
+      }
+      return scores;
+    },
+  };
 }
