@@ -39,7 +39,7 @@ export function layerNaming(raw: RawConfig, names: readonly string[]): LayerNami
 }
 
 /** Files never copied into a pruned folder: weights (rewritten) and outputs of the unpruned model. */
-const SKIP = [/\.safetensors$/, /^model\.safetensors\.index\.json$/, /^config\.json$/, /^pytorch_model.*\.bin$/, /\.(pth|pt|gguf)$/, /^expected_logits/];
+export const COPY_SKIP = [/\.safetensors$/, /^model\.safetensors\.index\.json$/, /^config\.json$/, /^pytorch_model.*\.bin$/, /\.(pth|pt|gguf)$/, /^expected_logits/];
 
 /** What {@link savePrunedLayers} wrote. */
 export interface SaveSummary {
@@ -118,7 +118,7 @@ export function savePrunedLayers(srcDir: string, outDir: string, removed: readon
     }
     writeFileSync(join(tmp, "config.json"), JSON.stringify(prunedConfig(raw, naming, kept, removed, srcDir, prov), null, 2) + "\n");
     for (const f of readdirSync(srcDir)) {
-      if (SKIP.some((r) => r.test(f)) || !statSync(join(srcDir, f)).isFile()) continue;
+      if (COPY_SKIP.some((r) => r.test(f)) || !statSync(join(srcDir, f)).isFile()) continue;
       copyFileSync(join(srcDir, f), join(tmp, f));
     }
   });
@@ -126,7 +126,7 @@ export function savePrunedLayers(srcDir: string, outDir: string, removed: readon
 }
 
 /** The safetensors files of a folder, as TensorStore reads them (already validated by it). */
-function shardsOf(dir: string): string[] {
+export function shardsOf(dir: string): string[] {
   const indexPath = join(dir, "model.safetensors.index.json");
   if (existsSync(indexPath)) {
     const weightMap = JSON.parse(readFileSync(indexPath, "utf8")).weight_map as Record<string, string>;

@@ -1,7 +1,7 @@
 /**
- * The activations of every calibration window at the current layer: windows × T × D × 4 bytes.
- * In memory when that fits the budget, otherwise spilled to one temporary file (each window at a
- * fixed offset), read back window by window.
+ * The activations of every calibration window at the current layer take windows × T × D × 4
+ * bytes. When that exceeds the budget they are spilled to one temporary file (each window at a
+ * fixed offset) and read back window by window.
  *
  * @module
  */
@@ -9,10 +9,8 @@ import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "n
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-/** Where window activations live between layers. */
+/** Where window activations live between layers when they do not fit in memory. */
 export interface ActivationStore {
-  /** True when the activations are on disk. */
-  readonly spilled: boolean;
   get(w: number): Float32Array;
   set(w: number, x: Float32Array): void;
   close(): void;
@@ -21,12 +19,6 @@ export interface ActivationStore {
 /** Bytes the activations of `windows` take at one layer. */
 export function activationBytes(windows: readonly Int32Array[], D: number): number {
   return windows.reduce((n, w) => n + w.length, 0) * D * 4;
-}
-
-/** Keeps every window's activation in memory. */
-export function memoryStore(n: number): ActivationStore {
-  const xs: Float32Array[] = new Array(n);
-  return { spilled: false, get: (w) => xs[w], set: (w, x) => void (xs[w] = x), close: () => void xs.fill(undefined!) };
 }
 
 /** Keeps every window's activation in a temporary file; `lengths[w]` = T_w. */
@@ -41,7 +33,6 @@ export function fileStore(lengths: readonly number[], D: number, dir = tmpdir())
     at += T * D * 4;
   }
   return {
-    spilled: true,
     get(w) {
       const x = new Float32Array(lengths[w] * D);
       const bytes = new Uint8Array(x.buffer);

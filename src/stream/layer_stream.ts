@@ -12,7 +12,7 @@ import type { ImportanceRunner } from "../importance/mod.ts";
 import { windowNll } from "../eval/perplexity.ts";
 import { checkFinite, checkIds } from "../models/forward.ts";
 import { type ModelParts, newRun, type Run } from "../models/model.ts";
-import { type ActivationStore, activationBytes, fileStore, memoryStore } from "./activations.ts";
+import { type ActivationStore, activationBytes, fileStore } from "./activations.ts";
 
 /** Options of {@link streamLayers}. */
 export interface StreamOptions {
@@ -65,36 +65,46 @@ export async function streamLayers<A>(
   const { ops } = parts;
   const D = parts.info.hiddenSize;
   const bytes = activationBytes(windows, D);
-  // RWKV v7 hands v_first from block to block by the identity of the activation array, so its
-  // activations stay in memory (RWKV models are small); transformers may spill.
-  const canSpill = parts.info.family !== "rwkv";
-  const store: ActivationStore = canSpill && bytes > (opts.activationBudget ?? Infinity)
-    ? fileStore(windows.map((w) => w.length), D)
-    : memoryStore(windows.length);
+  // Activations stay on the backend as they are (the same arrays the blocks produced: RWKV v7
+  // hands v_first on by the identity of its output) unless they exceed the budget; then they go
+  // to a temporary file and come back window by window. RWKV never spills (its models are small).
+  const spill = parts.info.family !== "rwkv" && bytes > (opts.activationBudget ?? Infinity);
+  const file: ActivationStore | null = spill ? fileStore(windows.map((w) => w.length), D) : null;
+  const held: A[] = [];
+  const getX = (w: number): A => (file ? ops.upload(file.get(w)) : held[w]);
+  const setX = async (w: number, x: A) => {
+    if (file) file.set(w, await ops.read(x));
+    else held[w] = x;
+  };
   const runs: Run<A>[] = windows.map(() => newRun<A>());
   const kept = Array.from({ length: parts.numLayers }, (_, i) => i).filter((i) => !opts.skip?.has(i));
   const L = kept.length;
-  // On the CPU, read() is the array itself: no copy, and RWKV v7 sees the same array it produced.
-  const read = (x: A) => ops.read(x);
   try {
     for (let w = 0; w < windows.length; w++) {
       checkIds(parts, windows[w]);
-      const x0 = await read(parts.embed(windows[w]));
-      for (const m of metrics) m.state?.(w, 0, x0, windows[w].length, D);
-      store.set(w, x0);
+      const x0 = parts.embed(windows[w]);
+      if (metrics.some((m) => m.state)) {
+        const host = await ops.read(x0);
+        for (const m of metrics) m.state?.(w, 0, host, windows[w].length, D);
+      }
+      await setX(w, x0);
     }
     for (let k = 0; k < L; k++) {
       const block = parts.loadBlock(kept[k]);
       for (let w = 0; w < windows.length; w++) {
         const T = windows[w].length;
-        const xIn = store.get(w);
-        let xOut = await read(block.forward(ops.upload(xIn) as A, T, runs[w], false));
-        checkFinite(xOut, `The output of layer ${kept[k]}`);
-        store.set(w, xOut);
-        if (k === L - 1 && opts.lastHidden === "hf") xOut = await read(parts.finalNorm(ops.upload(xOut), T));
-        for (const m of metrics) {
-          m.step?.(k, xIn, xOut, T, D);
-          m.state?.(w, k + 1, xOut, T, D);
+        const xIn = getX(w);
+        const xOut = block.forward(xIn, T, runs[w], false);
+        const hostOut = await ops.read(xOut);
+        checkFinite(hostOut, `The output of layer ${kept[k]}`);
+        await setX(w, xOut);
+        if (metrics.length > 0) {
+          const hostIn = await ops.read(xIn);
+          const seen = k === L - 1 && opts.lastHidden === "hf" ? await ops.read(parts.finalNorm(xOut, T)) : hostOut;
+          for (const m of metrics) {
+            m.step?.(k, hostIn, seen, T, D);
+            m.state?.(w, k + 1, seen, T, D);
+          }
         }
       }
       opts.onLayer?.(k + 1, L);
@@ -103,7 +113,7 @@ export async function streamLayers<A>(
     if (opts.nll || opts.onLogits) {
       for (let w = 0; w < windows.length; w++) {
         const T = windows[w].length;
-        const logits = await read(parts.head(parts.finalNorm(ops.upload(store.get(w)), T), T));
+        const logits = await ops.read(parts.head(parts.finalNorm(getX(w), T), T));
         opts.onLogits?.(w, logits);
         if (opts.nll && T >= 2) {
           nll += windowNll(logits, windows[w], parts.info.vocabSize);
@@ -111,9 +121,9 @@ export async function streamLayers<A>(
         }
       }
     }
-    return { nll, predicted, spilled: store.spilled, activationBytes: bytes };
+    return { nll, predicted, spilled: spill, activationBytes: bytes };
   } finally {
-    store.close();
+    file?.close();
   }
 }
 

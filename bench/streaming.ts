@@ -1,0 +1,44 @@
+/**
+ * Block Influence by layer streaming on a large folder (e.g. bench/make_synthetic.ts's 7B):
+ * one window of --tokens tokens (default 128), one block resident at a time.
+ *
+ *   /usr/bin/time -v deno run -A bench/streaming.ts --model /tmp/llama2-7b --tokens 128
+ *
+ * Prints the time per layer and in total; run it under `/usr/bin/time -v` for the peak RSS the
+ * OS saw (the figure docs/performance.md records).
+ *
+ * @module
+ */
+import process from "node:process";
+import { BlockInfluence } from "../src/importance/block_influence.ts";
+import { openModel } from "../src/models/load.ts";
+import { streamLayers } from "../src/stream/layer_stream.ts";
+import { machine } from "./_machine.ts";
+
+const args = process.argv.slice(2);
+const flag = (name: string, def?: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
+};
+const dir = flag("model");
+const T = Number(flag("tokens", "128"));
+if (!dir) {
+  console.error("usage: streaming.ts --model DIR [--tokens 128]");
+  process.exit(1);
+}
+console.log(`# ${machine()}\n# BI by layer streaming: ${dir}, 1 window of ${T} tokens`);
+const { parts, close } = openModel(dir);
+const ids = Int32Array.from({ length: T }, (_, t) => (t * 7919 + 1) % parts.info.vocabSize);
+const bi = new BlockInfluence(parts.numLayers);
+const t0 = performance.now();
+let last = t0;
+await streamLayers(parts, [ids], [bi], {
+  onLayer: (done, total) => {
+    const now = performance.now();
+    console.log(`layer ${done}/${total}  ${((now - last) / 1000).toFixed(1)} s  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+    last = now;
+  },
+});
+close();
+console.log(`BI: ${bi.finish().map((v) => v.toFixed(4)).join(" ")}`);
+console.log(`total ${((performance.now() - t0) / 1000).toFixed(1)} s`);

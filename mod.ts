@@ -1,0 +1,69 @@
+/**
+ * shortgpt: a readable reference engine for ShortGPT (Men et al., "ShortGPT: Layers in Large
+ * Language Models are More Redundant Than You Expect", 2024). Load a Hugging Face model folder,
+ * measure each layer's Block Influence, remove the least influential layers, and measure what
+ * that costs. Runs unchanged on Deno, Node and Bun.
+ *
+ * @example
+ * ```ts
+ * import { computeImportance, loadModel, loadTokenizer, makeWindows, parseMetric, perplexity,
+ *   readRawConfig, savePrunedLayers, withoutLayers } from "./mod.ts";
+ *
+ * const dir = "testdata/models/bytellama-12L";
+ * const model = loadModel(dir);
+ * const ids = loadTokenizer(dir, readRawConfig(dir)).encode("Once upon a time, there was a little girl.");
+ * const windows = makeWindows([ids], 256);
+ * const bi = await computeImportance(model, windows, parseMetric("bi"));
+ * const before = await perplexity(model, windows);
+ * const after = await perplexity(withoutLayers(model, bi.order.slice(0, 2)), windows);
+ * savePrunedLayers(dir, "/tmp/bytellama-10L", bi.order.slice(0, 2), { metric: "bi", force: true });
+ * ```
+ *
+ * @module
+ */
+
+// Errors
+export { UserError } from "./src/errors.ts";
+
+// Tensors and files
+export { fromFloat32, numel, type Tensor, toFloat32, type DType } from "./src/tensor.ts";
+export { SafetensorsFile, type TensorInfo } from "./src/io/safetensors.ts";
+export { type TensorEntry, writeSafetensors } from "./src/io/safetensors_write.ts";
+export { TensorStore } from "./src/io/store.ts";
+export { type LlamaConfig, type RawConfig, readRawConfig, resolveLlamaConfig } from "./src/io/config.ts";
+export { loadTokenizer, type Tokenizer } from "./src/io/tokenizer/mod.ts";
+
+// Models
+export { cpu } from "./src/backend/cpu.ts";
+export type { Ops } from "./src/backend/ops.ts";
+export { loadModel } from "./src/models/load.ts";
+export type { Block, CausalLM, ModelInfo, Run } from "./src/models/model.ts";
+export { newRun } from "./src/models/model.ts";
+export { checkIds, forward, type ForwardOptions, hiddenStates } from "./src/models/forward.ts";
+
+// The method
+export { countTokens, cutWindows, makeWindows } from "./src/calibration.ts";
+export { computeImportance, type ImportanceReport, METRICS, type MetricSpec, parseMetric, removalOrder } from "./src/importance/mod.ts";
+export { BlockInfluence } from "./src/importance/block_influence.ts";
+export { RelativeMagnitude } from "./src/importance/relative_magnitude.ts";
+export { AngularDistance } from "./src/importance/angular.ts";
+export { type PerplexityResult, perplexity } from "./src/eval/perplexity.ts";
+export { checkLayerList, withoutLayers } from "./src/prune/remove_layers.ts";
+export { savePrunedLayers } from "./src/prune/save.ts";
+export { sweep, SWEEP_METRICS, type SweepResult } from "./src/sweep.ts";
+
+// Head removal (paper Sec. 4.2, Fig. 6; docs/heads.md)
+export {
+  checkHeadList,
+  expandKvHeads,
+  formatHeadList,
+  HEAD_MODES,
+  type HeadMode,
+  type HeadRef,
+  parseHeadList,
+  planHeadRemoval,
+  withoutHeads,
+} from "./src/prune/remove_heads.ts";
+export { type HeadSaveOptions, type HeadSaveSummary, saveHeadPruned } from "./src/prune/remove_heads_save.ts";
+export { headSweep, type HeadSweepOptions, type HeadSweepResult } from "./src/head_sweep.ts";
+

@@ -1,0 +1,227 @@
+/**
+ * The WebGPU device as the kernels see it (internal to the WebGPU backend): compute
+ * pipelines cached by a readable key that is also their label, uniform buffers of shapes,
+ * activation buffers from a {@link BufferPool}, and one command encoder that records
+ * dispatches until work must reach the GPU.
+ *
+ * Dispatchers in `kernels/gpu/` use it as
+ *
+ *     const pipeline = gpu.pipeline("rmsnorm", { WG: 256 }); // label "rmsnorm|f32|WG=256"
+ *     gpu.dispatch(pipeline, [gpu.uniform([T, D], [eps]), x.buffer, weight.buffer, out.buffer], [T]);
+ *
+ * Nothing here waits for the GPU except {@link Gpu.read} and {@link Gpu.done}.
+ *
+ * @module
+ */
+import { WGSL } from "../../kernels/wgsl/_sources.ts";
+import { UserError } from "../errors.ts";
+import { BufferPool, GpuTensor } from "./_gpu_pool.ts";
+
+export { GpuTensor };
+
+/** Dispatches recorded before the encoder is submitted, so the GPU starts while we record more. */
+const DISPATCHES_PER_SUBMIT = 64;
+/** Uniform buffers kept for reuse (they are keyed by content and never change). */
+const MAX_UNIFORMS = 4096;
+
+/** A WebGPU device with the caches the kernels need. */
+export class Gpu {
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #modules = new Map<string, GPUShaderModule>();
+  readonly #uniforms = new Map<string, GPUBuffer>();
+  readonly #staging: GPUBuffer[] = [];
+  readonly #pool: BufferPool;
+  #encoder: GPUCommandEncoder | null = null;
+  #pass: GPUComputePassEncoder | null = null;
+  #recorded = 0;
+  #error: string | null = null;
+  /** Bound where a kernel's optional input (bias, ALiBi slopes) is absent; never read. */
+  readonly placeholder: GPUBuffer;
+
+  /**
+   * @param device  an open device
+   * @param adapter one line about the adapter, e.g. `llvmpipe (LLVM 15.0.6, 256 bits), software`
+   */
+  constructor(readonly device: GPUDevice, readonly adapter: string) {
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    this.#pool = new BufferPool(device, usage, Math.min(2 ** 30, device.limits.maxBufferSize));
+    this.placeholder = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: "placeholder" });
+    device.addEventListener("uncapturederror", (e) => {
+      this.#error ??= (e as GPUUncapturedErrorEvent).error.message;
+    });
+  }
+
+  /** Activation buffers made, reused from the pool, and returned to it so far. */
+  get poolStats(): { created: number; reused: number; returned: number } {
+    return { ...this.#pool.stats };
+  }
+
+  /** Device limits the dispatchers size their work by. */
+  get limits(): GPUSupportedLimits {
+    return this.device.limits;
+  }
+
+  /**
+   * The compute pipeline of shader `kernels/wgsl/<kernel>.wgsl` (entry point `main`) with its
+   * `override` constants set, made once per key `kernel|f32|NAME=value,...` (also its label).
+   */
+  pipeline(kernel: string, constants: Record<string, number> = {}): GPUComputePipeline {
+    const names = Object.keys(constants).sort();
+    const key = `${kernel}|f32|${names.map((n) => `${n}=${constants[n]}`).join(",")}`;
+    let p = this.#pipelines.get(key);
+    if (!p) {
+      p = this.device.createComputePipeline({
+        label: key,
+        layout: "auto",
+        compute: { module: this.module(kernel), entryPoint: "main", constants },
+      });
+      this.#pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  /** The shader module of `kernels/wgsl/<kernel>.wgsl`, compiled once. */
+  module(kernel: string): GPUShaderModule {
+    let m = this.#modules.get(kernel);
+    if (!m) {
+      const code = WGSL[kernel];
+      if (code === undefined) throw new Error(`No shader "${kernel}" in kernels/wgsl/_sources.ts`);
+      m = this.device.createShaderModule({ label: kernel, code });
+      this.#modules.set(kernel, m);
+    }
+    return m;
+  }
+
+  /** Keys of the pipelines made so far (e.g. `matmul|f32|WG_X=16,WG_Y=16`). */
+  get pipelineKeys(): string[] {
+    return [...this.#pipelines.keys()];
+  }
+
+  /**
+   * A uniform buffer holding `u32s` then `f32s`, for a shader struct that lists its `u32`
+   * fields first. Equal contents share one buffer.
+   */
+  uniform(u32s: readonly number[], f32s: readonly number[] = []): GPUBuffer {
+    const words = new Uint32Array(Math.max(4, Math.ceil((u32s.length + f32s.length) / 4) * 4));
+    u32s.forEach((v, i) => {
+      if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new Error(`uniform field ${i} = ${v} is not a u32`);
+      words[i] = v;
+    });
+    new Float32Array(words.buffer).set(f32s, u32s.length);
+    const key = words.join(",");
+    let b = this.#uniforms.get(key);
+    if (!b) {
+      if (this.#uniforms.size >= MAX_UNIFORMS) this.#uniforms.clear(); // buffers in use stay alive
+      b = this.#create(words, GPUBufferUsage.UNIFORM, "shape");
+      this.#uniforms.set(key, b);
+    }
+    return b;
+  }
+
+  /** A new tensor of `n` float32 values, contents undefined (from the pool). */
+  tensor(n: number): GpuTensor {
+    return this.#pool.tensor(n);
+  }
+
+  /** Returns the buffer of activation `t` to the pool now; `t` must not be used again. */
+  release(t: GpuTensor): void {
+    this.#pool.release(t);
+  }
+
+  /** A tensor holding a copy of `data` (weights: made once, never pooled). */
+  upload(data: Float32Array | Uint32Array, label = "weight"): GpuTensor {
+    const max = this.device.limits.maxStorageBufferBindingSize;
+    if (data.byteLength > max) {
+      throw new UserError(
+        `A tensor of ${data.length} values (${data.byteLength} bytes) exceeds the ${max}-byte ` +
+          `maxStorageBufferBindingSize of this WebGPU adapter (${this.adapter}); use --backend cpu`,
+      );
+    }
+    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+    return new GpuTensor(this.#create(data, usage, label), data.length);
+  }
+
+  /** Records one dispatch of `pipeline` with `buffers` at bindings 0, 1, 2, ... of group 0. */
+  dispatch(pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[], groups: readonly number[]): void {
+    const bindGroup = this.device.createBindGroup({
+      layout: pipeline.getBindGroupLayout(0),
+      entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
+    });
+    this.#encoder ??= this.device.createCommandEncoder();
+    this.#pass ??= this.#encoder.beginComputePass();
+    this.#pass.setPipeline(pipeline);
+    this.#pass.setBindGroup(0, bindGroup);
+    this.#pass.dispatchWorkgroups(groups[0], groups[1] ?? 1, groups[2] ?? 1);
+    if (++this.#recorded >= DISPATCHES_PER_SUBMIT) this.flush();
+  }
+
+  /** Records a copy of `bytes` bytes between buffers (offsets and size multiples of 4). */
+  copy(src: GPUBuffer, srcOffset: number, dst: GPUBuffer, dstOffset: number, bytes: number): void {
+    this.#pass?.end();
+    this.#pass = null;
+    this.#encoder ??= this.device.createCommandEncoder();
+    this.#encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
+  }
+
+  /** Submits what has been recorded. */
+  flush(): void {
+    this.#pass?.end();
+    this.#pass = null;
+    if (this.#encoder) this.device.queue.submit([this.#encoder.finish()]);
+    this.#encoder = null;
+    this.#recorded = 0;
+    this.#pool.destroyDropped();
+  }
+
+  /** Waits until the GPU has finished everything recorded so far (for timing). */
+  async done(): Promise<void> {
+    this.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    this.#throwIfFailed();
+  }
+
+  /** Copies `t` back to the host through a mappable staging buffer. */
+  async read(t: GpuTensor): Promise<Float32Array> {
+    const bytes = t.length * 4;
+    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const i = this.#staging.findIndex((b) => b.size === size);
+    const staging = i >= 0 ? this.#staging.splice(i, 1)[0] : this.device.createBuffer({
+      size,
+      usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
+      label: "staging",
+    });
+    this.copy(t.buffer, 0, staging, 0, size);
+    this.flush();
+    await staging.mapAsync(GPUMapMode.READ);
+    const out = new Float32Array(staging.getMappedRange(0, size).slice(0, bytes));
+    staging.unmap();
+    if (this.#staging.length < 8) this.#staging.push(staging);
+    this.#throwIfFailed();
+    return out;
+  }
+
+  /** Whether any GPU error was reported (validation, out of memory); cleared by reading. */
+  takeError(): string | null {
+    const e = this.#error;
+    this.#error = null;
+    return e;
+  }
+
+  #throwIfFailed(): void {
+    const e = this.takeError();
+    if (e !== null) throw new Error(`WebGPU reported an error (${this.adapter}): ${e}`);
+  }
+
+  // A buffer holding `data`, written through a mapping at creation (never queue.writeBuffer,
+  // which would run before commands still waiting in our encoder).
+  #create(data: Float32Array | Uint32Array, usage: number, label: string): GPUBuffer {
+    const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
+    const b = this.device.createBuffer({ size, usage, label, mappedAtCreation: true });
+    const view = data instanceof Float32Array
+      ? new Float32Array(b.getMappedRange())
+      : new Uint32Array(b.getMappedRange());
+    view.set(data);
+    b.unmap();
+    return b;
+  }
+}

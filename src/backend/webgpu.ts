@@ -1,0 +1,239 @@
+/**
+ * The WebGPU backend: {@link Ops} on GPU buffers, each op one dispatch of a shader in
+ * `kernels/wgsl/` through its dispatcher in `kernels/gpu/`. The CPU backend
+ * (`src/backend/cpu.ts`) is its oracle.
+ *
+ * - **Device.** One per process, opened on first use through `navigator.gpu` (Deno has it
+ *   built in, behind `--unstable-webgpu`; Node and Bun have none). Without an adapter,
+ *   {@link createWebGpuOps} throws a {@link UserError} that says why and suggests
+ *   `--backend cpu`; {@link selectBackend} with `"auto"` falls back to the CPU and says so.
+ * - **Pipelines** are cached by a readable key that is also their label, e.g.
+ *   `matmul|f32|WG_X=16,WG_Y=16` (see `src/backend/_gpu.ts`).
+ * - **Buffers.** Weights are uploaded once ({@link Ops.upload}); activations come from a pool
+ *   and go back to it when their handle is garbage collected, or at once through
+ *   {@link WebGpuOps.release} (`src/backend/_gpu_pool.ts`).
+ * - **Work** is recorded into one command encoder and submitted every 64 dispatches or when
+ *   a result is read; ops return their output handle at once and only {@link Ops.read} waits.
+ *
+ * @example
+ * ```ts
+ * import { selectBackend } from "./webgpu.ts";
+ * import { loadModel } from "../models/load.ts";
+ * import { forward } from "../models/forward.ts";
+ * const ops = await selectBackend("auto", (msg) => console.error(msg));
+ * const model = loadModel("testdata/models/stories260K", ops);
+ * const { logits } = await forward(model, new Int32Array([1, 403, 407]));
+ * const values = await ops.read(logits!); // Float32Array [T·V]
+ * ```
+ *
+ * @module
+ */
+import { addInPlace } from "../../kernels/gpu/add.ts";
+import { attention } from "../../kernels/gpu/attention.ts";
+import { concatRows } from "../../kernels/gpu/concat_rows.ts";
+import { embeddingGather } from "../../kernels/gpu/embedding.ts";
+import { layernorm } from "../../kernels/gpu/layernorm.ts";
+import { matmul } from "../../kernels/gpu/matmul.ts";
+import { rmsnorm } from "../../kernels/gpu/rmsnorm.ts";
+import { rope } from "../../kernels/gpu/rope.ts";
+import { swiglu } from "../../kernels/gpu/swiglu.ts";
+import { UserError } from "../errors.ts";
+import { runtimeName } from "../runtime.ts";
+import { cpu } from "./cpu.ts";
+import type { Ops } from "./ops.ts";
+import { Gpu, GpuTensor } from "./_gpu.ts";
+
+export { Gpu, GpuTensor };
+
+/** The WebGPU {@link Ops}, with the device underneath for benchmarks and kernel tests. */
+export interface WebGpuOps extends Ops<GpuTensor> {
+  readonly name: "webgpu";
+  readonly gpu: Gpu;
+  /**
+   * Hint that activation `a` is dead: its buffer goes back to the pool now rather than when
+   * the garbage collector finds the handle (which can take hundreds of tensors). Using `a`
+   * afterwards is a bug. Weights are never released this way.
+   */
+  release(a: GpuTensor): void;
+}
+
+let shared: Promise<WebGpuOps> | null = null;
+
+/**
+ * Opens the WebGPU device (once per process; later calls return the same backend).
+ *
+ * @throws {WebGpuUnavailable} (a {@link UserError}) when `navigator.gpu` is missing or no
+ *   adapter is found, saying which runtime this is, that Deno has WebGPU built in, and to use
+ *   `--backend cpu`
+ */
+export function createWebGpuOps(): Promise<WebGpuOps> {
+  shared ??= openDevice().catch((e) => {
+    shared = null;
+    throw e;
+  });
+  return shared;
+}
+
+/**
+ * Why WebGPU cannot be used here: `reason` says what is missing, the message adds what to do
+ * (Deno has WebGPU built in; `--backend cpu`).
+ */
+export class WebGpuUnavailable extends UserError {
+  constructor(readonly reason: string, advice: string) {
+    super(`${reason}. ${advice}`);
+  }
+}
+
+/**
+ * `null` when a WebGPU adapter is available, else the reason none is (for test skips).
+ *
+ * @example
+ * ```ts
+ * import { probeWebGpu } from "./webgpu.ts";
+ * const why = await probeWebGpu(); // e.g. "WebGPU is not available in node 20.20.2 (navigator.gpu is missing)"
+ * ```
+ */
+export async function probeWebGpu(): Promise<string | null> {
+  try {
+    await createWebGpuOps();
+    return null;
+  } catch (e) {
+    if (e instanceof WebGpuUnavailable) return e.reason;
+    throw e;
+  }
+}
+
+/**
+ * The backend named on the command line. `"auto"` takes WebGPU when an adapter is found, else
+ * the CPU, and then calls `note` once with the reason (the CLI prints it on stderr).
+ *
+ * @throws {WebGpuUnavailable} (a {@link UserError}) for `"webgpu"` without an adapter
+ * @throws {UserError} for an unknown name
+ *
+ * @example
+ * ```ts
+ * import { selectBackend } from "./webgpu.ts";
+ * const ops = await selectBackend("auto", (msg) => console.error(msg));
+ * console.log(ops.name); // "webgpu" or "cpu"
+ * ```
+ */
+export async function selectBackend(
+  name: "cpu" | "webgpu" | "auto",
+  note: (msg: string) => void,
+): Promise<Ops<unknown>> {
+  switch (name) {
+    case "cpu":
+      return cpu as Ops<unknown>;
+    case "webgpu":
+      return await createWebGpuOps() as Ops<unknown>;
+    case "auto":
+      try {
+        return await createWebGpuOps() as Ops<unknown>;
+      } catch (e) {
+        if (!(e instanceof WebGpuUnavailable)) throw e;
+        note(`--backend auto chose the CPU: ${e.reason}`);
+        return cpu as Ops<unknown>;
+      }
+    default:
+      throw new UserError(`Unknown backend "${name}": expected cpu, webgpu or auto`);
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+const g = globalThis as any;
+
+async function openDevice(): Promise<WebGpuOps> {
+  const api: GPU | undefined = g.navigator?.gpu;
+  const runtime = runtimeName();
+  if (!api) {
+    const how = g.Deno
+      ? "Deno has WebGPU built in: run it with --unstable-webgpu (deno run -A --unstable-webgpu src/cli.ts ...)"
+      : "Deno has WebGPU built in: run shortgpt there with `deno run -A --unstable-webgpu src/cli.ts ...`";
+    throw new WebGpuUnavailable(
+      `WebGPU is not available in ${runtime} (navigator.gpu is missing)`,
+      `${how}, or use --backend cpu`,
+    );
+  }
+  const adapter = await api.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) {
+    throw new WebGpuUnavailable(
+      `No WebGPU adapter found in ${runtime} (navigator.gpu.requestAdapter() returned null)`,
+      "Deno has WebGPU built in, but it needs a usable GPU driver (Vulkan, Metal or D3D12) or a software " +
+        "one such as Mesa's llvmpipe; use --backend cpu",
+    );
+  }
+  // Ask for the adapter's largest buffers and workgroup memory, not WebGPU's defaults (a
+  // 7B model's embedding table alone is 512 MiB).
+  const want = ["maxStorageBufferBindingSize", "maxBufferSize", "maxComputeWorkgroupStorageSize"] as const;
+  const requiredLimits: Record<string, number> = {};
+  for (const k of want) requiredLimits[k] = adapter.limits[k];
+  const device = await adapter.requestDevice({ requiredLimits });
+  return makeOps(new Gpu(device, describeAdapter(adapter)));
+}
+
+/** e.g. `llvmpipe (LLVM 15.0.6, 256 bits) (software adapter)`. */
+function describeAdapter(adapter: GPUAdapter): string {
+  const info = adapter.info;
+  const parts = [
+    info.description,
+    info.vendor && `vendor ${info.vendor}`,
+    info.architecture,
+    info.device && `device ${info.device}`,
+  ];
+  const name = info.description || parts.filter(Boolean).join(", ") || "unnamed adapter";
+  // deno-lint-ignore no-explicit-any
+  const fallback = (info as any).isFallbackAdapter ?? (adapter as any).isFallbackAdapter;
+  return fallback ? `${name} (software adapter)` : name;
+}
+
+function makeOps(gpu: Gpu): WebGpuOps {
+  const invFreqs = new WeakMap<Float64Array, GpuTensor>(); // RoPE frequencies, uploaded once per array
+  return {
+    name: "webgpu",
+    gpu,
+    upload: (data) => gpu.upload(data),
+    read: (a) => gpu.read(a),
+    release: (a) => gpu.release(a),
+    embed(table, ids, D) {
+      const out = gpu.tensor(ids.length * D);
+      embeddingGather(gpu, out, table, ids, D);
+      return out;
+    },
+    linear(x, w, T, K, N, bias) {
+      const out = gpu.tensor(T * N);
+      matmul(gpu, out, x, w, T, K, N, bias);
+      return out;
+    },
+    rmsnorm(x, weight, T, D, eps) {
+      const out = gpu.tensor(T * D);
+      rmsnorm(gpu, out, x, weight, T, D, eps);
+      return out;
+    },
+    layernorm(x, weight, bias, T, D, eps) {
+      const out = gpu.tensor(T * D);
+      layernorm(gpu, out, x, weight, bias, T, D, eps);
+      return out;
+    },
+    rope(x, T, H, Hd, pos0, invFreq) {
+      let f = invFreqs.get(invFreq);
+      if (!f) invFreqs.set(invFreq, f = gpu.upload(Float32Array.from(invFreq), "inv_freq"));
+      rope(gpu, x, T, H, Hd, pos0, f);
+    },
+    attention(q, k, v, Tq, Tk, H, Hkv, Hd, opts) {
+      const out = gpu.tensor(Tq * H * Hd);
+      attention(gpu, out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
+      return out;
+    },
+    swiglu(gate, up, n) {
+      const out = gpu.tensor(n);
+      swiglu(gpu, out, gate, up, n);
+      return out;
+    },
+    addInPlace: (x, y, n) => addInPlace(gpu, x, y, n),
+    concatRows(a, b, Ta, Tb, C) {
+      const out = gpu.tensor((Ta + Tb) * C);
+      concatRows(gpu, out, a, b, Ta, Tb, C);
+      return out;
+    },
+  };
+}

@@ -1,0 +1,100 @@
+/** `shortgpt forward <model>`: run the model, print a summary or dump every tensor. @module */
+import { version } from "../version.ts";
+import { UserError } from "../errors.ts";
+import { readRawConfig } from "../io/config.ts";
+import { writeSafetensors } from "../io/safetensors_write.ts";
+import { loadTokenizer } from "../io/tokenizer/mod.ts";
+import { forward } from "../models/forward.ts";
+import { loadModel } from "../models/load.ts";
+import { runtimeName } from "../runtime.ts";
+import { fromFloat32 } from "../tensor.ts";
+import type { CommandSpec, Parsed } from "./args.ts";
+import { bool, str } from "./args.ts";
+import { idsFromFlags, oneOf, requireModel } from "./common.ts";
+import { out, refuseInsideModel } from "./output.ts";
+import { renameSync, rmSync } from "node:fs";
+import process from "node:process";
+
+export const spec: CommandSpec = {
+  name: "forward",
+  summary: "run the model on one sequence; print the next-token prediction or dump every hidden state",
+  usage: "shortgpt forward <model> (--ids 1,2,3 | --ids-file F | --text S) [--out F.safetensors] [--json]",
+  description: `
+With --out, writes a safetensors file of float32 tensors: logits [T,V] (row t predicts token t+1),
+hidden_states [L+1,T,D] (raw convention: entry 0 = token embeddings, entry i = residual stream
+entering layer i, entry L = after the last layer and before the final norm), final_hidden [T,D]
+(after the final norm) and input_ids I32 [T]. Compare it with another implementation's dump
+using "shortgpt compare".`,
+  positionals: ["model"],
+  flags: {
+    ids: { type: "string", arg: "IDS", help: "token ids, e.g. 1,403,407" },
+    "ids-file": { type: "string", arg: "F", help: "a file with one sequence of ids (spaces or commas)" },
+    text: { type: "string", arg: "S", help: "text, tokenized with the model's tokenizer (BOS added where it has one)" },
+    out: { type: "string", arg: "F", help: "write logits and hidden states to this .safetensors file" },
+    json: { type: "boolean", help: "print the summary as JSON" },
+  },
+  examples: [
+    "shortgpt forward testdata/models/stories260K --text \"Once upon a time\"",
+    "shortgpt forward testdata/models/stories260K --ids 1,403,407 --out dump.safetensors",
+  ],
+};
+
+export async function run(p: Parsed): Promise<void> {
+  const dir = requireModel(p, spec);
+  const source = oneOf(p, ["ids", "ids-file", "text"]);
+  const outPath = str(p, "out");
+  if (outPath) refuseInsideModel(outPath, dir);
+  let ids: number[];
+  if (source === "text") {
+    ids = loadTokenizer(dir, readRawConfig(dir)).encode(str(p, "text")!);
+  } else {
+    const seqs = idsFromFlags(p)!;
+    if (seqs.length !== 1) throw new UserError(`"forward" runs one sequence; the ids file holds ${seqs.length} (keep one line)`);
+    ids = seqs[0];
+  }
+  const model = loadModel(dir);
+  const T = ids.length, D = model.info.hiddenSize, V = model.info.vocabSize;
+  const hidden: Float32Array[] = [];
+  const res = await forward(model, Int32Array.from(ids), { onHidden: (_i, x) => void hidden.push(x) });
+  const logits = await model.ops.read(res.logits!);
+  const final = await model.ops.read(res.final!);
+
+  if (outPath) {
+    const stacked = new Float32Array(hidden.length * T * D);
+    hidden.forEach((h, i) => stacked.set(h, i * T * D));
+    const idBytes = new Uint8Array(Int32Array.from(ids).buffer);
+    const tmp = `${outPath}.tmp-${process.pid}`;
+    try {
+      writeSafetensors(tmp, [
+        { name: "logits", dtype: "F32", shape: [T, V], bytes: fromFloat32(logits, "F32") },
+        { name: "hidden_states", dtype: "F32", shape: [hidden.length, T, D], bytes: fromFloat32(stacked, "F32") },
+        { name: "final_hidden", dtype: "F32", shape: [T, D], bytes: fromFloat32(final, "F32") },
+        { name: "input_ids", dtype: "I32", shape: [T], bytes: idBytes },
+      ], {
+        model: dir,
+        backend: model.ops.name,
+        runtime: runtimeName(),
+        version,
+        hidden_states: "raw: [0] = embeddings, [i] = input of layer i, [L] = before the final norm",
+      });
+      renameSync(tmp, outPath);
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      if (e instanceof UserError) throw e;
+      throw new UserError(`Cannot write "${outPath}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    }
+  }
+  // The next-token distribution after the last position.
+  const last = logits.subarray((T - 1) * V, T * V);
+  let max = -Infinity;
+  for (const v of last) max = Math.max(max, v);
+  let z = 0;
+  for (const v of last) z += Math.exp(v - max);
+  const top = Array.from(last.keys()).sort((a, b) => last[b] - last[a] || a - b).slice(0, 5)
+    .map((id) => ({ id, logit: last[id], prob: Math.exp(last[id] - max) / z }));
+  const summary = { tokens: T, layers: model.blocks.length, ids, next_token_top5: top, out: outPath ?? null };
+  if (bool(p, "json")) return out(JSON.stringify(summary));
+  out(`${T} tokens through ${model.blocks.length} layers (${model.info.family}, ${model.ops.name})`);
+  out(`next token after position ${T - 1}: ` + top.map((t) => `${t.id} (p=${t.prob.toFixed(4)})`).join(", "));
+  if (outPath) out(`wrote ${outPath}: logits [${T},${V}], hidden_states [${hidden.length},${T},${D}], final_hidden, input_ids`);
+}

@@ -1,0 +1,72 @@
+/** `shortgpt prune <model> --out DIR`: remove layers and write a loadable folder. @module */
+import { UserError } from "../errors.ts";
+import { parseMetric } from "../importance/mod.ts";
+import { readRawConfig } from "../io/config.ts";
+import { savePrunedLayers } from "../prune/save.ts";
+import type { CommandSpec, Parsed } from "./args.ts";
+import { bool, num, str } from "./args.ts";
+import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
+import { requireModel } from "./common.ts";
+import { CONVENTION_FLAGS, scoreFromFlags } from "./importance.ts";
+import { MEMORY_FLAGS } from "./memory.ts";
+import { parseIds } from "./inputs.ts";
+import { note, out } from "./output.ts";
+import { checkOutputFolder } from "../prune/output_folder.ts";
+
+export const spec: CommandSpec = {
+  name: "prune",
+  summary: "remove layers (listed, or the N lowest by a metric) and write a new loadable model folder",
+  usage: "shortgpt prune <model> --out DIR (--layers 27,26,25 | --remove N --metric M (--text-file F | --ids-file F)) [--force]",
+  description: `
+Writes a Hugging Face folder: safetensors renumbered model.layers.0.. (blocks.0.. for RWKV),
+config.json with the new layer count and a "shortgpt" block (removed_layers in the original
+numbering, source, metric), tokenizer and other small files copied. Tensor bytes are copied as
+stored. The folder is written to a temporary sibling and renamed into place; the input folder is
+never modified. --layers uses this folder's own layer numbers (0-based).`,
+  positionals: ["model"],
+  flags: {
+    out: { type: "string", arg: "DIR", help: "the new model folder (must not exist or be empty, unless --force)" },
+    layers: { type: "string", arg: "LIST", help: "layers to remove, e.g. 27,26,25" },
+    remove: { type: "int", arg: "N", help: "remove the N most removable layers by --metric" },
+    metric: { type: "string", arg: "M", default: "bi", help: "metric for --remove (bi, relmag, angular:N, sequential, reverse, ppl)" },
+    ...CALIBRATION_FLAGS,
+    ...CONVENTION_FLAGS,
+    ...MEMORY_FLAGS,
+    force: { type: "boolean", help: "replace a non-empty --out folder" },
+  },
+  examples: [
+    "shortgpt prune testdata/models/bytellama-12L --out /tmp/bytellama-9L --remove 3 --metric bi --text-file testdata/texts/tinystories_heldout.txt",
+    "shortgpt prune MODEL --out MODEL-pruned --layers 27,26,25",
+  ],
+};
+
+export async function run(p: Parsed): Promise<void> {
+  const dir = requireModel(p, spec);
+  const outDir = str(p, "out");
+  if (!outDir) throw new UserError(`"prune" needs --out DIR, a new folder for the pruned model`);
+  const force = bool(p, "force");
+  checkOutputFolder(outDir, dir, force); // fail before any long computation
+  const layersFlag = str(p, "layers"), removeN = num(p, "remove");
+  if ((layersFlag === undefined) === (removeN === undefined)) {
+    throw new UserError(`Give exactly one of --layers LIST or --remove N (with --metric and --text-file/--ids-file)`);
+  }
+  let layers: number[], metric: string | null = null, scores: number[] | undefined;
+  if (layersFlag !== undefined) {
+    layers = parseIds(layersFlag, "--layers");
+  } else {
+    const spec = parseMetric(str(p, "metric")!);
+    const raw = readRawConfig(dir);
+    const L = Number(raw.num_hidden_layers ?? raw.n_layer);
+    if (!(removeN! >= 1 && removeN! < L)) throw new UserError(`--remove ${removeN}: give a number from 1 to ${L - 1} (the model has ${L} layers)`);
+    if (spec.kind === "angular") throw new UserError(`--remove with angular:N is not defined here; use --layers with the block it reports`);
+    const windows = spec.kind === "sequential" || spec.kind === "reverse" ? [] : windowsFromFlags(p, dir);
+    const report = await scoreFromFlags(p, dir, windows, spec);
+    layers = report.order.slice(0, removeN);
+    metric = report.metric;
+    scores = report.scores;
+  }
+  const summary = savePrunedLayers(dir, outDir, layers, { metric, scores, force });
+  out(`removed layers ${summary.removedLayers.join(", ")}${metric ? ` (lowest ${metric})` : ""}; ${summary.layers} layers left`);
+  out(`wrote ${summary.outDir}: ${summary.tensors} tensors, ${(summary.bytes / 2 ** 20).toFixed(1)} MiB`);
+  note(`load it with: shortgpt info ${summary.outDir}   (or transformers' AutoModelForCausalLM.from_pretrained)`, bool(p, "quiet"));
+}

@@ -1,0 +1,139 @@
+/** `shortgpt sweep <model>`: the paper's figures (removal curves, single-layer ppl, metric values). @module */
+import { basename, join } from "node:path";
+import { formatNumber, markdownTable } from "../report/markdown.ts";
+import { Progress } from "../report/progress.ts";
+import { barChart, lineChart } from "../report/svg.ts";
+import { parseSweepMetrics, sweep, SWEEP_METRICS, type SweepResult } from "../sweep.ts";
+import { version } from "../version.ts";
+import type { CommandSpec, Parsed } from "./args.ts";
+import { bool, num, str } from "./args.ts";
+import { loadForCli } from "./backend.ts";
+import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
+import { requireModel } from "./common.ts";
+import { CONVENTION_FLAGS } from "./importance.ts";
+import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
+
+export const spec: CommandSpec = {
+  name: "sweep",
+  summary: "the paper's figures: perplexity vs removed layers per metric, single-layer removal, metric values",
+  usage: "shortgpt sweep <model> (--text-file F | --ids-file F) [--metrics bi,relmag,...] [--max-remove K] [--out DIR]",
+  description: `
+For each metric, removes 0..K layers in that metric's order and measures perplexity (paper
+Fig. 2b and Fig. 5); measures perplexity with each single layer removed (Fig. 3); and records
+each metric's value per layer (Fig. 8). Writes to --out (default sweep-<model>/):
+  sweep.json          every number, with the conventions used
+  sweep.md            the same as Markdown tables
+  removal_curves.svg  perplexity vs layers removed, one line per metric (log scale)
+  single_layer.svg    perplexity with each layer removed alone, dense model as a reference line
+  metric_<name>.svg   the metric's value per layer`,
+  positionals: ["model"],
+  flags: {
+    metrics: { type: "string", arg: "LIST", default: SWEEP_METRICS.join(","), help: "metrics to sweep" },
+    "max-remove": { type: "int", arg: "K", help: "remove at most K layers (default L-1)" },
+    ...CALIBRATION_FLAGS,
+    ...CONVENTION_FLAGS,
+    out: { type: "string", arg: "DIR", help: "folder for the reports" },
+  },
+  examples: ["shortgpt sweep testdata/models/bytellama-12L --text-file testdata/texts/tinystories_heldout.txt --max-windows 16"],
+};
+
+/** Markdown tables of a sweep. */
+export function sweepMarkdown(name: string, r: SweepResult): string {
+  const metrics = Object.keys(r.curves);
+  const K = r.curves[metrics[0]].ppl.length - 1;
+  const curve = markdownTable(
+    ["layers removed", ...metrics],
+    Array.from({ length: K + 1 }, (_, k) => [k, ...metrics.map((m) => formatNumber(r.curves[m].ppl[k], 4))]),
+    ["r", ...metrics.map(() => "r" as const)],
+  );
+  const orders = markdownTable(["metric", "removal order (first removed first)"], metrics.map((m) => [m, r.curves[m].order.join(", ")]));
+  const perLayer = markdownTable(
+    ["layer", "ppl without it", ...metrics.filter((m) => m === "bi" || m === "relmag")],
+    r.single_layer_ppl.map((p, i) => [i, formatNumber(p, 4), ...metrics.filter((m) => m === "bi" || m === "relmag").map((m) => formatNumber(r.curves[m].scores[i], 5))]),
+    ["r", "r", "r", "r"],
+  );
+  return [
+    `# Layer-removal sweep of ${name}`,
+    "",
+    `${r.layers} layers; ${r.windows} calibration windows, ${r.tokens} tokens; dense perplexity ${formatNumber(r.dense_ppl, 4)}.`,
+    `Conventions: last hidden ${r.conventions.lastHidden}, reduce ${r.conventions.reduce}; removal order = ascending score, ties to the lower index.`,
+    "",
+    "## Perplexity after removing the first k layers of each metric's order (Fig. 2b / Fig. 5)",
+    "",
+    curve,
+    "",
+    "## Removal orders",
+    "",
+    orders,
+    "",
+    "## Per layer: perplexity with only that layer removed (Fig. 3) and metric values (Fig. 8)",
+    "",
+    perLayer,
+    "",
+  ].join("\n");
+}
+
+export async function run(p: Parsed): Promise<void> {
+  const dir = requireModel(p, spec);
+  const name = basename(dir.replace(/\/+$/, ""));
+  const outDir = str(p, "out") ?? `sweep-${name}`;
+  refuseInsideModel(outDir, dir);
+  const metrics = parseSweepMetrics(str(p, "metrics")!);
+  const quiet = bool(p, "quiet");
+  const windows = windowsFromFlags(p, dir);
+  const model = await loadForCli(dir, p);
+  let bar: Progress | undefined, phase = "";
+  const r = await sweep(model, windows, metrics, {
+    maxRemove: num(p, "max-remove"),
+    conventions: { reduce: str(p, "reduce") as "mean" | "sum", lastHidden: str(p, "last-hidden") as "raw" | "hf" },
+    onProgress: (ph, done, total) => {
+      if (ph !== phase) {
+        bar?.done();
+        bar = new Progress(ph, total, { quiet });
+        phase = ph;
+      }
+      bar!.tick();
+    },
+  });
+  bar?.done();
+  const note_ = `${name}: ${r.windows} windows, ${r.tokens} tokens; last hidden ${r.conventions.lastHidden}`;
+  const files: Record<string, string> = {
+    "sweep.json": JSON.stringify({ model: dir, version, ...r }, null, 2) + "\n",
+    "sweep.md": sweepMarkdown(name, r),
+    "removal_curves.svg": lineChart({
+      title: `Perplexity vs layers removed: ${name}`,
+      xLabel: "layers removed",
+      yLabel: "perplexity",
+      logY: true,
+      xIntegers: true,
+      series: Object.entries(r.curves).map(([m, c]) => ({ name: m, x: c.ppl.map((_, k) => k), y: c.ppl })),
+      note: note_,
+    }),
+    "single_layer.svg": barChart({
+      title: `Perplexity with one layer removed: ${name}`,
+      xLabel: "removed layer",
+      yLabel: "perplexity",
+      labels: r.single_layer_ppl.map((_, i) => String(i)),
+      values: r.single_layer_ppl,
+      baseline: { value: r.dense_ppl, label: `dense ${formatNumber(r.dense_ppl, 4)}` },
+      logY: Math.max(...r.single_layer_ppl) / r.dense_ppl > 20,
+      note: note_,
+    }),
+  };
+  for (const m of ["bi", "relmag"]) {
+    const c = r.curves[m];
+    if (!c) continue;
+    files[`metric_${m}.svg`] = barChart({
+      title: `${m === "bi" ? "Block Influence" : "Relative magnitude"} per layer: ${name}`,
+      xLabel: "layer",
+      yLabel: m,
+      labels: c.scores.map((_, i) => String(i)),
+      values: c.scores,
+      highlight: c.order.slice(0, Math.min(3, c.order.length)),
+      note: `${note_}; the three lowest highlighted`,
+    });
+  }
+  for (const [f, text] of Object.entries(files)) writeFileAtomic(join(outDir, f), text);
+  out(sweepMarkdown(name, r));
+  note(`wrote ${Object.keys(files).map((f) => join(outDir, f)).join(", ")}`, quiet);
+}
