@@ -201,7 +201,9 @@ export function tickLabelWidth(axis: Axis): number {
 
 function tickLabel(x: number, y: number, t: Tick, anchor: string): string {
   const sup = t.sup === undefined ? "" : `<tspan dy="-5" font-size="8">${esc(t.sup)}</tspan>`;
-  return `<text${attrs({ x, y, "text-anchor": anchor, "font-size": 11, fill: "#333" })}>${esc(t.label ?? "")}${sup}</text>`;
+  return `<text${attrs({ x, y, "text-anchor": anchor, "font-size": 11, fill: "#333" })}>${
+    esc(t.label ?? "")
+  }${sup}</text>`;
 }
 
 function line(x1: number, y1: number, x2: number, y2: number, stroke: string, extra = ""): string {

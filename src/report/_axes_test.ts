@@ -47,7 +47,10 @@ test("niceTicks() property: sorted, finite, covering [min, max], at most maxTick
     (a, b, maxTicks) => {
       const t = niceTicks(a, b, { maxTicks });
       assert.ok(t.ticks.every(Number.isFinite));
-      assert.ok(t.ticks.length >= 2 && t.ticks.length <= maxTicks + 3, `${t.ticks.length} ticks for maxTicks ${maxTicks}`);
+      assert.ok(
+        t.ticks.length >= 2 && t.ticks.length <= maxTicks + 3,
+        `${t.ticks.length} ticks for maxTicks ${maxTicks}`,
+      );
       for (let i = 1; i < t.ticks.length; i++) assert.ok(t.ticks[i] > t.ticks[i - 1]);
       assert.ok(t.lo <= Math.min(a, b) && t.hi >= Math.max(a, b), `[${t.lo}, ${t.hi}] does not cover [${a}, ${b}]`);
     },
@@ -77,7 +80,16 @@ test("logAxis() over 1..1e6 labels every decade and puts unlabelled minor ticks 
   assert.equal(a.lo, 1);
   assert.equal(a.hi, 1e6);
   assert.deepEqual(labelled(a.ticks).map((t) => t.v), [1, 10, 100, 1000, 1e4, 1e5, 1e6]);
-  assert.deepEqual(a.ticks.filter((t) => t.v > 100 && t.v < 1000).map((t) => t.v), [200, 300, 400, 500, 600, 700, 800, 900]);
+  assert.deepEqual(a.ticks.filter((t) => t.v > 100 && t.v < 1000).map((t) => t.v), [
+    200,
+    300,
+    400,
+    500,
+    600,
+    700,
+    800,
+    900,
+  ]);
   assert.ok(a.ticks.filter((t) => !t.major).every((t) => t.label === undefined));
   const big = a.ticks.find((t) => t.v === 1e6)!;
   assert.deepEqual([big.label, big.sup], ["10", "6"]);

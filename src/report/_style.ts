@@ -42,7 +42,9 @@ export function marker(kind: MarkerKind, x: number, y: number, r: number, color:
       return poly([[0, -r * 1.2], [r * 1.05, 0], [0, r * 1.2], [-r * 1.05, 0]]);
     case "cross": {
       const d = r * 0.95;
-      return strokePath(`M${px(x - d)},${px(y - d)}L${px(x + d)},${px(y + d)}M${px(x - d)},${px(y + d)}L${px(x + d)},${px(y - d)}`);
+      return strokePath(
+        `M${px(x - d)},${px(y - d)}L${px(x + d)},${px(y + d)}M${px(x - d)},${px(y + d)}L${px(x + d)},${px(y - d)}`,
+      );
     }
     case "plus": {
       const d = r * 1.2;
@@ -52,7 +54,17 @@ export function marker(kind: MarkerKind, x: number, y: number, r: number, color:
 }
 
 /** Viridis at 9 evenly spaced points (matplotlib's table), interpolated linearly in sRGB. */
-export const VIRIDIS = ["#440154", "#472c7a", "#3b518b", "#2c718e", "#21908d", "#27ad81", "#5cc863", "#aadc32", "#fde725"];
+export const VIRIDIS = [
+  "#440154",
+  "#472c7a",
+  "#3b518b",
+  "#2c718e",
+  "#21908d",
+  "#27ad81",
+  "#5cc863",
+  "#aadc32",
+  "#fde725",
+];
 
 function rgb(hex: string): [number, number, number] {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
@@ -131,7 +143,17 @@ export function drawLegend(layout: LegendLayout, x: number, y: number): string {
 export function lineSwatch(i: number): (x: number, y: number) => string {
   const s = seriesStyle(i);
   return (x, y) =>
-    `<line${attrs({ x1: x, y1: y, x2: x + SWATCH, y2: y, stroke: s.color, "stroke-width": 2, "stroke-dasharray": s.dash || undefined })}/>` +
+    `<line${
+      attrs({
+        x1: x,
+        y1: y,
+        x2: x + SWATCH,
+        y2: y,
+        stroke: s.color,
+        "stroke-width": 2,
+        "stroke-dasharray": s.dash || undefined,
+      })
+    }/>` +
     marker(s.marker, x + SWATCH / 2, y, 3.5, s.color);
 }
 

@@ -53,7 +53,10 @@ test("svgDocument() with any title and text is well-formed and round-trips the t
   fc.assert(fc.property(fc.string({ unit: "binary" }), fc.string(), (title, s) => {
     const svg = svgDocument(300, 200, title, [text(10, 20, s)]);
     assertWellFormedSvg(svg.replace(/NaN|Infinity|undefined/g, "x"));
-    assert.equal(textsOf(svg)[0], esc(s).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"')
-      .replace(/&#39;/g, "'").replace(/&amp;/g, "&"));
+    assert.equal(
+      textsOf(svg)[0],
+      esc(s).replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'").replace(/&amp;/g, "&"),
+    );
   }));
 });

@@ -80,7 +80,7 @@ export function barChart(o: BarChartOptions): string {
   if (!logY) [lo, hi] = [Math.min(lo, 0), Math.max(hi, 0)];
   if (hi <= lo) lo = logY ? hi / 10 : hi - (Math.abs(hi) || 1);
   const ya: Axis = logY
-    ? logAxis(lo, hi, undefined, o.yMax)
+    ? logAxis(lo / 1.02, hi * 1.02, undefined, o.yMax) // the smallest bar keeps a visible height
     : linearAxis(lo, hi, { maxTicks: Math.max(2, Math.floor((height0 - 130) / 45)), extend: true, fixedHi: o.yMax });
 
   // x labels: all, thinned to every k-th (numbers), or slanted (text)
@@ -108,14 +108,19 @@ export function barChart(o: BarChartOptions): string {
   if (base) {
     items.push({
       name: `${base.label} (${compact(base.value)})`,
-      swatch: (x, y) => `<line${attrs({ x1: x, y1: y, x2: x + 28, y2: y, stroke: "#222", "stroke-width": 1.5, "stroke-dasharray": "6 4" })}/>`,
+      swatch: (x, y) =>
+        `<line${
+          attrs({ x1: x, y1: y, x2: x + 28, y2: y, stroke: "#222", "stroke-width": 1.5, "stroke-dasharray": "6 4" })
+        }/>`,
     });
   }
   const legend = layoutLegend(items, "below", plotW);
   const above = finite.filter((v) => v > ya.hi).length, below = finite.filter((v) => v < ya.lo).length;
   if (notFinite) remarks.push(`${plural(notFinite, "bar")} not drawn (×): not finite or out of range (beyond 1e±300).`);
   if (notPositive) remarks.push(`${plural(notPositive, "bar")} not drawn (×): ≤ 0 on a log axis.`);
-  if (above) remarks.push(`${plural(above, "bar")} above ${compact(ya.hi)} cut at the top (break mark); values printed.`);
+  if (above) {
+    remarks.push(`${plural(above, "bar")} above ${compact(ya.hi)} cut at the top (break mark); values printed.`);
+  }
   if (below) remarks.push(`${plural(below, "bar")} below the axis not drawn.`);
   const notes = noteLines(o.note, remarks, width);
 
@@ -132,18 +137,24 @@ export function barChart(o: BarChartOptions): string {
   const body = [titleText(width, o.title), yGrid(ya, Y, plot)];
   vals.forEach((v, i) => {
     if (v === null) {
-      body.push(`<path${attrs({ d: cross(cx(i), yBase - 6), stroke: "#888", "stroke-width": 1.4 })}/>`);
+      body.push(`<path${attrs({ d: cross(cx(i), yBase - 6), stroke: "#555", "stroke-width": 1.4 })}/>`);
       return;
     }
     if (v < ya.lo) return;
     const yv = Y(Math.min(v, ya.hi));
     const y0 = Math.min(yv, yBase), h = Math.abs(yBase - yv);
-    body.push(`<rect${attrs({ x: cx(i) - barW / 2, y: y0, width: barW, height: h, fill: highlight.has(i) ? HIGHLIGHT : BAR })}/>`);
+    body.push(
+      `<rect${
+        attrs({ x: cx(i) - barW / 2, y: y0, width: barW, height: h, fill: highlight.has(i) ? HIGHLIGHT : BAR })
+      }/>`,
+    );
     if (v > ya.hi) body.push(breakMark(cx(i), yv + 8, barW));
     const up = v >= 0 || logY;
     const ty = up ? y0 - 3 : y0 + h + 3;
     if (valueMode === "horizontal") {
-      body.push(text(cx(i), up ? ty : ty + 8, valueText[i], { "text-anchor": "middle", "font-size": LABEL_FONT, fill: "#222" }));
+      body.push(
+        text(cx(i), up ? ty : ty + 8, valueText[i], { "text-anchor": "middle", "font-size": LABEL_FONT, fill: "#222" }),
+      );
     } else if (valueMode === "vertical") {
       body.push(text(cx(i) + 3.5, ty, valueText[i], {
         "text-anchor": up ? "start" : "end",
@@ -155,7 +166,19 @@ export function barChart(o: BarChartOptions): string {
   });
   if (base) {
     const yb = Y(Math.min(Math.max(base.value, ya.lo), ya.hi));
-    body.push(`<line${attrs({ x1: plot.x, y1: yb, x2: plot.x + plot.w, y2: yb, stroke: "#222", "stroke-width": 1.5, "stroke-dasharray": "6 4" })}/>`);
+    body.push(
+      `<line${
+        attrs({
+          x1: plot.x,
+          y1: yb,
+          x2: plot.x + plot.w,
+          y2: yb,
+          stroke: "#222",
+          "stroke-width": 1.5,
+          "stroke-dasharray": "6 4",
+        })
+      }/>`,
+    );
   }
   if (n === 0 || !finite.length) {
     body.push(text(plot.x + plot.w / 2, plot.y + plot.h / 2, "no data", { "text-anchor": "middle", fill: "#777" }));
@@ -168,17 +191,25 @@ export function barChart(o: BarChartOptions): string {
   labels.forEach((l, i) => {
     if (i % every !== 0) return;
     body.push(`<line${attrs({ x1: cx(i), y1: yb, x2: cx(i), y2: yb + 4, stroke: "#333" })}/>`);
-    body.push(slant
-      ? text(cx(i) + 3, yb + 12, l, { "text-anchor": "end", "font-size": 11, fill: "#333", transform: `rotate(-45 ${px(cx(i) + 3)} ${px(yb + 12)})` })
-      : text(cx(i), yb + 16, l, { "text-anchor": "middle", "font-size": 11, fill: "#333" }));
+    body.push(
+      slant
+        ? text(cx(i) + 3, yb + 12, l, {
+          "text-anchor": "end",
+          "font-size": 11,
+          fill: "#333",
+          transform: `rotate(-45 ${px(cx(i) + 3)} ${px(yb + 12)})`,
+        })
+        : text(cx(i), yb + 16, l, { "text-anchor": "middle", "font-size": 11, fill: "#333" }),
+    );
   });
   if (yBase !== yb) body.push(`<line${attrs({ x1: plot.x, y1: yb, x2: plot.x + plot.w, y2: yb, stroke: "#bbb" })}/>`);
-  body.push(text(plot.x + plot.w / 2, yb + xLabelsH + 18, o.xLabel, { "text-anchor": "middle", "font-size": 12, fill: "#222" }));
+  body.push(
+    text(plot.x + plot.w / 2, yb + xLabelsH + 18, o.xLabel, { "text-anchor": "middle", "font-size": 12, fill: "#222" }),
+  );
   if (legend.h) body.push(drawLegend(legend, plot.x, yb + xLabelsH + 28));
   if (notes.length) body.push(noteText(12, height - notes.length * 14 + 6, notes));
   return svgDocument(width, height, o.title, body, notes.join(" "));
 }
-
 
 /** A small "×" centred at (x, y). */
 function cross(x: number, y: number): string {

@@ -6,13 +6,30 @@ import { barChart } from "./bar_chart.ts";
 
 const labels = ["0", "1", "2", "3", "4", "5"];
 const values = [812, 41.2, 6.3, 5.9, 6.1, 7.4];
-const base = { title: "Perplexity with one layer removed", xLabel: "removed layer", yLabel: "perplexity", labels, values };
+const base = {
+  title: "Perplexity with one layer removed",
+  xLabel: "removed layer",
+  yLabel: "perplexity",
+  labels,
+  values,
+};
 
 test("barChart() writes well-formed SVG with the title, axis labels, bar labels and values", () => {
   const svg = barChart({ ...base, logY: true, note: "WikiText-2, 12 windows × 256 tokens" });
   assertWellFormedSvg(svg);
   const texts = textsOf(svg);
-  for (const s of [base.title, base.xLabel, base.yLabel, ...labels, "812", "41.2", "6.3", "WikiText-2, 12 windows × 256 tokens"]) {
+  for (
+    const s of [
+      base.title,
+      base.xLabel,
+      base.yLabel,
+      ...labels,
+      "812",
+      "41.2",
+      "6.3",
+      "WikiText-2, 12 windows × 256 tokens",
+    ]
+  ) {
     assert.ok(texts.includes(s), `missing text "${s}"`);
   }
   assert.equal((svg.match(/<rect[^>]*fill="#0072B2"/g) ?? []).length, 6, "one bar per value");
@@ -49,7 +66,7 @@ test("barChart() escapes markup, skips bad values with a note, and handles negat
     title: "a < b & c",
     xLabel: "x",
     yLabel: "y",
-    labels: ["<0>", "\"1\"", "2", "3"],
+    labels: ["<0>", '"1"', "2", "3"],
     values: [NaN, -3, Infinity, 4],
     logY: true,
   });
@@ -80,24 +97,27 @@ test("barChart() rejects mismatched lengths and out-of-range highlight indices",
 });
 
 test("barChart() property: random values (NaN, ±Infinity, ≤ 0 with logY, all equal) never throw and stay well-formed", () => {
-  fc.assert(fc.property(
-    fc.array(awkward, { maxLength: 90 }),
-    fc.boolean(),
-    fc.option(awkward),
-    fc.option(fc.double({ min: 0.5, max: 1e5, noNaN: true })),
-    (vals, logY, baseValue, yMax) => {
-      const opts = {
-        ...base,
-        labels: vals.map((_, i) => (i % 7 === 3 ? `metric ${i}` : String(i))),
-        values: vals,
-        logY,
-        highlight: vals.length ? [0, vals.length - 1] : [],
-        baseline: baseValue === null ? undefined : { value: baseValue, label: "dense" },
-        yMax: yMax ?? undefined,
-      };
-      const svg = barChart(opts);
-      assertWellFormedSvg(svg);
-      assert.equal(svg, barChart(opts));
-    },
-  ), { numRuns: 300, endOnFailure: true });
+  fc.assert(
+    fc.property(
+      fc.array(awkward, { maxLength: 90 }),
+      fc.boolean(),
+      fc.option(awkward),
+      fc.option(fc.double({ min: 0.5, max: 1e5, noNaN: true })),
+      (vals, logY, baseValue, yMax) => {
+        const opts = {
+          ...base,
+          labels: vals.map((_, i) => (i % 7 === 3 ? `metric ${i}` : String(i))),
+          values: vals,
+          logY,
+          highlight: vals.length ? [0, vals.length - 1] : [],
+          baseline: baseValue === null ? undefined : { value: baseValue, label: "dense" },
+          yMax: yMax ?? undefined,
+        };
+        const svg = barChart(opts);
+        assertWellFormedSvg(svg);
+        assert.equal(svg, barChart(opts));
+      },
+    ),
+    { numRuns: 300, endOnFailure: true },
+  );
 });

@@ -7,7 +7,20 @@
 import { type Axis, linearAxis, logAxis, niceEvery, scale, tickLabelWidth } from "./_axes.ts";
 import { PLOT_LIMIT, plottable } from "./_checks.ts";
 import { textColorOn, VIRIDIS, viridis } from "./_style.ts";
-import { attrs, compact, esc, hashId, noteLines, noteText, plural, px, svgDocument, text, textWidth, titleText } from "./_svg.ts";
+import {
+  attrs,
+  compact,
+  esc,
+  hashId,
+  noteLines,
+  noteText,
+  plural,
+  px,
+  svgDocument,
+  text,
+  textWidth,
+  titleText,
+} from "./_svg.ts";
 
 /** Options for {@link heatMap}. */
 export interface HeatMapOptions {
@@ -45,10 +58,14 @@ export interface HeatMapOptions {
 export function heatMap(o: HeatMapOptions): string {
   const rows = o.yLabels.length, cols = o.xLabels.length;
   if (o.values.length !== rows) {
-    throw new Error(`heatMap() got ${rows} row labels but ${o.values.length} rows of values; expected one row per label`);
+    throw new Error(
+      `heatMap() got ${rows} row labels but ${o.values.length} rows of values; expected one row per label`,
+    );
   }
   o.values.forEach((r, i) => {
-    if (r.length !== cols) throw new Error(`Row ${i} of heatMap() values has ${r.length} cells; expected ${cols} (one per column label)`);
+    if (r.length !== cols) {
+      throw new Error(`Row ${i} of heatMap() values has ${r.length} cells; expected ${cols} (one per column label)`);
+    }
   });
   const logColor = o.logColor ?? false;
 
@@ -66,7 +83,9 @@ export function heatMap(o: HeatMapOptions): string {
   let lo = finite.length ? Math.min(...finite) : logColor ? 1 : 0;
   let hi = finite.length ? Math.max(...finite) : logColor ? 10 : 1;
   const flat = hi === lo;
-  if (flat) [lo, hi] = logColor ? [lo / 1.25, hi * 1.25] : [lo - (Math.abs(lo) * 0.1 || 1), hi + (Math.abs(hi) * 0.1 || 1)];
+  if (flat) {
+    [lo, hi] = logColor ? [lo / 1.25, hi * 1.25] : [lo - (Math.abs(lo) * 0.1 || 1), hi + (Math.abs(hi) * 0.1 || 1)];
+  }
   const T = (v: number) => (logColor ? Math.log10(v) : v);
   const colorAt = (v: number) => viridis(flat ? 0.5 : (T(v) - T(lo)) / (T(hi) - T(lo)));
 
@@ -126,7 +145,13 @@ export function heatMap(o: HeatMapOptions): string {
       const fill = v === null ? `url(#${hatch})` : colorAt(v);
       body.push(`<rect${attrs({ x, y, width: cell, height: cell, fill, ...stroke })}/>`);
       if (printValues && v !== null) {
-        body.push(text(x + cell / 2, y + cell / 2 + fs * 0.35, compact(v), { "text-anchor": "middle", "font-size": fs, fill: textColorOn(fill) }));
+        body.push(
+          text(x + cell / 2, y + cell / 2 + fs * 0.35, compact(v), {
+            "text-anchor": "middle",
+            "font-size": fs,
+            fill: textColorOn(fill),
+          }),
+        );
       }
     })
   );
@@ -134,38 +159,71 @@ export function heatMap(o: HeatMapOptions): string {
 
   // row and column labels, axis labels
   o.yLabels.forEach((l, i) => {
-    if (i % yLabelEvery === 0) body.push(text(left - 5, top + (i + 0.5) * cell + 4, l, { "text-anchor": "end", "font-size": 11, fill: "#333" }));
+    if (i % yLabelEvery === 0) {
+      body.push(text(left - 5, top + (i + 0.5) * cell + 4, l, { "text-anchor": "end", "font-size": 11, fill: "#333" }));
+    }
   });
   const yb = top + gh;
   o.xLabels.forEach((l, j) => {
     if (j % xEvery !== 0) return;
     const cx = left + (j + 0.5) * cell;
-    body.push(slant
-      ? text(cx + 3, yb + 10, l, { "text-anchor": "end", "font-size": 11, fill: "#333", transform: `rotate(-45 ${px(cx + 3)} ${px(yb + 10)})` })
-      : text(cx, yb + 14, l, { "text-anchor": "middle", "font-size": 11, fill: "#333" }));
+    body.push(
+      slant
+        ? text(cx + 3, yb + 10, l, {
+          "text-anchor": "end",
+          "font-size": 11,
+          fill: "#333",
+          transform: `rotate(-45 ${px(cx + 3)} ${px(yb + 10)})`,
+        })
+        : text(cx, yb + 14, l, { "text-anchor": "middle", "font-size": 11, fill: "#333" }),
+    );
   });
-  body.push(text(left + gw / 2, yb + xLabelsH + 18, o.xLabel, { "text-anchor": "middle", "font-size": 12, fill: "#222" }));
+  body.push(
+    text(left + gw / 2, yb + xLabelsH + 18, o.xLabel, { "text-anchor": "middle", "font-size": 12, fill: "#222" }),
+  );
   const cy = top + gh / 2;
-  body.push(text(14, cy, o.yLabel, { "text-anchor": "middle", "font-size": 12, fill: "#222", transform: `rotate(-90 14 ${px(cy)})` }));
+  body.push(
+    text(14, cy, o.yLabel, {
+      "text-anchor": "middle",
+      "font-size": 12,
+      fill: "#222",
+      transform: `rotate(-90 14 ${px(cy)})`,
+    }),
+  );
 
   // colour bar with ticks
   const B = scale(ca, top + barH, top);
-  body.push(`<rect${attrs({ x: barX, y: top, width: 14, height: barH, fill: `url(#${grad})`, stroke: "#555", "stroke-width": 0.6 })}/>`);
+  body.push(
+    `<rect${
+      attrs({ x: barX, y: top, width: 14, height: barH, fill: `url(#${grad})`, stroke: "#555", "stroke-width": 0.6 })
+    }/>`,
+  );
   for (const t of ca.ticks) {
     const y = B(t.v);
     body.push(`<line${attrs({ x1: barX + 14, y1: y, x2: barX + (t.major ? 19 : 17), y2: y, stroke: "#333" })}/>`);
     if (t.label !== undefined) {
       const sup = t.sup === undefined ? "" : `<tspan dy="-5" font-size="8">${esc(t.sup)}</tspan>`;
-      body.push(`<text${attrs({ x: barX + 22, y: y + 4, "font-size": 11, fill: "#333" })}>${esc(t.label)}${sup}</text>`);
+      body.push(
+        `<text${attrs({ x: barX + 22, y: y + 4, "font-size": 11, fill: "#333" })}>${esc(t.label)}${sup}</text>`,
+      );
     }
   }
   const clx = barX + 14 + 8 + tickLabelWidth(ca) + 16, ccy = top + barH / 2;
-  body.push(text(clx, ccy, o.colorLabel, { "text-anchor": "middle", "font-size": 12, fill: "#222", transform: `rotate(-90 ${px(clx)} ${px(ccy)})` }));
+  body.push(
+    text(clx, ccy, o.colorLabel, {
+      "text-anchor": "middle",
+      "font-size": 12,
+      fill: "#222",
+      transform: `rotate(-90 ${px(clx)} ${px(ccy)})`,
+    }),
+  );
   if (notes.length) body.push(noteText(12, height - notes.length * 14 + 6, notes));
   return svgDocument(width, height, o.title, body, notes.join(" "));
 }
 
 function checkCellSize(v: number): number {
-  if (!(Number.isFinite(v) && v >= 2 && v <= 200)) throw new Error(`cellSize "${v}" is out of range; expected 2..200 pixels`);
+  if (!(Number.isFinite(v) && v >= 2 && v <= 200)) {
+    throw new Error(`cellSize "${v}" is out of range; expected 2..200 pixels`);
+  }
   return v;
 }

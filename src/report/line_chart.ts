@@ -60,7 +60,9 @@ export function lineChart(o: LineChartOptions): string {
   const xsAll: number[] = [], ys: number[] = [];
   const lines: Pt[][] = o.series.map((s) => {
     if (s.x.length !== s.y.length) {
-      throw new Error(`Series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values; expected equal lengths`);
+      throw new Error(
+        `Series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values; expected equal lengths`,
+      );
     }
     return s.x.map((x, i): Pt => {
       const y = s.y[i];
@@ -86,7 +88,7 @@ export function lineChart(o: LineChartOptions): string {
   if (hi <= lo && o.yMin !== undefined) hi = logY ? lo * 10 : lo + (Math.abs(lo) || 1);
   const yMaxTicks = Math.max(2, Math.floor((height0 - 120) / 45));
   const ya: Axis = logY
-    ? logAxis(lo, hi, o.yMin, o.yMax)
+    ? logAxis(lo / 1.02, hi * 1.02, o.yMin, o.yMax) // 2 % headroom keeps markers off the frame
     : linearAxis(lo, hi, { maxTicks: yMaxTicks, extend: true, fixedLo: o.yMin, fixedHi: o.yMax });
   const xlo = xsAll.length ? Math.min(...xsAll) : 0, xhi = xsAll.length ? Math.max(...xsAll) : 1;
 
@@ -106,7 +108,7 @@ export function lineChart(o: LineChartOptions): string {
   const T = (v: number) => (logY ? Math.log10(v) : v);
   const tLo = T(ya.lo), tHi = T(ya.hi);
   let above = 0, below = 0;
-  for (const l of lines) for (const p of l) if (p) (T(p.y) > tHi ? above++ : T(p.y) < tLo ? below++ : 0);
+  for (const l of lines) for (const p of l) if (p) T(p.y) > tHi ? above++ : T(p.y) < tLo ? below++ : 0;
 
   const remarks: string[] = [];
   if (notFinite) remarks.push(`${plural(notFinite, "point")} not drawn: not finite or out of range (beyond 1e±300).`);
@@ -115,7 +117,8 @@ export function lineChart(o: LineChartOptions): string {
   if (below) remarks.push(`▼ ${plural(below, "point")} below ${compact(ya.lo)} drawn at the bottom edge.`);
   const notes = noteLines(o.note, remarks, width);
   const top = 42;
-  const bottom = 48 + (legendRight || legend.h === 0 ? 0 : legend.h + 10) + (notes.length ? notes.length * 14 + 8 : 0) + 4;
+  const bottom = 48 + (legendRight || legend.h === 0 ? 0 : legend.h + 10) + (notes.length ? notes.length * 14 + 8 : 0) +
+    4;
   const height = Math.max(height0, top + bottom + 140);
   const plot = { x: left, y: top, w: width - left - right, h: height - top - bottom };
   const X = scale(xa, plot.x + 10, plot.x + plot.w - 10), Y = scale(ya, plot.y + plot.h, plot.y);
@@ -125,14 +128,16 @@ export function lineChart(o: LineChartOptions): string {
     const st = seriesStyle(i);
     const d = pathData(pts, T, tLo, tHi, (x, t) => `${px(X(x))},${px(Y(logY ? 10 ** t : t))}`);
     if (d !== "") {
-      body.push(`<path${attrs({
-        d,
-        fill: "none",
-        stroke: st.color,
-        "stroke-width": 2,
-        "stroke-linejoin": "round",
-        "stroke-dasharray": st.dash || undefined,
-      })}/>`);
+      body.push(`<path${
+        attrs({
+          d,
+          fill: "none",
+          stroke: st.color,
+          "stroke-width": 2,
+          "stroke-linejoin": "round",
+          "stroke-dasharray": st.dash || undefined,
+        })
+      }/>`);
     }
     const every = Math.max(1, Math.ceil(pts.length / 40));
     pts.forEach((p, j) => {
@@ -169,7 +174,13 @@ function edgeArrow(x: number, yEdge: number, dir: 1 | -1, color: string): string
  * SVG path data for a polyline with gaps, clipped to tLo ≤ T(y) ≤ tHi (T = log₁₀ on a log axis).
  * A segment leaving the band ends at the edge; one re-entering starts at the edge.
  */
-function pathData(pts: Pt[], T: (v: number) => number, tLo: number, tHi: number, at: (x: number, t: number) => string): string {
+function pathData(
+  pts: Pt[],
+  T: (v: number) => number,
+  tLo: number,
+  tHi: number,
+  at: (x: number, t: number) => string,
+): string {
   const parts: string[] = [];
   let open = false; // the current subpath ends at pts[i]
   for (let i = 0; i + 1 < pts.length; i++) {
@@ -201,8 +212,13 @@ function clipSegment(
   tHi: number,
 ): [number, number, number, number, boolean, boolean] | null {
   if ((t1 > tHi && t2 > tHi) || (t1 < tLo && t2 < tLo)) return null;
-  const cut = (t: number, edge: number, tOther: number, xOther: number, x: number): [number, number] =>
-    [x + ((edge - t) / (tOther - t)) * (xOther - x), edge];
+  const cut = (
+    t: number,
+    edge: number,
+    tOther: number,
+    xOther: number,
+    x: number,
+  ): [number, number] => [x + ((edge - t) / (tOther - t)) * (xOther - x), edge];
   let a: [number, number] = [x1, t1], b: [number, number] = [x2, t2];
   const sc = t1 > tHi || t1 < tLo, ec = t2 > tHi || t2 < tLo;
   if (sc) a = cut(t1, t1 > tHi ? tHi : tLo, t2, x2, x1);

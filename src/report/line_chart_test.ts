@@ -13,10 +13,26 @@ const sample = (): Series[] => [
 const base = { title: "Perplexity vs removed layers", xLabel: "removed layers", yLabel: "perplexity" };
 
 test("lineChart() writes well-formed SVG with the title, axis labels and every series name", () => {
-  const svg = lineChart({ ...base, series: sample(), logY: true, xIntegers: true, note: "calibration: 12 windows × 256 tokens" });
+  const svg = lineChart({
+    ...base,
+    series: sample(),
+    logY: true,
+    xIntegers: true,
+    note: "calibration: 12 windows × 256 tokens",
+  });
   assertWellFormedSvg(svg);
   const texts = textsOf(svg);
-  for (const s of [base.title, base.xLabel, base.yLabel, "BI", "Relative magnitude", "Random", "calibration: 12 windows × 256 tokens"]) {
+  for (
+    const s of [
+      base.title,
+      base.xLabel,
+      base.yLabel,
+      "BI",
+      "Relative magnitude",
+      "Random",
+      "calibration: 12 windows × 256 tokens",
+    ]
+  ) {
     assert.ok(texts.includes(s), `missing text "${s}"`);
   }
   assert.match(svg, /<title>Perplexity vs removed layers<\/title>/);
@@ -30,7 +46,12 @@ test("lineChart() is deterministic: the same input gives the same bytes", () => 
 });
 
 test("lineChart() escapes markup in the title, labels and series names", () => {
-  const svg = lineChart({ title: `<b>"A & B"</b>`, xLabel: "x<1", yLabel: "y>2", series: [{ name: "it's", x: [0, 1], y: [1, 2] }] });
+  const svg = lineChart({
+    title: `<b>"A & B"</b>`,
+    xLabel: "x<1",
+    yLabel: "y>2",
+    series: [{ name: "it's", x: [0, 1], y: [1, 2] }],
+  });
   assertWellFormedSvg(svg);
   assert.ok(!svg.includes("<b>"));
   assert.ok(svg.includes("&lt;b&gt;&quot;A &amp; B&quot;&lt;/b&gt;"));
@@ -40,7 +61,9 @@ test("lineChart() escapes markup in the title, labels and series names", () => {
 test("lineChart() with logY puts decade ticks on the y axis", () => {
   const svg = lineChart({ ...base, series: [{ name: "a", x: [0, 1, 2], y: [1, 1000, 1e6] }], logY: true });
   const texts = textsOf(svg);
-  for (const t of ["1", "10", "100", "1000", "10000", "105", "106"]) assert.ok(texts.includes(t), `missing tick "${t}"`);
+  for (const t of ["1", "10", "100", "1000", "10000", "105", "106"]) {
+    assert.ok(texts.includes(t), `missing tick "${t}"`);
+  }
 });
 
 test("lineChart() with xIntegers labels only whole numbers on the x axis", () => {
@@ -61,7 +84,11 @@ test("lineChart() breaks a line at null and draws isolated points as markers", (
 });
 
 test("lineChart() skips NaN, Infinity and (with logY) non-positive values and says so in the note", () => {
-  const svg = lineChart({ ...base, logY: true, series: [{ name: "a", x: [0, 1, 2, 3, 4], y: [5, NaN, Infinity, -2, 0] }] });
+  const svg = lineChart({
+    ...base,
+    logY: true,
+    series: [{ name: "a", x: [0, 1, 2, 3, 4], y: [5, NaN, Infinity, -2, 0] }],
+  });
   assertWellFormedSvg(svg);
   const texts = textsOf(svg).join("\n");
   assert.match(texts, /2 points not drawn: not finite/);
@@ -79,7 +106,10 @@ test("lineChart() with yMax clips the lines at the edge and marks clipped points
 });
 
 test("lineChart() rejects series whose x and y lengths differ, and contradictory yMin/yMax", () => {
-  assert.throws(() => lineChart({ ...base, series: [{ name: "bad", x: [0, 1], y: [1] }] }), /"bad" has 2 x values but 1 y values/);
+  assert.throws(
+    () => lineChart({ ...base, series: [{ name: "bad", x: [0, 1], y: [1] }] }),
+    /"bad" has 2 x values but 1 y values/,
+  );
   assert.throws(() => lineChart({ ...base, series: [], yMin: 5, yMax: 5 }), /yMin "5" must be below yMax "5"/);
   assert.throws(() => lineChart({ ...base, series: [], logY: true, yMax: -1 }), /must be > 0 on a log axis/);
 });
@@ -96,15 +126,25 @@ test("lineChart() property: random series (nulls, NaN, ±Infinity, equal values,
   const series = fc.array(
     fc.record({
       name: fc.string({ maxLength: 30 }).map((s) => s.replace(/NaN|Infinity|undefined/g, "")),
-      pts: fc.array(fc.tuple(fc.oneof(fc.integer({ min: -5, max: 80 }), awkward), fc.option(awkward)), { maxLength: 25 }),
+      pts: fc.array(fc.tuple(fc.oneof(fc.integer({ min: -5, max: 80 }), awkward), fc.option(awkward)), {
+        maxLength: 25,
+      }),
     }).map(({ name, pts }) => ({ name, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]) })),
     { maxLength: 10 },
   );
-  fc.assert(fc.property(series, fc.boolean(), fc.boolean(), fc.option(fc.double({ min: 1, max: 1e4, noNaN: true })),
-    (s, logY, xIntegers, yMax) => {
-      const opts = { ...base, series: s, logY, xIntegers, yMax: yMax ?? undefined, note: "n" };
-      const svg = lineChart(opts);
-      assertWellFormedSvg(svg);
-      assert.equal(svg, lineChart(opts));
-    }), { numRuns: 300 });
+  fc.assert(
+    fc.property(
+      series,
+      fc.boolean(),
+      fc.boolean(),
+      fc.option(fc.double({ min: 1, max: 1e4, noNaN: true })),
+      (s, logY, xIntegers, yMax) => {
+        const opts = { ...base, series: s, logY, xIntegers, yMax: yMax ?? undefined, note: "n" };
+        const svg = lineChart(opts);
+        assertWellFormedSvg(svg);
+        assert.equal(svg, lineChart(opts));
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -48,10 +48,10 @@ function cell(v: string | number | null): string {
  * @example
  * ```ts
  * markdownTable(["layer", "BI"], [[0, 0.4213], [1, 0.0521]]);
- * // | layer |     BI |
- * // | ----: | -----: |
- * // |     0 | 0.4213 |
- * // |     1 | 0.05210 |   (columns are padded to the widest cell)
+ * // | layer |      BI |
+ * // | ----: | ------: |
+ * // |     0 |  0.4213 |
+ * // |     1 | 0.05210 |
  * ```
  */
 export function markdownTable(
@@ -64,7 +64,9 @@ export function markdownTable(
   }
   rows.forEach((r, i) => {
     if (r.length > headers.length) {
-      throw new Error(`Row ${i} of markdownTable() has ${r.length} cells; expected at most ${headers.length} (one per header)`);
+      throw new Error(
+        `Row ${i} of markdownTable() has ${r.length} cells; expected at most ${headers.length} (one per header)`,
+      );
     }
   });
   const cols = headers.map((_, j) => {
@@ -84,7 +86,11 @@ export function markdownTable(
   const line = (cells: string[]) => `| ${cells.map(pad).join(" | ")} |`;
   const rule = cols.map((c, j) => {
     const w = widths[j];
-    return c.align === "r" ? "-".repeat(w - 1) + ":" : c.align === "c" ? ":" + "-".repeat(w - 2) + ":" : ":" + "-".repeat(w - 1);
+    return c.align === "r"
+      ? "-".repeat(w - 1) + ":"
+      : c.align === "c"
+      ? ":" + "-".repeat(w - 2) + ":"
+      : ":" + "-".repeat(w - 1);
   });
   return [
     line(headers.map(cell)),

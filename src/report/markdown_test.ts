@@ -69,14 +69,22 @@ test("markdownTable() pads short rows and rejects long ones", () => {
 
 test("markdownTable() property: every line has one cell per header and the same length", () => {
   const cell = fc.oneof(fc.string(), fc.double(), fc.constant(null));
-  fc.assert(fc.property(fc.integer({ min: 1, max: 6 }).chain((n) =>
-    fc.tuple(fc.array(fc.string(), { minLength: n, maxLength: n }), fc.array(fc.array(cell, { minLength: n, maxLength: n })))
-  ), ([headers, rows]) => {
-    const lines = markdownTable(headers, rows).trimEnd().split("\n");
-    assert.equal(lines.length, rows.length + 2);
-    for (const l of lines) {
-      assert.equal(l.split(/(?<!\\)\|/).length - 2, headers.length, `cells in ${JSON.stringify(l)}`);
-      assert.equal([...l].length, [...lines[0]].length);
-    }
-  }));
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 6 }).chain((n) =>
+        fc.tuple(
+          fc.array(fc.string(), { minLength: n, maxLength: n }),
+          fc.array(fc.array(cell, { minLength: n, maxLength: n })),
+        )
+      ),
+      ([headers, rows]) => {
+        const lines = markdownTable(headers, rows).trimEnd().split("\n");
+        assert.equal(lines.length, rows.length + 2);
+        for (const l of lines) {
+          assert.equal(l.split(/(?<!\\)\|/).length - 2, headers.length, `cells in ${JSON.stringify(l)}`);
+          assert.equal([...l].length, [...lines[0]].length);
+        }
+      },
+    ),
+  );
 });

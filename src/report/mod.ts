@@ -16,6 +16,14 @@
  *
  * @module
  */
-export { barChart, type BarChartOptions, heatMap, type HeatMapOptions, lineChart, type LineChartOptions, type Series } from "./svg.ts";
+export {
+  barChart,
+  type BarChartOptions,
+  heatMap,
+  type HeatMapOptions,
+  lineChart,
+  type LineChartOptions,
+  type Series,
+} from "./svg.ts";
 export { formatNumber, markdownTable } from "./markdown.ts";
 export { Progress, type ProgressOptions } from "./progress.ts";

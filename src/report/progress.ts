@@ -35,8 +35,9 @@ const BAR = 20, TTY_EVERY_MS = 100, LOG_EVERY_MS = 10_000;
  *
  * @example
  * ```ts
+ * const windows = [[1, 2, 3], [4, 5, 6]];
  * const p = new Progress("perplexity", windows.length);
- * for (const w of windows) { evaluate(w); p.tick(1, `window ${w.id}`); }
+ * windows.forEach((_, i) => p.tick(1, `window ${i}`));
  * p.done("ppl 5.68");
  * ```
  */
@@ -104,8 +105,12 @@ export class Progress {
     const elapsed = t - this.#t0;
     const eta = this.#count > 0 && this.#count < this.#total
       ? ` ETA ${formatDuration((elapsed / this.#count) * (this.#total - this.#count))}`
-      : this.#count === 0 ? " ETA --" : "";
-    return `${this.#label}${bar} ${this.#count}/${this.#total} ${Math.floor(f * 100)}%${eta}${detail ? " " + detail : ""}`;
+      : this.#count === 0
+      ? " ETA --"
+      : "";
+    return `${this.#label}${bar} ${this.#count}/${this.#total} ${Math.floor(f * 100)}%${eta}${
+      detail ? " " + detail : ""
+    }`;
   }
 
   #redraw(line: string): void {
