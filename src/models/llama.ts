@@ -258,6 +258,9 @@ export function openLlamaParts<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weight
       return ops.linear(x, head, T, D, V);
     },
     loadBlock: (i) => loadLlamaBlock(ops, cfg, weights, i),
+    releaseEmbed() {
+      embedTable = undefined;
+    },
   };
 }
 

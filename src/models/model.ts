@@ -76,4 +76,6 @@ export interface ModelParts<A = Float32Array> {
   head(x: A, T: number): A;
   /** Reads and builds block i (its own tensors only). */
   loadBlock(i: number): Block<A>;
+  /** Drops the cached embedding table (read again if `embed` is called later). */
+  releaseEmbed?(): void;
 }

@@ -89,6 +89,7 @@ export async function streamLayers<A>(
       }
       await setX(w, x0);
     }
+    parts.releaseEmbed?.(); // V×D floats no longer needed (tied heads read them again at the end)
     for (let k = 0; k < L; k++) {
       const block = parts.loadBlock(kept[k]);
       for (let w = 0; w < windows.length; w++) {
