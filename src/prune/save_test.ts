@@ -112,3 +112,26 @@ test("savePrunedLayers() refuses the input folder, a non-empty folder without fo
     rmSync(dir, { recursive: true });
   }
 });
+
+for (const name of ["tiny-rwkv-4v0-660K", "tiny-rwkv-5v2-730K", "tiny-rwkv-6v0-1m", "tiny-rwkv-7v0-834K"]) {
+  test(`savePrunedLayers() on ${name} writes n_layer, keeps ln0 with the first block, and reloads exactly`, async () => {
+    const dir = tmp();
+    try {
+      const src = modelDir(name);
+      const out = join(dir, "pruned");
+      savePrunedLayers(src, out, [0, 2]); // block 0 goes: its ln0 must stay as blocks.0.ln0
+      const config = JSON.parse(readFileSync(join(out, "config.json"), "utf8"));
+      const L = JSON.parse(readFileSync(join(src, "config.json"), "utf8")).n_layer;
+      assert.equal(config.n_layer, L - 2);
+      const store = TensorStore.open(out);
+      assert.ok(store.has("blocks.0.ln0.weight"));
+      assert.ok(!store.has(`blocks.${L - 2}.ln1.weight`));
+      store.close();
+      assert.ok(!existsSync(join(out, "expected_logits_rwkvcpp.bin")), "outputs of the unpruned model are not copied");
+      const expected = await forward(withoutLayers(loadModel(src), [0, 2]), IDS);
+      assertAllClose((await forward(loadModel(out), IDS)).logits!, expected.logits!, { atol: 0, label: `${name} pruned` });
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+}
