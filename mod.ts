@@ -34,7 +34,7 @@ export { type LlamaConfig, type RawConfig, readRawConfig, resolveLlamaConfig } f
 export { loadTokenizer, type Tokenizer } from "./src/io/tokenizer/mod.ts";
 
 // Models
-export { cpu } from "./src/backend/cpu.ts";
+export { cpu, getMatmulKernel, getThreads, setMatmulKernel, setThreads, stopWorkers } from "./src/backend/cpu.ts";
 export type { Ops } from "./src/backend/ops.ts";
 export { loadModel } from "./src/models/load.ts";
 export type { Block, CausalLM, ModelInfo, Run } from "./src/models/model.ts";

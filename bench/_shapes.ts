@@ -5,6 +5,7 @@
  * @module
  */
 import { cpu } from "../src/backend/cpu.ts";
+import type { Ops } from "../src/backend/ops.ts";
 import { type LlamaConfig, resolveLlamaConfig } from "../src/io/config.ts";
 import { type LayerWeights, LlamaBlock, layerShape, LlamaModel } from "../src/models/llama.ts";
 
@@ -44,17 +45,24 @@ export function randomArray(n: number, seed: number, scale = 0.02): Float32Array
   return out;
 }
 
-/** A random-weight CPU model of shape `name` (`layers` overrides the depth, e.g. 1 for one layer). */
-export function randomLlama(name: string, layers?: number): LlamaModel<Float32Array> {
+/**
+ * A random-weight model of shape `name` on backend `ops` (the CPU by default; `layers`
+ * overrides the depth, e.g. 1 for one layer). The weights are deterministic.
+ */
+export function randomLlama<A = Float32Array>(
+  name: string,
+  layers?: number,
+  ops: Ops<A> = cpu as unknown as Ops<A>,
+): LlamaModel<A> {
   const base = shapeConfig(name);
   const cfg = layers ? { ...base, numLayers: layers } : base;
   const { hiddenSize: D, intermediateSize: F, headDim: Hd, vocabSize: V } = cfg;
   let seed = 1;
-  const r = (n: number) => randomArray(n, seed++);
-  const ones = (n: number) => new Float32Array(n).fill(1);
+  const r = (n: number) => ops.upload(randomArray(n, seed++));
+  const ones = (n: number) => ops.upload(new Float32Array(n).fill(1));
   const blocks = Array.from({ length: cfg.numLayers }, (_, i) => {
     const H = cfg.numHeads[0], Hkv = cfg.numKvHeads[0];
-    const w: LayerWeights<Float32Array> = {
+    const w: LayerWeights<A> = {
       input_layernorm: ones(D),
       q_proj: r(H * Hd * D),
       k_proj: r(Hkv * Hd * D),
@@ -65,8 +73,8 @@ export function randomLlama(name: string, layers?: number): LlamaModel<Float32Ar
       up_proj: r(F * D),
       down_proj: r(D * F),
     };
-    return new LlamaBlock(cpu, layerShape(base, 0), w, i);
+    return new LlamaBlock(ops, layerShape(base, 0), w, i);
   });
   const embed = r(V * D);
-  return new LlamaModel(cpu, cfg, `random:${name}`, embed, blocks, ones(D), embed);
+  return new LlamaModel(ops, cfg, `random:${name}`, embed, blocks, ones(D), embed);
 }

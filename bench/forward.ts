@@ -3,9 +3,12 @@
  *
  *   deno run -A bench/forward.ts                       all shapes, a table
  *   deno run -A bench/forward.ts --shape stories110m --tokens 256 --json
- *   node dist-bench/forward.js ... / bun bench/forward.ts ...   (same flags)
+ *   deno run -A bench/forward.ts --threads 1           one thread (default: one per core)
+ *   deno run -A bench/forward.ts --kernel js           the plain-JavaScript matmul (default: wasm-simd)
+ *   node scripts/build.mjs --bench && node dist-bench/forward.js ... / bun bench/forward.ts ...   (same flags)
  *
- * `--json` prints one line per measurement: {"shape","runtime","backend","tokens","tok_per_s","gflops"}.
+ * `--json` prints one line per measurement: {"shape","runtime","backend","threads","tokens","tok_per_s","gflops"}.
+ * The per-kernel GFLOP/s and the share of time per op are in bench/kernels.ts.
  * Shapes: stories260K (the real bundled model), stories15m and stories110m (random weights).
  * Matmul shapes: the linear layers x[T,K]·W[N,K]ᵀ at T=128, K=N=768 and K=2048, N=5632.
  *
@@ -13,6 +16,15 @@
  */
 import process from "node:process";
 import { matmul } from "../kernels/cpu/matmul.ts";
+import { matmulWasm, wasmSimdAvailable } from "../kernels/cpu/matmul_wasm.ts";
+import {
+  cpu,
+  getMatmulKernel,
+  getThreads,
+  type MatmulKernel,
+  setMatmulKernel,
+  setThreads,
+} from "../src/backend/cpu.ts";
 import { forward } from "../src/models/forward.ts";
 import { loadModel } from "../src/models/load.ts";
 import type { CausalLM } from "../src/models/model.ts";
@@ -28,20 +40,46 @@ const flag = (name: string) => {
 const json = args.includes("--json");
 const tokens = Number(flag("tokens") ?? 256);
 const only = flag("shape");
+if (flag("threads")) setThreads(Number(flag("threads")));
+if (flag("kernel")) setMatmulKernel(flag("kernel") as MatmulKernel);
 
 function report(row: { shape: string; tokens: number; tok_per_s: number | null; gflops: number | null; ms: number }) {
   if (json) {
-    console.log(JSON.stringify({ shape: row.shape, runtime: runtimeName(), backend: "cpu", tokens: row.tokens, tok_per_s: row.tok_per_s, gflops: row.gflops }));
+    console.log(
+      JSON.stringify({
+        shape: row.shape,
+        runtime: runtimeName(),
+        backend: "cpu",
+        threads: getThreads(),
+        kernel: getMatmulKernel(),
+        tokens: row.tokens,
+        tok_per_s: row.tok_per_s,
+        gflops: row.gflops,
+      }),
+    );
   } else {
     const tps = row.tok_per_s === null ? "" : `${row.tok_per_s.toFixed(1)} tok/s`;
     const gf = row.gflops === null ? "" : `${row.gflops.toFixed(2)} GFLOP/s`;
-    console.log(`${row.shape.padEnd(28)} T=${String(row.tokens).padEnd(5)} ${row.ms.toFixed(1).padStart(9)} ms  ${tps.padStart(14)}  ${gf.padStart(14)}`);
+    console.log(
+      `${row.shape.padEnd(48)} T=${String(row.tokens).padEnd(5)} ${row.ms.toFixed(1).padStart(9)} ms  ${
+        tps.padStart(14)
+      }  ${gf.padStart(14)}`,
+    );
   }
 }
 
 /** Matmul FLOPs of one forward: 2·T·(params in linear layers incl. the head). */
 function forwardFlops(model: CausalLM, T: number): number {
-  const m = model as unknown as { config: { hiddenSize: number; intermediateSize: number; headDim: number; numHeads: readonly number[]; numKvHeads: readonly number[]; vocabSize: number } };
+  const m = model as unknown as {
+    config: {
+      hiddenSize: number;
+      intermediateSize: number;
+      headDim: number;
+      numHeads: readonly number[];
+      numKvHeads: readonly number[];
+      vocabSize: number;
+    };
+  };
   const c = m.config;
   let p = c.vocabSize * c.hiddenSize;
   for (let i = 0; i < model.blocks.length; i++) {
@@ -57,14 +95,42 @@ async function benchForward(shape: string, model: CausalLM) {
   report({ shape, tokens: T, ms, tok_per_s: T / (ms / 1000), gflops: forwardFlops(model, T) / (ms / 1000) / 1e9 });
 }
 
-function benchMatmul(T: number, K: number, N: number) {
-  const x = randomArray(T * K, 1), w = randomArray(N * K, 2), out = new Float32Array(T * N);
-  return medianMs(() => matmul(out, x, w, T, K, N), 5).then((ms) =>
-    report({ shape: `matmul T=${T} K=${K} N=${N}`, tokens: T, ms, tok_per_s: null, gflops: (2 * T * K * N) / (ms / 1000) / 1e9 })
-  );
+async function benchMatmul(T: number, K: number, N: number) {
+  const x = randomArray(T * K, 1), w = cpu.upload(randomArray(N * K, 2)), out = new Float32Array(T * N);
+  const flops = 2 * T * K * N;
+  const one = await medianMs(() => matmul(out, x, w, T, K, N), 5);
+  report({
+    shape: `matmul (js) T=${T} K=${K} N=${N} 1 thread`,
+    tokens: T,
+    ms: one,
+    tok_per_s: null,
+    gflops: flops / (one / 1000) / 1e9,
+  });
+  if (wasmSimdAvailable()) {
+    const simd = await medianMs(() => matmulWasm(out, x, w, T, K, N), 5);
+    report({
+      shape: `matmul (wasm-simd) T=${T} K=${K} N=${N} 1 thread`,
+      tokens: T,
+      ms: simd,
+      tok_per_s: null,
+      gflops: flops / (simd / 1000) / 1e9,
+    });
+  }
+  const all = await medianMs(() => cpu.linear(x, w, T, K, N), 5);
+  report({
+    shape: `linear T=${T} K=${K} N=${N} ${getThreads()} threads`,
+    tokens: T,
+    ms: all,
+    tok_per_s: null,
+    gflops: flops / (all / 1000) / 1e9,
+  });
 }
 
-if (!json) console.log(`# ${machine()}\n# CPU backend, forward at T=${tokens}, medians of 5 runs after a warm-up\n`);
+if (!json) {
+  console.log(
+    `# ${machine()}\n# CPU backend, ${getThreads()} threads, ${getMatmulKernel()} matmul, forward at T=${tokens}, medians of 5 runs after a warm-up\n`,
+  );
+}
 const wants = (s: string) => only === undefined || only === s;
 if (wants("stories260K")) await benchForward("stories260K", loadModel("testdata/models/stories260K"));
 if (wants("stories15m")) await benchForward("stories15m", randomLlama("stories15m"));

@@ -34,12 +34,18 @@ await build({
   define: { "import.meta.main": "true" },
 });
 await build({ ...common, entryPoints: ["mod.ts"], outdir: "dist" });
+// The CPU backend's matmul worker is started by URL, not imported: each output folder gets its own
+// copy at its top, where src/backend/_cpu_pool.ts looks for it (walking up from the bundle).
+const cpuWorker = (outdir) => build({ ...common, entryPoints: { _cpu_worker: "src/backend/_cpu_worker.ts" }, outdir });
+await cpuWorker("dist");
 
 if (process.argv.includes("--bench")) {
-  await build({ ...common, entryPoints: ["bench/forward.ts"], outdir: "dist-bench" });
+  await build({ ...common, entryPoints: ["bench/forward.ts", "bench/kernels.ts"], outdir: "dist-bench" });
+  await cpuWorker("dist-bench");
 }
 
 if (process.argv.includes("--tests")) {
   rmSync("dist-test", { recursive: true, force: true });
   await build({ ...common, entryPoints: findTests("."), outdir: "dist-test", outbase: "." });
+  await cpuWorker("dist-test");
 }

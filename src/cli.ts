@@ -8,6 +8,7 @@
  */
 import process from "node:process";
 import { UserError } from "./errors.ts";
+import { setMatmulKernel, setThreads, stopWorkers } from "./backend/cpu.ts";
 import { type CommandSpec, helpText, type Parsed, parseArgs } from "./cli/args.ts";
 import * as compare from "./cli/compare.ts";
 import * as demo from "./cli/demo.ts";
@@ -65,6 +66,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(helpText(cmd.spec));
       return 0;
     }
+    const threads = parsed.flags.threads as number | undefined;
+    if (threads !== undefined) {
+      if (threads < 1) throw new UserError(`--threads ${threads}: give a whole number of threads >= 1`);
+      setThreads(threads);
+    }
+    if (parsed.flags.kernel !== undefined) setMatmulKernel(parsed.flags.kernel as "wasm-simd" | "js");
     const code = await cmd.run(parsed);
     return typeof code === "number" ? code : 0;
   } catch (e) {
@@ -80,4 +87,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 // Deno and Bun set import.meta.main; the Node bundle (dist/cli.js) has it defined true by esbuild.
-if (import.meta.main) process.exitCode = await main(process.argv.slice(2));
+// Worker threads of the CPU backend are stopped so the process ends at once.
+if (import.meta.main) {
+  process.exitCode = await main(process.argv.slice(2));
+  await stopWorkers();
+}

@@ -4,16 +4,30 @@
  * rows: a row of `x` and a row of `w`.
  *
  * `matmulNaive` is the obviously-correct triple loop; `matmul` computes the same sums in the same
- * order, 4 rows of `x` × 4 rows of `w` at a time, so each value it loads is used four times.
+ * order (float64, k = 0..K-1, then + bias, then rounded to float32), so the two agree bit for
+ * bit. What `matmul` adds is blocking, which changes only the order in which outputs are visited:
+ *
+ * - register blocking: a 4×4 tile of outputs is accumulated in 16 locals while walking `K` once,
+ *   so each value loaded from `x` or `w` is used four times;
+ * - cache blocking: the columns are visited in panels of {@link MATMUL_PANEL} rows of `w`
+ *   (64 × K × 4 bytes: 192 KiB at K = 768), and every row of `x` is run against one panel before
+ *   the next, so the panel stays in L2 while `x` streams past it.
+ *
+ * {@link matmulColumns} computes one range of columns; the CPU backend hands ranges to worker
+ * threads (src/backend/_cpu_pool.ts), and since every output element is the same float64 sum in
+ * the same order whichever thread and whichever tile computes it, the threaded result is
+ * bit-identical to this one. kernels/cpu/matmul_wasm.ts computes the same sums with WebAssembly
+ * SIMD.
  *
  * @module
  */
 
+/** Columns (rows of `w`) per cache panel in {@link matmul}; a multiple of the 4-wide tile. */
+export const MATMUL_PANEL = 64;
+
 /**
- * Linear layer: `out[t, n] = Σ_k x[t, k] · w[n, k] + bias[n]`.
- *
- * Register-blocked: a 4×4 tile of outputs is accumulated in 16 float64 locals while walking `K`
- * once; leftover rows and columns go through the 1×4, 4×1 and 1×1 loops below.
+ * Linear layer: `out[t, n] = Σ_k x[t, k] · w[n, k] + bias[n]`, bit-identical to
+ * {@link matmulNaive}.
  *
  * @param out  [T, N] result (must not alias `x` or `w`)
  * @param x    [T, K] input rows
@@ -35,20 +49,70 @@ export function matmul(
   N: number,
   bias?: Float32Array,
 ): void {
-  let t = 0;
-  for (; t + 4 <= T; t += 4) {
-    let n = 0;
-    for (; n + 4 <= N; n += 4) tile4x4(out, x, w, t, n, K, N, bias);
-    for (; n < N; n++) tile4x1(out, x, w, t, n, K, N, bias);
+  matmulColumns(out, x, w, T, K, N, 0, N, bias);
+}
+
+/**
+ * Columns `n0 ≤ n < n1` of {@link matmul}: `out[t, n] = Σ_k x[t, k] · w[n, k] + bias[n]` for every
+ * row `t`, leaving the other columns of `out` untouched. Panels of {@link MATMUL_PANEL} columns,
+ * 4×4 tiles inside a panel; leftover rows and columns go through the 1×4, 4×1 and 1×1 loops.
+ *
+ * @param out [T, N] result; only columns n0..n1-1 are written
+ *
+ * @example
+ * ```ts
+ * const out = new Float32Array(2);
+ * matmulColumns(out, new Float32Array([1, 2]), new Float32Array([1, 0, 0, 1]), 1, 2, 2, 1, 2); // out = [0, 2]
+ * ```
+ */
+export function matmulColumns(
+  out: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  T: number,
+  K: number,
+  N: number,
+  n0: number,
+  n1: number,
+  bias?: Float32Array,
+): void {
+  matmulBlock(out, x, w, T, K, N, 0, T, n0, n1, bias);
+}
+
+/** Rows `t0 ≤ t < t1` of columns `n0 ≤ n < n1` of {@link matmul}; the rest of `out` is untouched. */
+export function matmulBlock(
+  out: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  T: number,
+  K: number,
+  N: number,
+  t0: number,
+  t1: number,
+  n0: number,
+  n1: number,
+  bias?: Float32Array,
+): void {
+  if (t1 > T || n1 > N) {
+    throw new RangeError(`matmulBlock: rows ${t0}..${t1} or columns ${n0}..${n1} outside [${T}, ${N}]`);
   }
-  for (; t < T; t++) {
-    let n = 0;
-    for (; n + 4 <= N; n += 4) tile1x4(out, x, w, t, n, K, N, bias);
-    for (; n < N; n++) out[t * N + n] = dot(x, t * K, w, n * K, K) + (bias ? bias[n] : 0);
+  for (let p0 = n0; p0 < n1; p0 += MATMUL_PANEL) {
+    const p1 = Math.min(n1, p0 + MATMUL_PANEL);
+    let t = t0;
+    for (; t + 4 <= t1; t += 4) {
+      let n = p0;
+      for (; n + 4 <= p1; n += 4) tile4x4(out, x, w, t, n, K, N, bias);
+      for (; n < p1; n++) tile4x1(out, x, w, t, n, K, N, bias);
+    }
+    for (; t < t1; t++) {
+      let n = p0;
+      for (; n + 4 <= p1; n += 4) tile1x4(out, x, w, t, n, K, N, bias);
+      for (; n < p1; n++) out[t * N + n] = dot(x, t * K, w, n * K, K) + (bias ? bias[n] : 0);
+    }
   }
 }
 
-/** Reference for {@link matmul}: `out[t, n] = Σ_k x[t, k] · w[n, k] + bias[n]`, float64 sums. */
+/** Reference for {@link matmul}: `out[t, n] = Σ_k x[t, k] · w[n, k] + bias[n]`, float64 sums in k order. */
 export function matmulNaive(
   out: Float32Array,
   x: Float32Array,
@@ -85,12 +149,16 @@ function tile4x4(
   let s20 = 0, s21 = 0, s22 = 0, s23 = 0;
   let s30 = 0, s31 = 0, s32 = 0, s33 = 0;
   for (let k = 0; k < K; k++) {
-    const a0 = x[x0 + k], a1 = x[x1 + k], a2 = x[x2 + k], a3 = x[x3 + k];
+    // one value of each w row, then one x row at a time: 4 + 1 live operands beside the 16 sums
     const b0 = w[w0 + k], b1 = w[w1 + k], b2 = w[w2 + k], b3 = w[w3 + k];
-    s00 += a0 * b0, s01 += a0 * b1, s02 += a0 * b2, s03 += a0 * b3;
-    s10 += a1 * b0, s11 += a1 * b1, s12 += a1 * b2, s13 += a1 * b3;
-    s20 += a2 * b0, s21 += a2 * b1, s22 += a2 * b2, s23 += a2 * b3;
-    s30 += a3 * b0, s31 += a3 * b1, s32 += a3 * b2, s33 += a3 * b3;
+    let a = x[x0 + k];
+    s00 += a * b0, s01 += a * b1, s02 += a * b2, s03 += a * b3;
+    a = x[x1 + k];
+    s10 += a * b0, s11 += a * b1, s12 += a * b2, s13 += a * b3;
+    a = x[x2 + k];
+    s20 += a * b0, s21 += a * b1, s22 += a * b2, s23 += a * b3;
+    a = x[x3 + k];
+    s30 += a * b0, s31 += a * b1, s32 += a * b2, s33 += a * b3;
   }
   const c0 = bias ? bias[n] : 0, c1 = bias ? bias[n + 1] : 0, c2 = bias ? bias[n + 2] : 0, c3 = bias ? bias[n + 3] : 0;
   let o = t * N + n;

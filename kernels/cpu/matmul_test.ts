@@ -1,16 +1,16 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { test } from "../../src/testing/harness.ts";
-import { assertAllClose } from "../../src/testing/assert.ts";
-import { matmul, matmulNaive } from "./matmul.ts";
+import { matmul, MATMUL_PANEL, matmulColumns, matmulNaive } from "./matmul.ts";
 import { randomArray } from "./_random.ts";
+import { assertSameBits } from "./_same_bits.ts";
 
-test("matmul() equals matmulNaive() on random shapes, with and without bias", () => {
+test("matmul() equals matmulNaive() bit for bit on random shapes, with and without bias", () => {
   fc.assert(
     fc.property(
       fc.integer({ min: 1, max: 9 }),
       fc.integer({ min: 1, max: 37 }),
-      fc.integer({ min: 1, max: 19 }),
+      fc.integer({ min: 1, max: 2 * MATMUL_PANEL + 7 }),
       fc.boolean(),
       fc.integer(),
       (T, K, N, withBias, seed) => {
@@ -21,7 +21,38 @@ test("matmul() equals matmulNaive() on random shapes, with and without bias", ()
         const naive = new Float32Array(T * N);
         matmul(fast, x, w, T, K, N, bias);
         matmulNaive(naive, x, w, T, K, N, bias);
-        assertAllClose(fast, naive, { atol: 1e-6, rtol: 1e-5, label: `out[${T}x${N}] K=${K}` });
+        assertSameBits(fast, naive, `out[${T}x${N}] K=${K}`);
+      },
+    ),
+    { numRuns: 200 },
+  );
+});
+
+test("matmulColumns() writes exactly columns n0..n1-1, as matmul() computes them", () => {
+  fc.assert(
+    fc.property(
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 21 }),
+      fc.integer({ min: 1, max: MATMUL_PANEL + 9 }),
+      fc.integer({ min: 0, max: 1000 }),
+      fc.integer({ min: 0, max: 1000 }),
+      fc.integer(),
+      (T, K, N, a, b, seed) => {
+        const n0 = a % (N + 1), n1 = n0 + (b % (N - n0 + 1));
+        const x = randomArray(T * K, seed), w = randomArray(N * K, seed + 1), bias = randomArray(N, seed + 2);
+        const whole = new Float32Array(T * N);
+        matmul(whole, x, w, T, K, N, bias);
+        const part = new Float32Array(T * N).fill(-7);
+        matmulColumns(part, x, w, T, K, N, n0, n1, bias);
+        for (let t = 0; t < T; t++) {
+          for (let n = 0; n < N; n++) {
+            const i = t * N + n;
+            const want = n >= n0 && n < n1 ? whole[i] : -7;
+            if (!Object.is(part[i], want)) {
+              assert.fail(`out[${t}, ${n}] with columns ${n0}..${n1 - 1} of N=${N}: expected ${want}, got ${part[i]}`);
+            }
+          }
+        }
       },
     ),
     { numRuns: 200 },
@@ -34,7 +65,7 @@ test("matmul() handles the decode case T = 1 with N not a multiple of 4", () => 
   const fast = new Float32Array(N), naive = new Float32Array(N);
   matmul(fast, x, w, 1, K, N, bias);
   matmulNaive(naive, x, w, 1, K, N, bias);
-  assertAllClose(fast, naive, { atol: 1e-6, rtol: 1e-5, label: "out" });
+  assertSameBits(fast, naive, "out");
 });
 
 test("matmul() reads w as [N, K] (nn.Linear layout): out = x · wᵀ + bias", () => {

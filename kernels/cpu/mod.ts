@@ -13,12 +13,14 @@
  *
  * @module
  */
-export { matmul, matmulNaive } from "./matmul.ts";
+export { matmul, MATMUL_PANEL, matmulBlock, matmulColumns, matmulNaive } from "./matmul.ts";
+export { matmulWasm, WasmMatmul, wasmSimdAvailable } from "./matmul_wasm.ts";
 export { rmsnorm } from "./rmsnorm.ts";
 export { layernorm } from "./layernorm.ts";
 export { rope, ropeInvFreq, type RopeScaling } from "./rope.ts";
 export { softmax } from "./softmax.ts";
 export { attention, attentionNaive, type AttentionOptions } from "./attention.ts";
+export { attentionBlocked, attentionHeads } from "./attention_blocked.ts";
 export { erf, gelu, geluTanh, silu, swiglu } from "./activations.ts";
 export { embeddingGather } from "./embedding.ts";
 export { addInPlace } from "./residual.ts";

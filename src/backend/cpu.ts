@@ -2,22 +2,41 @@
  * The CPU backend: {@link Ops} on Float32Arrays, each op one call of a kernel in
  * `kernels/cpu/`. This is the oracle every other backend is tested against.
  *
+ * `linear` runs the WebAssembly SIMD matmul (kernels/cpu/matmul_wasm.ts; {@link setMatmulKernel}
+ * picks the plain JavaScript one), which gives the same bits as the JavaScript kernel and
+ * `matmulNaive`. `linear` and `attention` run on several threads when the work is big enough
+ * ({@link setThreads}; the default is one per core): columns of the matmul, or heads of the
+ * attention, are shared out between the main thread and worker threads, each computed by the same
+ * loop as on one thread, so the result is the same bits whatever the thread count
+ * (src/backend/_cpu_pool.ts). Attention uses `attentionBlocked`, which gives the same bits as
+ * `attention` (kernels/cpu/attention_blocked.ts). The workers read the weights where they are,
+ * so weights live in SharedArrayBuffers: `upload` copies an array into one (once, at load time)
+ * unless it is already there.
+ *
  * @module
  */
 import { addInPlace } from "../../kernels/cpu/residual.ts";
-import { attention } from "../../kernels/cpu/attention.ts";
 import { embeddingGather } from "../../kernels/cpu/embedding.ts";
 import { layernorm } from "../../kernels/cpu/layernorm.ts";
-import { matmul } from "../../kernels/cpu/matmul.ts";
 import { rmsnorm } from "../../kernels/cpu/rmsnorm.ts";
 import { rope } from "../../kernels/cpu/rope.ts";
 import { swiglu } from "../../kernels/cpu/activations.ts";
 import type { Ops } from "./ops.ts";
+import { attentionThreaded, matmulThreaded, sharedCopy } from "./_cpu_pool.ts";
+
+export {
+  getMatmulKernel,
+  getThreads,
+  type MatmulKernel,
+  setMatmulKernel,
+  setThreads,
+  stopWorkers,
+} from "./_cpu_pool.ts";
 
 /** The CPU implementation of {@link Ops}. */
 export const cpu: Ops<Float32Array> = {
   name: "cpu",
-  upload: (data) => data,
+  upload: (data) => sharedCopy(data),
   read: (a) => Promise.resolve(a),
   embed(table, ids, D) {
     const out = new Float32Array(ids.length * D);
@@ -26,7 +45,7 @@ export const cpu: Ops<Float32Array> = {
   },
   linear(x, w, T, K, N, bias) {
     const out = new Float32Array(T * N);
-    matmul(out, x, w, T, K, N, bias);
+    matmulThreaded(out, x, w, T, K, N, bias);
     return out;
   },
   rmsnorm(x, weight, T, D, eps) {
@@ -42,7 +61,7 @@ export const cpu: Ops<Float32Array> = {
   rope: (x, T, H, Hd, pos0, invFreq) => rope(x, T, H, Hd, pos0, invFreq),
   attention(q, k, v, Tq, Tk, H, Hkv, Hd, opts) {
     const out = new Float32Array(Tq * H * Hd);
-    attention(out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
+    attentionThreaded(out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
     return out;
   },
   swiglu(gate, up, n) {

@@ -6,6 +6,11 @@
  */
 import { UserError } from "../errors.ts";
 
+/** A value cut to a length that fits in one line of an error message. */
+export function shorten(s: string, max = 40): string {
+  return s.length <= max ? s : `${s.slice(0, max)}...`;
+}
+
 /** One flag of a command. */
 export interface FlagSpec {
   type: "string" | "int" | "number" | "boolean";
@@ -43,6 +48,8 @@ export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   quiet: { type: "boolean", help: "no progress or notes on stderr" },
   debug: { type: "boolean", help: "show stack traces for every error" },
   backend: { type: "string", arg: "B", choices: ["cpu", "webgpu", "auto"], default: "cpu", help: "where to compute" },
+  threads: { type: "int", arg: "N", help: "CPU threads for large matmuls (default: the number of cores, at most 8)" },
+  kernel: { type: "string", arg: "K", choices: ["wasm-simd", "js"], help: "CPU matmul kernel; both give the same bits (default wasm-simd)" },
 };
 
 function closest(name: string, names: string[]): string | undefined {
@@ -81,24 +88,24 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): Parsed {
     }
     if (!arg.startsWith("--") || arg === "--") {
       if (arg.startsWith("-") && arg.length > 1 && !/^-\d/.test(arg)) {
-        throw new UserError(`Unknown option "${arg}" for ${where}; flags are long, e.g. --help`);
+        throw new UserError(`Unknown option "${shorten(arg)}" for ${where}; flags are long, e.g. --help`);
       }
       positionals.push(arg);
       continue;
     }
     const eq = arg.indexOf("=");
     const name = arg.slice(2, eq < 0 ? undefined : eq);
-    const f = all[name];
+    const f = Object.hasOwn(all, name) ? all[name] : undefined;
     if (!f) {
-      const guess = closest(name, Object.keys(all));
+      const guess = name.length <= 40 ? closest(name, Object.keys(all)) : undefined;
       throw new UserError(
-        `Unknown flag "--${name}" for ${where}${guess ? `; did you mean "--${guess}"?` : ""} See "shortgpt ${spec.name} --help"`,
+        `Unknown flag "--${shorten(name)}" for ${where}; ${guess ? `did you mean "--${guess}"? See` : "see"} "shortgpt ${spec.name} --help"`,
       );
     }
     let raw: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
     if (f.type === "boolean") {
       if (raw !== undefined && raw !== "true" && raw !== "false") {
-        throw new UserError(`Flag "--${name}" is a switch; got "${raw}" (write --${name} or leave it out)`);
+        throw new UserError(`Flag "--${name}" is a switch; got "${shorten(raw)}" (write --${name} or leave it out)`);
       }
       flags[name] = raw !== "false";
       continue;
@@ -121,17 +128,17 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): Parsed {
 function convert(name: string, raw: string, f: FlagSpec): FlagValue {
   if (f.type === "int") {
     if (!/^-?\d+$/.test(raw.trim()) || !Number.isSafeInteger(Number(raw))) {
-      throw new UserError(`Flag "--${name}" needs a whole number; got "${raw}"`);
+      throw new UserError(`Flag "--${name}" needs a whole number; got "${shorten(raw)}"`);
     }
     return Number(raw);
   }
   if (f.type === "number") {
     const v = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(v)) throw new UserError(`Flag "--${name}" needs a number; got "${raw}"`);
+    if (raw.trim() === "" || !Number.isFinite(v)) throw new UserError(`Flag "--${name}" needs a number; got "${shorten(raw)}"`);
     return v;
   }
   if (f.choices && !f.choices.includes(raw)) {
-    throw new UserError(`Flag "--${name}" is "${raw}"; choose one of: ${f.choices.join(", ")}`);
+    throw new UserError(`Flag "--${name}" is "${shorten(raw)}"; choose one of: ${f.choices.join(", ")}`);
   }
   return raw;
 }

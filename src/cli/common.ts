@@ -1,6 +1,9 @@
 /** Helpers shared by the commands: the model argument, ids from flags. @module */
 import { existsSync, statSync } from "node:fs";
+import { dirname } from "node:path";
+import { cpu } from "../backend/cpu.ts";
 import { UserError } from "../errors.ts";
+import { openModel } from "../models/load.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { str } from "./args.ts";
 import { parseIds, readIdsFile } from "./inputs.ts";
@@ -12,8 +15,15 @@ export function requireModel(p: Parsed, spec: CommandSpec): string {
   if (p.positionals.length > spec.positionals.length) {
     throw new UserError(`Unexpected argument "${p.positionals[spec.positionals.length]}"; usage: ${spec.usage}`);
   }
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new UserError(`Model folder "${dir}" does not exist or is not a folder`);
+  if (!existsSync(dir)) {
+    throw new UserError(`Model folder "${dir}" does not exist; give the folder that holds config.json and the .safetensors files`);
+  }
+  if (!statSync(dir).isDirectory()) {
+    const parent = dirname(dir);
+    throw new UserError(
+      `"${dir}" is a file, not a model folder; give the folder that holds config.json and the .safetensors files` +
+        (/(^|[\\/])(config\.json|[^\\/]*\.safetensors(\.index\.json)?)$/.test(dir) ? `, here "${parent}"` : ""),
+    );
   }
   return dir;
 }
@@ -35,4 +45,28 @@ export function idsFromFlags(p: Parsed): number[][] | undefined {
   const file = str(p, "ids-file");
   if (file !== undefined) return readIdsFile(file);
   return undefined;
+}
+
+/**
+ * Reads every tensor of the model in `dir` once, block by block, and checks what loading checks
+ * (config, names, shapes, NaN/Inf), without holding the whole model: for commands that copy
+ * tensors as stored (`prune --layers`, `prune-heads`), so a broken checkpoint is reported, not
+ * copied. Returns the number of layers.
+ */
+export function checkModelWeights(dir: string): number {
+  const { parts, close } = openModel(dir, cpu);
+  try {
+    parts.head(parts.finalNorm(parts.embed(Int32Array.of(0)), 1), 1); // embeddings, final norm, head
+    for (let i = 0; i < parts.numLayers; i++) parts.loadBlock(i);
+    return parts.numLayers;
+  } finally {
+    close();
+  }
+}
+
+/** The number of layers of the model in `dir` (reads config.json and the safetensors headers only). */
+export function layerCount(dir: string): number {
+  const { parts, close } = openModel(dir, cpu);
+  close();
+  return parts.numLayers;
 }

@@ -8,16 +8,16 @@ import { perplexity } from "../eval/perplexity.ts";
 import { computeImportance, parseMetric } from "../importance/mod.ts";
 import { readRawConfig } from "../io/config.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
-import { loadModel } from "../models/load.ts";
 import { withoutLayers } from "../prune/remove_layers.ts";
 import { savePrunedLayers } from "../prune/save.ts";
 import { barChart } from "../report/svg.ts";
 import { Progress } from "../report/progress.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
+import { loadForCli } from "./backend.ts";
 import { importanceTable } from "./importance.ts";
 import { readTextFile } from "./inputs.ts";
-import { note, out, writeFileAtomic } from "./output.ts";
+import { checkOutputPath, note, out, writeFileAtomic } from "./output.ts";
 
 export const spec: CommandSpec = {
   name: "demo",
@@ -45,6 +45,7 @@ const MARKER = ".shortgpt-demo";
 export async function run(p: Parsed): Promise<void> {
   const quiet = bool(p, "quiet");
   const outDir = str(p, "out")!;
+  checkOutputPath(outDir, "folder");
   if (existsSync(outDir) && readdirSync(outDir).length > 0 && !existsSync(join(outDir, MARKER))) {
     throw new UserError(`--out "${outDir}" exists and was not written by the demo; choose another folder`);
   }
@@ -53,7 +54,7 @@ export async function run(p: Parsed): Promise<void> {
   const textPath = join(data, "texts", "tinystories_heldout.txt");
   const t0 = performance.now();
 
-  const model = loadModel(modelPath);
+  const model = await loadForCli(modelPath, p);
   const L = model.blocks.length;
   const ids = loadTokenizer(modelPath, readRawConfig(modelPath)).encode(readTextFile(textPath));
   const windows = makeWindows([ids], 256, 16);
@@ -73,7 +74,7 @@ export async function run(p: Parsed): Promise<void> {
   const last = await perplexity(withoutLayers(model, [L - 1]), windows);
   const prunedDir = join(outDir, "bytellama-11L");
   savePrunedLayers(modelPath, prunedDir, [lowest], { metric: "bi", scores: bi.scores, force: true });
-  const reloaded = await perplexity(loadModel(prunedDir), windows);
+  const reloaded = await perplexity(await loadForCli(prunedDir, p), windows);
 
   out("perplexity on the calibration text (per byte):");
   const rows: [string, number][] = [

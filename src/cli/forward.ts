@@ -1,15 +1,15 @@
 /** `shortgpt forward <model>`: run the model, print a summary or dump every tensor. @module */
 import { version } from "../version.ts";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 import { readRawConfig } from "../io/config.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import { forward } from "../models/forward.ts";
-import { loadModel } from "../models/load.ts";
 import { runtimeName } from "../runtime.ts";
 import { fromFloat32 } from "../tensor.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
+import { loadForCli } from "./backend.ts";
 import { idsFromFlags, oneOf, requireModel } from "./common.ts";
 import { out, refuseInsideModel } from "./output.ts";
 import { renameSync, rmSync } from "node:fs";
@@ -52,10 +52,12 @@ export async function run(p: Parsed): Promise<void> {
     if (seqs.length !== 1) throw new UserError(`"forward" runs one sequence; the ids file holds ${seqs.length} (keep one line)`);
     ids = seqs[0];
   }
-  const model = loadModel(dir);
+  const model = await loadForCli(dir, p);
   const T = ids.length, D = model.info.hiddenSize, V = model.info.vocabSize;
   const hidden: Float32Array[] = [];
-  const res = await forward(model, Int32Array.from(ids), { onHidden: (_i, x) => void hidden.push(x) });
+  const res = await forward(model, Int32Array.from(ids), {
+    onHidden: async (_i, x) => void hidden.push(new Float32Array(await model.ops.read(x))),
+  });
   const logits = await model.ops.read(res.logits!);
   const final = await model.ops.read(res.final!);
 
@@ -79,9 +81,11 @@ export async function run(p: Parsed): Promise<void> {
       });
       renameSync(tmp, outPath);
     } catch (e) {
-      rmSync(tmp, { force: true });
+      try {
+        rmSync(tmp, { force: true });
+      } catch { /* report the write's failure, not the clean-up's */ }
       if (e instanceof UserError) throw e;
-      throw new UserError(`Cannot write "${outPath}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UserError(`Cannot write "${outPath}": ${fsReason(e)}`);
     }
   }
   // The next-token distribution after the last position.

@@ -7,10 +7,11 @@ import { heatMap } from "../report/svg.ts";
 import { version } from "../version.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
+import { checkIds } from "../models/forward.ts";
 import { loadForCli } from "./backend.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
 import { requireModel } from "./common.ts";
-import { parseIds } from "./inputs.ts";
+import { parseLayerList } from "./inputs.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
 export const spec: CommandSpec = {
@@ -73,12 +74,13 @@ export async function run(p: Parsed): Promise<void> {
   const dir = requireModel(p, spec);
   const name = basename(dir.replace(/\/+$/, ""));
   const outDir = str(p, "out") ?? `head-sweep-${name}`;
-  refuseInsideModel(outDir, dir);
+  refuseInsideModel(outDir, dir, "folder");
   const quiet = bool(p, "quiet");
   const layersFlag = str(p, "layers");
-  const layers = layersFlag === undefined ? undefined : parseIds(layersFlag, "--layers");
+  const layers = layersFlag === undefined ? undefined : parseLayerList(layersFlag, "--layers");
   const windows = windowsFromFlags(p, dir);
   const model = await loadForCli(dir, p);
+  for (const w of windows) checkIds(model, w); // a bad id: one line, before any progress
   let bar: Progress | undefined;
   const r = await headSweep(model, windows, {
     layers,

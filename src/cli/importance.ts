@@ -4,6 +4,7 @@ import { barChart } from "../report/svg.ts";
 import { markdownTable, formatNumber } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
 import { countTokens } from "../calibration.ts";
+import { UserError } from "../errors.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
@@ -51,11 +52,27 @@ export function importanceTable(r: ImportanceReport): string {
   return markdownTable([unit, r.metric, "removal rank"], r.scores.map((s, i) => [i, formatNumber(s, 6), rank.get(i)!]), ["r", "r", "r"]);
 }
 
-/** Scores the layers as the flags say (conventions, streaming), with progress on stderr. */
-export async function scoreFromFlags(p: Parsed, dir: string, windows: Int32Array[], metric: MetricSpec): Promise<ImportanceReport> {
+/**
+ * Scores the layers as the flags say (conventions, streaming), with progress on stderr. The
+ * model is opened (and its config, tensors and the metric checked) before anything is printed,
+ * so a bad input gives one line on stderr; `intro` is printed after that.
+ */
+export async function scoreFromFlags(
+  p: Parsed,
+  dir: string,
+  windows: Int32Array[],
+  metric: MetricSpec,
+  intro?: string,
+): Promise<ImportanceReport> {
   const quiet = bool(p, "quiet");
   const { runner, close, plan, progressUnit } = await importanceRunner(p, dir, windows);
   try {
+    const L = runner.numLayers;
+    if (metric.kind === "angular" && !(metric.n >= 1 && metric.n <= L)) {
+      throw new UserError(`Metric "angular:${metric.n}" needs 1 <= n <= ${L} (the model has ${L} layers)`);
+    }
+    if (intro) note(intro, quiet);
+    if (plan.stream) note(`streaming layer by layer: ${plan.reason}`, quiet);
     const byLayer = metric.kind === "ppl" || progressUnit === "layers";
     const progress = new Progress(byLayer ? "layers" : "windows", byLayer ? runner.numLayers : windows.length, { quiet });
     const report = await scoreLayers(runner, windows, metric, {
@@ -79,8 +96,8 @@ export async function run(p: Parsed): Promise<void> {
   }
   const quiet = bool(p, "quiet");
   const windows = windowsFromFlags(p, dir);
-  note(`${metric.kind === "ppl" ? "ppl metric" : "importance"}: ${windows.length} windows, ${countTokens(windows)} tokens`, quiet);
-  const report = await scoreFromFlags(p, dir, windows, metric);
+  const intro = `${metric.kind === "ppl" ? "ppl metric" : "importance"}: ${windows.length} windows, ${countTokens(windows)} tokens`;
+  const report = await scoreFromFlags(p, dir, windows, metric, intro);
   const full = { model: dir, ...report };
   const json = str(p, "json");
   if (json === "-") out(JSON.stringify(full));

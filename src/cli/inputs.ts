@@ -5,31 +5,42 @@
  * @module
  */
 import { readFileSync, statSync } from "node:fs";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
+import { shorten } from "./args.ts";
 
-/** Parses `"1,2,3"` or `"1 2 3"` into ids; `where` names the source in errors. */
-export function parseIds(text: string, where = "--ids"): number[] {
+/**
+ * Parses `"1,2,3"` or `"1 2 3"` into non-negative integers; `where` names the source in errors
+ * and `what` the kind of number ("token id", "layer").
+ */
+export function parseIds(text: string, where = "--ids", what = "token id"): number[] {
   const parts = text.trim().split(/[\s,]+/).filter((s) => s.length > 0);
-  if (parts.length === 0) throw new UserError(`${where} holds no token ids; give ids like 1,403,407`);
+  if (parts.length === 0) throw new UserError(`${where} holds no ${what}s; give a list like ${what === "token id" ? "1,403,407" : "3,2"}`);
   return parts.map((s, i) => {
     if (!/^\d+$/.test(s)) {
-      throw new UserError(`${where}: token id "${s}" (item ${i + 1}) is not a non-negative integer`);
+      throw new UserError(`${where}: ${what} "${shorten(s)}" (item ${i + 1}) is not a non-negative integer`);
     }
     const v = Number(s);
-    if (!Number.isSafeInteger(v)) throw new UserError(`${where}: token id "${s}" (item ${i + 1}) is too large`);
+    if (!Number.isSafeInteger(v)) throw new UserError(`${where}: ${what} "${shorten(s)}" (item ${i + 1}) is too large`);
     return v;
   });
+}
+
+/** Layer numbers from a flag such as `--layers 27,26,25` (0-based; range is checked against the model later). */
+export function parseLayerList(text: string, flag: string): number[] {
+  return parseIds(text, flag, "layer");
 }
 
 /** Reads a file as UTF-8 text; missing, empty, binary or non-UTF-8 files are user errors. */
 export function readTextFile(path: string, what = "text file"): string {
   let bytes: Uint8Array;
   try {
-    if (!statSync(path).isFile()) throw new UserError(`Cannot read ${what} "${path}": it is not a file`);
+    const st = statSync(path);
+    if (st.isDirectory()) throw new UserError(`Cannot read ${what} "${path}": it is a folder, not a file`);
+    if (!st.isFile()) throw new UserError(`Cannot read ${what} "${path}": it is not a regular file (a device or a pipe); save the text to a file`);
     bytes = readFileSync(path);
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`Cannot read ${what} "${path}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UserError(`Cannot read ${what} "${path}": ${fsReason(e)}`);
   }
   if (bytes.byteLength === 0) throw new UserError(`The ${what} "${path}" is empty; give a file with some text`);
   try {
@@ -65,10 +76,19 @@ export function readIdsFile(path: string): number[][] {
     } catch (e) {
       throw new UserError(`The ids file "${path}" starts with "[" but is not valid JSON: ${(e as Error).message}`);
     }
-    if (!Array.isArray(parsed) || !parsed.every(Array.isArray)) {
+    if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every(Array.isArray)) {
       throw new UserError(`The ids file "${path}" must be a JSON array of arrays of ids, e.g. [[1,2,3],[1,5]]`);
     }
-    return (parsed as unknown[][]).map((seq, i) => parseIds(seq.map(String).join(","), `"${path}" sequence ${i + 1}`));
+    return (parsed as unknown[][]).map((seq, i) => {
+      const where = `"${path}" sequence ${i + 1}`;
+      if (seq.length === 0) throw new UserError(`${where} holds no token ids; give ids like [1,403,407]`);
+      seq.forEach((v, k) => {
+        if (!Number.isSafeInteger(v) || (v as number) < 0) {
+          throw new UserError(`${where}: token id ${shorten(JSON.stringify(v))} (item ${k + 1}) is not a non-negative integer`);
+        }
+      });
+      return seq as number[];
+    });
   }
   const seqs: number[][] = [];
   text.split(/\r?\n/).forEach((line, i) => {

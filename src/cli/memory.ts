@@ -8,10 +8,10 @@
 import { freemem } from "node:os";
 import process from "node:process";
 import { type ImportanceRunner, modelRunner } from "../importance/mod.ts";
+import { checkIds } from "../models/forward.ts";
 import { loadModel, openModel } from "../models/load.ts";
 import { streamRunner } from "../stream/layer_stream.ts";
 import { backendFromFlags } from "./backend.ts";
-import { note } from "./output.ts";
 import { UserError } from "../errors.ts";
 import { TensorStore } from "../io/store.ts";
 import { numel } from "../tensor.ts";
@@ -71,7 +71,11 @@ export function peakRss(): number {
   return typeof max === "number" && max > 0 ? max * 1024 : process.memoryUsage().rss;
 }
 
-/** Window-major over a loaded model, or layer-major streaming, as the flags and the budget decide. */
+/**
+ * Window-major over a loaded model, or layer-major streaming, as the flags and the budget decide.
+ * The caller prints the streaming note (`plan.reason`) once this returned, so that a bad model or
+ * id gives one line on stderr.
+ */
 export async function importanceRunner(
   p: Parsed,
   dir: string,
@@ -79,10 +83,19 @@ export async function importanceRunner(
 ): Promise<{ runner: ImportanceRunner; close: () => void; plan: MemoryPlan; progressUnit: "windows" | "layers" }> {
   const plan = planMemory(p, dir);
   const ops = await backendFromFlags(p);
+  // Ids are checked against the model here, so a bad id is reported before any progress is shown.
   if (plan.stream) {
-    note(`streaming layer by layer: ${plan.reason}`, bool(p, "quiet"));
     const { parts, close } = openModel(dir, ops);
+    try {
+      for (const w of windows) checkIds(parts, w);
+      parts.embed(Int32Array.of(0)); // reads (and checks) the embeddings now, before any progress
+    } catch (e) {
+      close();
+      throw e;
+    }
     return { runner: streamRunner(parts, windows, plan.budget / 2), close, plan, progressUnit: "layers" };
   }
-  return { runner: modelRunner(loadModel(dir, ops), windows), close: () => {}, plan, progressUnit: "windows" };
+  const model = loadModel(dir, ops);
+  for (const w of windows) checkIds(model, w);
+  return { runner: modelRunner(model, windows), close: () => {}, plan, progressUnit: "windows" };
 }

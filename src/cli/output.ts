@@ -4,10 +4,11 @@
  *
  * @module
  */
-import { mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, resolve, sep } from "node:path";
+import { existsSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import process from "node:process";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
+import { checkWritableParent, isInside, realPath } from "../prune/output_folder.ts";
 
 /** Prints to stdout. */
 export function out(text: string): void {
@@ -27,15 +28,35 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
-    throw new UserError(`Cannot write "${path}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    try {
+      rmSync(tmp, { force: true });
+    } catch { /* report the write's failure, not the clean-up's */ }
+    throw new UserError(`Cannot write "${path}": ${fsReason(e)}`);
   }
 }
 
-/** Refuses to write `path` inside the model folder `modelDir` (we never modify a user's model). */
-export function refuseInsideModel(path: string, modelDir: string): void {
-  const p = resolve(path), m = resolve(modelDir);
-  if (p === m || p.startsWith(m + sep)) {
+/**
+ * Checks, before any work is done, that a result can be written at `path`: never inside the
+ * model folder `modelDir` (we never modify a user's model, and a link to it counts as it), not
+ * over a folder when a file is meant (or a file when a folder is meant), and in a place that
+ * can be written.
+ */
+export function refuseInsideModel(path: string, modelDir: string, kind: "file" | "folder" = "file"): void {
+  if (realPath(path) === realPath(modelDir)) {
+    throw new UserError(`Refusing to write "${path}": it is the input model folder; choose another path`);
+  }
+  if (isInside(path, modelDir)) {
     throw new UserError(`Refusing to write "${path}" inside the input model folder "${modelDir}"; choose another path`);
   }
+  checkOutputPath(path, kind);
+}
+
+/** Checks that `path` can be written as a `kind` (see {@link refuseInsideModel}). */
+export function checkOutputPath(path: string, kind: "file" | "folder" = "file"): void {
+  if (existsSync(path)) {
+    const isDir = statSync(path).isDirectory();
+    if (kind === "file" && isDir) throw new UserError(`Cannot write "${path}": it is a folder; give a file name`);
+    if (kind === "folder" && !isDir) throw new UserError(`Cannot write into "${path}": it is a file; give a folder`);
+  }
+  checkWritableParent(kind === "folder" ? resolve(path, "x") : path, `"${path}"`);
 }

@@ -1,6 +1,7 @@
 /** `shortgpt ppl <model>`: perplexity over calibration windows. @module */
 import { UserError } from "../errors.ts";
 import { perplexity, type PerplexityResult } from "../eval/perplexity.ts";
+import { checkIds } from "../models/forward.ts";
 import { loadModel, openModel } from "../models/load.ts";
 import { streamLayers } from "../stream/layer_stream.ts";
 import { Progress } from "../report/progress.ts";
@@ -30,12 +31,17 @@ export async function run(p: Parsed): Promise<void> {
   if (json && json !== "-") refuseInsideModel(json, dir);
   const quiet = bool(p, "quiet");
   const windows = windowsFromFlags(p, dir);
+  if (windows.every((w) => w.length < 2)) {
+    throw new UserError("Every window has a single token, so nothing is predicted; give more text or a larger --window");
+  }
   const plan = planMemory(p, dir);
   let r: PerplexityResult;
   if (plan.stream) {
-    note(`streaming layer by layer: ${plan.reason}`, quiet);
     const { parts, close } = openModel(dir, await backendFromFlags(p));
     try {
+      for (const w of windows) checkIds(parts, w); // bad ids and a bad model: one line, before any note
+      parts.embed(Int32Array.of(0)); // reads (and checks) the embeddings now
+      note(`streaming layer by layer: ${plan.reason}`, quiet);
       const progress = new Progress("layers", parts.numLayers, { quiet });
       const s = await streamLayers(parts, windows, [], { nll: true, activationBudget: plan.budget / 2, onLayer: () => progress.tick() });
       progress.done();
@@ -46,11 +52,11 @@ export async function run(p: Parsed): Promise<void> {
     }
   } else {
     const model = loadModel(dir, await backendFromFlags(p));
+    for (const w of windows) checkIds(model, w);
     const progress = new Progress("windows", windows.length, { quiet });
     r = await perplexity(model, windows, () => progress.tick());
     progress.done();
   }
-  if (r.tokens === 0) throw new UserError("Every window has a single token, so nothing is predicted; give more text or a larger --window");
   const report = { model: dir, ...r };
   if (json === "-") return out(JSON.stringify(report));
   if (json) {

@@ -1,15 +1,15 @@
 /** `shortgpt prune <model> --out DIR`: remove layers and write a loadable folder. @module */
 import { UserError } from "../errors.ts";
 import { parseMetric } from "../importance/mod.ts";
-import { readRawConfig } from "../io/config.ts";
 import { savePrunedLayers } from "../prune/save.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { requireModel } from "./common.ts";
+import { checkModelWeights, layerCount, requireModel } from "./common.ts";
 import { CONVENTION_FLAGS, scoreFromFlags } from "./importance.ts";
 import { MEMORY_FLAGS } from "./memory.ts";
-import { parseIds } from "./inputs.ts";
+import { parseLayerList } from "./inputs.ts";
+import { checkLayerList } from "../prune/remove_layers.ts";
 import { note, out } from "./output.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
 
@@ -52,11 +52,12 @@ export async function run(p: Parsed): Promise<void> {
   }
   let layers: number[], metric: string | null = null, scores: number[] | undefined;
   if (layersFlag !== undefined) {
-    layers = parseIds(layersFlag, "--layers");
+    layers = parseLayerList(layersFlag, "--layers");
+    checkLayerList(layers, layerCount(dir)); // a quick answer for a bad list, before reading the weights
+    checkModelWeights(dir); // tensors are copied as stored: refuse a broken checkpoint rather than copy it
   } else {
     const spec = parseMetric(str(p, "metric")!);
-    const raw = readRawConfig(dir);
-    const L = Number(raw.num_hidden_layers ?? raw.n_layer);
+    const L = layerCount(dir);
     if (!(removeN! >= 1 && removeN! < L)) throw new UserError(`--remove ${removeN}: give a number from 1 to ${L - 1} (the model has ${L} layers)`);
     if (spec.kind === "angular") throw new UserError(`--remove with angular:N is not defined here; use --layers with the block it reports`);
     const windows = spec.kind === "sequential" || spec.kind === "reverse" ? [] : windowsFromFlags(p, dir);

@@ -1,11 +1,12 @@
 /** `shortgpt prune-heads <model> --out DIR --heads L:H,...`: remove attention heads and write a loadable folder. @module */
 import { UserError } from "../errors.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
-import { formatHeadList, HEAD_MODES, type HeadMode, parseHeadList } from "../prune/remove_heads.ts";
+import { readRawConfig, resolveLlamaConfig, TRANSFORMER_TYPES, type TransformerType } from "../io/config.ts";
+import { checkHeadList, formatHeadList, HEAD_MODES, type HeadMode, parseHeadList } from "../prune/remove_heads.ts";
 import { saveHeadPruned } from "../prune/remove_heads_save.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { requireModel } from "./common.ts";
+import { checkModelWeights, requireModel } from "./common.ts";
 import { note, out } from "./output.ts";
 
 export const spec: CommandSpec = {
@@ -53,7 +54,13 @@ export function run(p: Parsed): void {
   const force = bool(p, "force");
   checkOutputFolder(outDir, dir, force);
   const mode = str(p, "mode") as HeadMode;
-  const s = saveHeadPruned(dir, outDir, parseHeadList(headsFlag), { mode, force });
+  const heads = parseHeadList(headsFlag);
+  const raw = readRawConfig(dir);
+  if (TRANSFORMER_TYPES.includes(raw.model_type as TransformerType)) {
+    checkHeadList(heads, resolveLlamaConfig(raw).numHeads); // a quick answer for a bad list, before reading the weights
+    checkModelWeights(dir); // untouched tensors are copied as stored: refuse a broken checkpoint rather than copy it
+  }
+  const s = saveHeadPruned(dir, outDir, heads, { mode, force });
   const changed = s.numHeads.map((n, l) => [l, n] as const).filter(([l]) => s.removedHeads.some(([x]) => x === l));
   const given = formatHeadList(s.removedHeads), original = formatHeadList(s.originalHeads);
   out(

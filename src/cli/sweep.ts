@@ -1,5 +1,6 @@
 /** `shortgpt sweep <model>`: the paper's figures (removal curves, single-layer ppl, metric values). @module */
 import { basename, join } from "node:path";
+import { UserError } from "../errors.ts";
 import { formatNumber, markdownTable } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
 import { barChart, lineChart } from "../report/svg.ts";
@@ -7,6 +8,7 @@ import { parseSweepMetrics, sweep, SWEEP_METRICS, type SweepResult } from "../sw
 import { version } from "../version.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
+import { checkIds } from "../models/forward.ts";
 import { loadForCli } from "./backend.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
 import { requireModel } from "./common.ts";
@@ -77,14 +79,19 @@ export async function run(p: Parsed): Promise<void> {
   const dir = requireModel(p, spec);
   const name = basename(dir.replace(/\/+$/, ""));
   const outDir = str(p, "out") ?? `sweep-${name}`;
-  refuseInsideModel(outDir, dir);
+  refuseInsideModel(outDir, dir, "folder");
   const metrics = parseSweepMetrics(str(p, "metrics")!);
   const quiet = bool(p, "quiet");
   const windows = windowsFromFlags(p, dir);
   const model = await loadForCli(dir, p);
+  for (const w of windows) checkIds(model, w); // a bad id: one line, before any progress
+  const L = model.blocks.length, maxRemove = num(p, "max-remove");
+  if (maxRemove !== undefined && !(maxRemove >= 0 && maxRemove <= L - 1)) {
+    throw new UserError(`--max-remove ${maxRemove}: give a number from 0 to ${L - 1} (the model has ${L} layers)`);
+  }
   let bar: Progress | undefined, phase = "";
   const r = await sweep(model, windows, metrics, {
-    maxRemove: num(p, "max-remove"),
+    maxRemove,
     conventions: { reduce: str(p, "reduce") as "mean" | "sum", lastHidden: str(p, "last-hidden") as "raw" | "hf" },
     onProgress: (ph, done, total) => {
       if (ph !== phase) {

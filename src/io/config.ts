@@ -5,16 +5,19 @@
  *
  * @module
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { RopeScaling } from "../../kernels/cpu/rope.ts";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 
 /** The transformer families shortgpt runs (`model_type` in config.json). RWKV is resolved in models/rwkv. */
 export const TRANSFORMER_TYPES = ["llama", "mistral", "qwen2", "baichuan"] as const;
 /** Every supported `model_type`. */
 export const MODEL_TYPES = [...TRANSFORMER_TYPES, "rwkv"] as const;
 export type TransformerType = typeof TRANSFORMER_TYPES[number];
+
+/** The most layers a config may declare (the largest released models have a few hundred). */
+export const MAX_LAYERS = 65536;
 
 /** config.json as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
 export interface RawConfig {
@@ -97,18 +100,26 @@ export function readRawConfig(dir: string): RawConfig {
   const path = join(dir, "config.json");
   let text: string;
   try {
+    const st = statSync(path);
+    if (!st.isFile()) {
+      throw new UserError(`Cannot read "${path}": it is ${st.isDirectory() ? "a folder" : "a device or a pipe"}, not a file`);
+    }
     text = readFileSync(path, "utf8");
-  } catch {
-    throw new UserError(`Cannot read "${path}": a model folder needs a config.json (Hugging Face layout)`);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    throw new UserError(`Cannot read "${path}": ${fsReason(e)}; a model folder needs a config.json (Hugging Face layout)`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new UserError(`Cannot parse "${path}": ${(e as Error).message}`);
+    throw new UserError(`Cannot parse "${path}": ${(e as Error).message}; fix the file, it must hold one JSON object`);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new UserError(`"${path}" is not a JSON object`);
+    throw new UserError(
+      `"${path}" holds ${Array.isArray(raw) ? "an array" : raw === null ? "null" : `a ${typeof raw}`}, not a JSON object; ` +
+        `config.json must be one object such as {"model_type": "llama", "hidden_size": 4096, ...}`,
+    );
   }
   return raw as RawConfig;
 }
@@ -120,6 +131,33 @@ function positiveInt(raw: RawConfig, key: string, fallback?: number): number {
     throw new UserError(`config.json: "${key}" is ${shown}; expected a positive integer`);
   }
   return v as number;
+}
+
+/** An optional field that must be a positive finite number when present (null counts as absent). */
+function positiveNumber(raw: RawConfig, key: string, fallback: number): number {
+  const v = raw[key] ?? fallback;
+  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
+    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected a positive number`);
+  }
+  return v;
+}
+
+/** An optional true/false field (null counts as absent). */
+function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
+  const v = raw[key] ?? fallback;
+  if (typeof v !== "boolean") throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected true or false`);
+  return v;
+}
+
+/** `bos_token_id` / `eos_token_id`: an id ≥ 0, a list of them (the first is used), or null. */
+function tokenId(raw: RawConfig, key: string): number | null {
+  const v = raw[key];
+  const id = Array.isArray(v) ? v[0] : v;
+  if (id === undefined || id === null) return null;
+  if (!Number.isSafeInteger(id) || (id as number) < 0) {
+    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected a token id (an integer ≥ 0), a list of them, or null`);
+  }
+  return id as number;
 }
 
 function perLayer(raw: RawConfig, key: string, L: number, fallback: number): number[] {
@@ -147,6 +185,10 @@ export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
   const type = modelType as TransformerType;
   const D = positiveInt(raw, "hidden_size");
   const L = positiveInt(raw, "num_hidden_layers");
+  if (L > MAX_LAYERS) {
+    // Per-layer lists are built from L before any tensor is read: refuse an absurd count here.
+    throw new UserError(`config.json: "num_hidden_layers" is ${L}; shortgpt reads models of at most ${MAX_LAYERS} layers`);
+  }
   const H = positiveInt(raw, "num_attention_heads");
   const Hkv = positiveInt(raw, "num_key_value_heads", H);
   const headDim = raw.head_dim === undefined || raw.head_dim === null ? D / H : positiveInt(raw, "head_dim");
@@ -158,15 +200,16 @@ export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
   const numHeads = perLayer(raw, "layer_num_attention_heads", L, H);
   const numKvHeads = perLayer(raw, "layer_num_key_value_heads", L, Hkv);
   numHeads.forEach((h, i) => {
-    if (h % numKvHeads[i] !== 0) {
-      throw new UserError(
-        `config.json: layer ${i} has ${h} attention heads and ${numKvHeads[i]} key/value heads; kv heads must divide heads`,
-      );
-    }
+    if (h % numKvHeads[i] === 0) return;
+    throw new UserError(
+      raw.layer_num_attention_heads || raw.layer_num_key_value_heads
+        ? `config.json: layer ${i} has ${h} attention heads and ${numKvHeads[i]} key/value heads; kv heads must divide heads`
+        : `config.json: num_attention_heads ${H} is not a multiple of num_key_value_heads ${Hkv}; kv heads must divide heads`,
+    );
   });
   const act = raw.hidden_act ?? "silu";
   if (act !== "silu" && act !== "swish") {
-    throw new UserError(`config.json: hidden_act "${act}" is not supported; Llama-family MLPs use "silu"`);
+    throw new UserError(`config.json: hidden_act ${JSON.stringify(act)} is not supported; Llama-family MLPs use "silu"`);
   }
   let positionEmbedding: "rope" | "alibi" = "rope";
   if (raw.position_embedding !== undefined) {
@@ -177,8 +220,22 @@ export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
   } else if (type === "baichuan" && raw.max_position_embeddings === undefined && raw.rope_theta === undefined) {
     positionEmbedding = "alibi";
   }
-  const eos = Array.isArray(raw.eos_token_id) ? raw.eos_token_id[0] : raw.eos_token_id;
-  const window = type === "mistral" || raw.use_sliding_window ? raw.sliding_window ?? null : null;
+  if (positionEmbedding === "rope" && headDim % 2 !== 0) {
+    throw new UserError(`config.json: head_dim ${headDim} is odd; rotary position embeddings need an even head_dim`);
+  }
+  const window = type === "mistral" || bool(raw, "use_sliding_window", false) ? raw.sliding_window ?? null : null;
+  if (window !== null && (typeof window !== "number" || (window > 0 && !Number.isSafeInteger(window)))) {
+    throw new UserError(`config.json: "sliding_window" is ${JSON.stringify(window)}; expected a whole number of tokens or null`);
+  }
+  const scaling = raw.rope_scaling ?? null;
+  if (scaling !== null && (typeof scaling !== "object" || Array.isArray(scaling))) {
+    throw new UserError(`config.json: "rope_scaling" is ${JSON.stringify(scaling)}; expected an object such as {"rope_type": "llama3", ...} or null`);
+  }
+  const maxPositions = raw.max_position_embeddings !== undefined && raw.max_position_embeddings !== null
+    ? positiveInt(raw, "max_position_embeddings")
+    : Number.isSafeInteger(raw.model_max_length) && (raw.model_max_length as number) > 0
+    ? raw.model_max_length as number
+    : 4096;
   return Object.freeze({
     modelType: type,
     hiddenSize: D,
@@ -188,19 +245,19 @@ export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
     headDim,
     numHeads: Object.freeze(numHeads),
     numKvHeads: Object.freeze(numKvHeads),
-    rmsNormEps: raw.rms_norm_eps ?? 1e-6,
+    rmsNormEps: positiveNumber(raw, "rms_norm_eps", 1e-6),
     positionEmbedding,
-    ropeTheta: raw.rope_theta ?? 10000,
-    ropeScaling: raw.rope_scaling ?? null,
-    maxPositions: raw.max_position_embeddings ?? raw.model_max_length ?? 4096,
-    tieWordEmbeddings: raw.tie_word_embeddings ?? false,
-    qkvBias: type === "qwen2" || (raw.attention_bias ?? false),
-    oBias: type !== "qwen2" && (raw.attention_bias ?? false),
-    mlpBias: raw.mlp_bias ?? false,
+    ropeTheta: positiveNumber(raw, "rope_theta", 10000),
+    ropeScaling: scaling,
+    maxPositions,
+    tieWordEmbeddings: bool(raw, "tie_word_embeddings", false),
+    qkvBias: type === "qwen2" || bool(raw, "attention_bias", false),
+    oBias: type !== "qwen2" && bool(raw, "attention_bias", false),
+    mlpBias: bool(raw, "mlp_bias", false),
     slidingWindow: typeof window === "number" && window > 0 ? window : null,
     fusedQkv: type === "baichuan",
-    normHead: type === "baichuan" && (raw.norm_head ?? true),
-    bosTokenId: raw.bos_token_id ?? null,
-    eosTokenId: eos ?? null,
+    normHead: type === "baichuan" && bool(raw, "norm_head", true),
+    bosTokenId: tokenId(raw, "bos_token_id"),
+    eosTokenId: tokenId(raw, "eos_token_id"),
   });
 }

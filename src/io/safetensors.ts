@@ -9,7 +9,7 @@
  * @module
  */
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 import { type DType, DTYPE_SIZE, numel, shapeString, type Tensor, toFloat32 } from "../tensor.ts";
 
 /** The largest header the format allows (the reference implementation's limit). */
@@ -23,6 +23,12 @@ export interface TensorInfo {
   file: string;
   begin: number;
   end: number;
+}
+
+/** A JSON value quoted for a message, cut short when long. */
+function show(v: unknown): string {
+  const text = JSON.stringify(v) ?? String(v);
+  return text.length <= 60 ? text : `${text.slice(0, 60)}...`;
 }
 
 /** Parses and checks a header; throws UserError with the file path on any violation. */
@@ -39,7 +45,7 @@ export function parseHeader(path: string, headerBytes: Uint8Array, fileSize: num
   } catch (e) {
     fail(`the header is not valid UTF-8 JSON (${(e as Error).message}); the file may be truncated or not safetensors`);
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) fail("the header is not a JSON object");
+  if (typeof json !== "object" || json === null || Array.isArray(json)) fail("the header is not a JSON object; the file is not safetensors or is corrupt");
   const dataStart = 8 + headerBytes.byteLength;
   const dataSize = fileSize - dataStart;
   const tensors = new Map<string, TensorInfo>();
@@ -51,27 +57,29 @@ export function parseHeader(path: string, headerBytes: Uint8Array, fileSize: num
       continue;
     }
     const e = entry as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (typeof e !== "object" || e === null) fail(`tensor "${name}" has no entry object`);
-    if (typeof e.dtype !== "string" || !(e.dtype in DTYPE_SIZE)) {
-      fail(`tensor "${name}" has dtype ${JSON.stringify(e.dtype)}; supported: ${Object.keys(DTYPE_SIZE).join(", ")}`);
+    if (typeof e !== "object" || e === null || Array.isArray(e)) {
+      fail(`tensor "${name}" has entry ${show(e)}; expected {"dtype", "shape", "data_offsets"}`);
+    }
+    if (typeof e.dtype !== "string" || !Object.hasOwn(DTYPE_SIZE, e.dtype)) {
+      fail(`tensor "${name}" has dtype ${show(e.dtype)}; supported: ${Object.keys(DTYPE_SIZE).join(", ")}`);
     }
     const isCount = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
     if (!Array.isArray(e.shape) || !e.shape.every(isCount)) {
-      fail(`tensor "${name}" has shape ${JSON.stringify(e.shape)}; expected a list of non-negative integers`);
+      fail(`tensor "${name}" has shape ${show(e.shape)}; expected a list of non-negative integers`);
     }
     const offs = e.data_offsets;
     if (!Array.isArray(offs) || offs.length !== 2 || !offs.every(isCount) || offs[0] > offs[1]) {
-      fail(`tensor "${name}" has data_offsets ${JSON.stringify(offs)}; expected [begin, end] with 0 <= begin <= end`);
+      fail(`tensor "${name}" has data_offsets ${show(offs)}; expected [begin, end] with 0 <= begin <= end`);
     }
     const dtype = e.dtype as DType;
     const shape = e.shape as number[];
     const [begin, end] = offs as [number, number];
     const expected = numel(shape) * DTYPE_SIZE[dtype];
     if (end - begin !== expected) {
-      fail(`tensor "${name}" (${dtype} ${shapeString(shape)}) needs ${expected} bytes but its offsets span ${end - begin}`);
+      fail(`tensor "${name}" (${dtype} ${shapeString(shape)}) needs ${expected} bytes but its offsets span ${end - begin}; the file is corrupt`);
     }
     if (end > dataSize) {
-      fail(`tensor "${name}" ends at byte ${end} of the data but the file holds only ${dataSize}; it may be truncated`);
+      fail(`tensor "${name}" ends at byte ${end} of the data but the file holds only ${dataSize}; it may be truncated (download it again)`);
     }
     tensors.set(name, { name, dtype, shape, file: path, begin: dataStart + begin, end: dataStart + end });
   }
@@ -81,7 +89,7 @@ export function parseHeader(path: string, headerBytes: Uint8Array, fileSize: num
   for (const r of ranges) {
     if (r.begin !== cursor) {
       const what = r.begin < cursor ? "overlaps the previous tensor" : "leaves a gap after the previous tensor";
-      fail(`tensor "${r.name}" starts at data byte ${r.begin - dataStart}, which ${what} (expected ${cursor - dataStart})`);
+      fail(`tensor "${r.name}" starts at data byte ${r.begin - dataStart}, which ${what} (expected ${cursor - dataStart}); the file is corrupt`);
     }
     cursor = r.end;
   }
@@ -106,19 +114,25 @@ export class SafetensorsFile {
     try {
       fd = openSync(path, "r");
     } catch (e) {
-      throw new UserError(`Cannot open "${path}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      throw new UserError(`Cannot open "${path}": ${fsReason(e)}`);
     }
     try {
-      const size = fstatSync(fd).size;
+      const stat = fstatSync(fd);
+      if (!stat.isFile()) {
+        throw new UserError(`Cannot load "${path}": it is ${stat.isDirectory() ? "a folder" : "a device or a pipe"}, not a safetensors file`);
+      }
+      const size = stat.size;
       if (size < 8) throw new UserError(`Cannot load "${path}": the file has ${size} bytes, fewer than the 8-byte header length`);
       const lenBytes = new Uint8Array(8);
       readSync(fd, lenBytes, 0, 8, 0);
       const n = new DataView(lenBytes.buffer).getBigUint64(0, true);
       if (n > BigInt(MAX_HEADER_BYTES)) {
-        throw new UserError(`Cannot load "${path}": header length ${n} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes`);
+        throw new UserError(
+          `Cannot load "${path}": header length ${n} exceeds the format's limit of ${MAX_HEADER_BYTES} bytes; the file is not safetensors or is corrupt`,
+        );
       }
       if (n > BigInt(size - 8)) {
-        throw new UserError(`Cannot load "${path}": header length ${n} exceeds file size ${size} - 8; the file may be truncated`);
+        throw new UserError(`Cannot load "${path}": header length ${n} exceeds file size ${size} - 8; the file may be truncated (download it again)`);
       }
       const header = new Uint8Array(Number(n));
       readSync(fd, header, 0, header.byteLength, 8);

@@ -62,8 +62,8 @@ export class TensorStore {
     const files: SafetensorsFile[] = [];
     try {
       for (const shard of shardNames) {
-        if (typeof shard !== "string" || shard.includes("/") || shard.includes("\\")) {
-          throw new UserError(`"${indexPath}" names shard ${JSON.stringify(shard)}; expected a file name in the same folder`);
+        if (typeof shard !== "string" || !shard.endsWith(".safetensors") || shard.includes("/") || shard.includes("\\")) {
+          throw new UserError(`"${indexPath}" names shard ${JSON.stringify(shard)}; expected the name of a .safetensors file in the same folder`);
         }
         const path = join(dir, shard);
         if (!existsSync(path)) {

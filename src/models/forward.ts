@@ -66,6 +66,7 @@ export async function forward<A>(
   checkIds(model, ids);
   const T = ids.length;
   const run = opts.run ?? newRun<A>();
+  const fresh = run.pos0 === 0;
   let x = model.embed(ids); // X_0 [T,D]
   await opts.onHidden?.(0, x);
   for (let i = 0; i < model.blocks.length; i++) {
@@ -75,13 +76,30 @@ export async function forward<A>(
     await opts.onHidden?.(i + 1, x);
   }
   run.pos0 += T;
+  // A device backend keeps activations on the device: one read of X_L tells whether any layer
+  // overflowed (NaN and Inf propagate); only then are the layers run again, read one by one.
+  if (!(x instanceof Float32Array) && model.blocks.length > 0 && firstNonFinite(await model.ops.read(x)) >= 0) {
+    if (fresh) await nameNonFiniteLayer(model, ids);
+    const last = model.blocks[model.blocks.length - 1].originalIndex;
+    checkFinite(await model.ops.read(x), `The output of layer ${last} (or an earlier one)`);
+  }
   if (opts.hiddenOnly) return { last: x };
   const final = model.finalNorm(x, T); // [T,D]
   const logits = model.head(final, T); // [T,V]
   return { logits, final, last: x };
 }
 
-/** Throws a UserError naming the block when an activation holds NaN or Inf (CPU arrays). */
+/** Runs `ids` again from position 0 reading every layer's output, and throws naming the first that is not finite. */
+async function nameNonFiniteLayer<A>(model: CausalLM<A>, ids: Int32Array): Promise<void> {
+  const run = newRun<A>();
+  let x = model.embed(ids);
+  for (const block of model.blocks) {
+    x = block.forward(x, ids.length, run, false);
+    checkFinite(await model.ops.read(x), `The output of layer ${block.originalIndex}`);
+  }
+}
+
+/** Throws a UserError naming the block when an activation holds NaN or Inf. */
 export function checkFinite(x: Float32Array, where: string): void {
   const i = firstNonFinite(x);
   if (i >= 0) {

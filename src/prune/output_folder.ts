@@ -5,25 +5,77 @@
  *
  * @module
  */
-import { existsSync, mkdirSync, readdirSync, realpathSync, renameSync, rmSync, statSync } from "node:fs";
-import { basename, dirname, join, resolve, sep } from "node:path";
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+} from "node:fs";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import process from "node:process";
-import { UserError } from "../errors.ts";
+import { fsReason, UserError } from "../errors.ts";
 
-function real(p: string): string {
+/** The nearest path at or above `p` that exists (the root at worst). */
+function nearestExisting(p: string): string {
+  let at = resolve(p);
+  while (!existsSync(at) && dirname(at) !== at) at = dirname(at);
+  return at;
+}
+
+/**
+ * `p` with symbolic links resolved in the part that exists and the rest appended, so a link to
+ * the model folder, or a path through one, is recognised as the model folder.
+ */
+export function realPath(p: string): string {
+  const base = nearestExisting(p);
+  let real = base;
   try {
-    return realpathSync(p);
-  } catch {
-    return resolve(p);
+    real = realpathSync(base);
+  } catch { /* unreadable: keep the resolved path */ }
+  const rest = relative(base, resolve(p));
+  return rest ? join(real, rest) : real;
+}
+
+/** Whether `path` is `dir` or inside it (after resolving links). */
+export function isInside(path: string, dir: string): boolean {
+  const p = realPath(path), d = realPath(dir);
+  return p === d || p.startsWith(d.endsWith(sep) ? d : d + sep);
+}
+
+/**
+ * Checks that `path` can be written by a temporary sibling and a rename: the folder that holds it
+ * (or its nearest existing ancestor, which is created on the way) is a folder we may write in.
+ * `what` names the path in the message, e.g. `--out "x"`.
+ */
+export function checkWritableParent(path: string, what: string): void {
+  const parent = dirname(resolve(path));
+  const at = nearestExisting(parent);
+  if (!statSync(at).isDirectory()) {
+    throw new UserError(`${what} cannot be written: "${at}" is a file, not a folder; choose a path inside a folder`);
+  }
+  try {
+    accessSync(at, constants.W_OK);
+    // access() can say yes where a write fails (root, a read-only mount, /proc): try one.
+    rmdirSync(mkdtempSync(join(at, ".shortgpt-write-test-")));
+  } catch (e) {
+    throw new UserError(`${what} cannot be written in "${at}": ${fsReason(e)}; choose another place`);
   }
 }
 
 /** Checks that `outDir` may receive a new model made from `inDir`. */
 export function checkOutputFolder(outDir: string, inDir: string, force: boolean): void {
-  const o = real(outDir), i = real(inDir);
+  const o = realPath(outDir), i = realPath(inDir);
   if (o === i) throw new UserError(`--out "${outDir}" is the input model folder; shortgpt never modifies its input, choose a new folder`);
-  if (o.startsWith(i + sep)) throw new UserError(`--out "${outDir}" is inside the input model folder "${inDir}"; choose a folder outside it`);
-  if (i.startsWith(o + sep)) throw new UserError(`--out "${outDir}" contains the input model folder; choose a new folder`);
+  if (isInside(o, i)) throw new UserError(`--out "${outDir}" is inside the input model folder "${inDir}"; choose a folder outside it`);
+  if (isInside(i, o)) throw new UserError(`--out "${outDir}" contains the input model folder; choose a new folder`);
+  checkWritableParent(outDir, `--out "${outDir}"`);
   if (existsSync(outDir)) {
     if (!statSync(outDir).isDirectory()) throw new UserError(`--out "${outDir}" exists and is a file; choose a folder path`);
     if (readdirSync(outDir).length > 0 && !force) {
@@ -41,7 +93,7 @@ export function writeFolderAtomically(outDir: string, write: (tmpDir: string) =>
   try {
     mkdirSync(parent, { recursive: true });
   } catch (e) {
-    throw new UserError(`Cannot create "${parent}": ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    throw new UserError(`Cannot create "${parent}" for --out "${outDir}": ${fsReason(e)}`);
   }
   const tmp = join(parent, `.${basename(outDir)}.tmp-${process.pid}-${Date.now()}`);
   const old = join(parent, `.${basename(outDir)}.old-${process.pid}-${Date.now()}`);
@@ -52,11 +104,12 @@ export function writeFolderAtomically(outDir: string, write: (tmpDir: string) =>
     renameSync(tmp, outDir);
     rmSync(old, { recursive: true, force: true });
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
-    if (existsSync(old) && !existsSync(outDir)) renameSync(old, outDir);
+    try {
+      rmSync(tmp, { recursive: true, force: true });
+      if (existsSync(old) && !existsSync(outDir)) renameSync(old, outDir);
+    } catch { /* report the first failure, not the clean-up's */ }
     if (e instanceof UserError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code) throw new UserError(`Cannot write "${outDir}": ${code} (${(e as Error).message}); nothing was written`);
+    if ((e as NodeJS.ErrnoException).code) throw new UserError(`Cannot write "${outDir}": ${fsReason(e)}; nothing was written`);
     throw e;
   }
 }

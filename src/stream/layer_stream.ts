@@ -91,6 +91,10 @@ export async function streamLayers<A>(
     }
     parts.releaseEmbed?.(); // V×D floats no longer needed (tied heads read them again at the end)
     for (let k = 0; k < L; k++) {
+      // The previous block is unreachable now. Where the runtime exposes the collector (deno
+      // --v8-flags=--expose-gc, node --expose-gc) collect it before reading the next one, so two
+      // blocks never sit in memory together; elsewhere the collector decides when.
+      (globalThis as { gc?: () => void }).gc?.();
       const block = parts.loadBlock(kept[k]);
       for (let w = 0; w < windows.length; w++) {
         const T = windows[w].length;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../errors.ts";
 import { specialIds } from "./_common.ts";
@@ -32,9 +32,9 @@ import type { Tokenizer, TokenizerConfig } from "./tokenizer.ts";
 export function loadTokenizer(dir: string, config: TokenizerConfig): Tokenizer {
   if (!existsSync(dir)) throw new UserError(`Cannot load a tokenizer from "${dir}": the folder does not exist`);
   const path = (name: string) => join(dir, name);
-  if (existsSync(path("tokenizer.json"))) return loadHfTokenizer(path("tokenizer.json"), config);
+  if (existsSync(path("tokenizer.json"))) return loadHfTokenizer(regularFile(path("tokenizer.json")), config);
   if (existsSync(path("tokenizer.model"))) {
-    const model = loadSentencePieceModel(path("tokenizer.model"));
+    const model = loadSentencePieceModel(regularFile(path("tokenizer.model")));
     const own = (id: number) => (id >= 0 && id < model.pieces.length ? id : null);
     return new SentencePieceTokenizer(model, specialIds(config, { bos: own(model.bosId), eos: own(model.eosId) }));
   }
@@ -49,7 +49,7 @@ export function loadTokenizer(dir: string, config: TokenizerConfig): Tokenizer {
   }
   if (bins.length === 1) {
     const { bosId, eosId } = specialIds(config, { bos: 1, eos: 2 });
-    return loadLlama2cTokenizer(path(bins[0]), { vocabSize: config.vocab_size, bosId, eosId });
+    return loadLlama2cTokenizer(regularFile(path(bins[0])), { vocabSize: config.vocab_size, bosId, eosId });
   }
   if (config.tokenizer === "bytes") return new BytesTokenizer();
   if (config.tokenizer !== undefined) {
@@ -62,4 +62,13 @@ export function loadTokenizer(dir: string, config: TokenizerConfig): Tokenizer {
     `No tokenizer found in "${dir}": looked for tokenizer.json, tokenizer.model, tokenizer.bin, tok*.bin ` +
       `and "tokenizer": "bytes" in config.json; add one of them, or pass token ids with --ids`,
   );
+}
+
+/** `path`, after checking it is a regular file (a folder or a pipe there would fail or block the read). */
+function regularFile(path: string): string {
+  const st = statSync(path);
+  if (!st.isFile()) {
+    throw new UserError(`Cannot read tokenizer "${path}": it is ${st.isDirectory() ? "a folder" : "a device or a pipe"}, not a file`);
+  }
+  return path;
 }
