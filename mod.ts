@@ -67,3 +67,25 @@ export {
 export { type HeadSaveOptions, type HeadSaveSummary, saveHeadPruned } from "./src/prune/remove_heads_save.ts";
 export { headSweep, type HeadSweepOptions, type HeadSweepResult } from "./src/head_sweep.ts";
 
+// Evaluation as lm-evaluation-harness scores it; generation; ShortGPT-gen (docs/evaluation.md, docs/shortgpt_gen.md)
+export {
+  contextLimit,
+  encodePair,
+  type LoglikelihoodResult,
+  loglikelihoods,
+  type TokenRequest,
+} from "./src/eval/loglikelihood.ts";
+export {
+  type EvalReport,
+  evaluateGreedy,
+  evaluateMultipleChoice,
+  type ItemScore,
+  type McItem,
+  meanStderr,
+  scoreItem,
+  summarize,
+} from "./src/eval/multiple_choice.ts";
+export { evaluateTask, type EvaluateOptions } from "./src/eval/evaluate.ts";
+export { findTask, type ReadOptions, type Task, TASKS } from "./src/eval/tasks/mod.ts";
+export { generate, type GenerateOptions, type GenerateResult, mulberry32, pickToken } from "./src/eval/generate.ts";
+export { fillCache, type GenKeys, prefillSkipping } from "./src/eval/shortgpt_gen.ts";

@@ -12,7 +12,9 @@ import { setMatmulKernel, setThreads, stopWorkers } from "./backend/cpu.ts";
 import { type CommandSpec, helpText, type Parsed, parseArgs } from "./cli/args.ts";
 import * as compare from "./cli/compare.ts";
 import * as demo from "./cli/demo.ts";
+import * as evalCommand from "./cli/eval.ts";
 import * as forward from "./cli/forward.ts";
+import * as generate from "./cli/generate.ts";
 import * as headSweep from "./cli/head_sweep.ts";
 import * as importance from "./cli/importance.ts";
 import * as info from "./cli/info.ts";
@@ -28,7 +30,7 @@ interface Command {
   run(p: Parsed): void | number | Promise<void | number>;
 }
 
-const COMMANDS: Command[] = [info, forward, compare, tokenize, importance, prune, pruneHeads, ppl, sweep, headSweep, demo];
+const COMMANDS: Command[] = [info, forward, compare, tokenize, importance, prune, pruneHeads, ppl, evalCommand, generate, sweep, headSweep, demo];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));

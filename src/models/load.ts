@@ -76,11 +76,15 @@ export function loadModel<A = Float32Array>(dir: string, ops?: Ops<A>): CausalLM
  * close();
  * ```
  */
-export function openModel<A = Float32Array>(dir: string, ops?: Ops<A>): { parts: ModelParts<A>; close: () => void } {
+export function openModel<A = Float32Array>(
+  dir: string,
+  ops?: Ops<A>,
+  opts: { shapesOnly?: boolean } = {},
+): { parts: ModelParts<A>; close: () => void } {
   const { raw, family } = familyOf(dir);
   const store = TensorStore.open(dir);
   try {
-    return { parts: family.open((ops ?? cpu) as Ops<A>, raw, new Weights(store), dir), close: () => store.close() };
+    return { parts: family.open((ops ?? cpu) as Ops<A>, raw, new Weights(store, opts), dir), close: () => store.close() };
   } catch (e) {
     store.close();
     throw e;

@@ -5,13 +5,18 @@
  *
  * @module
  */
+import { closeSync, openSync, readSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import type { TensorStore } from "../io/store.ts";
 import { shapeString } from "../tensor.ts";
 
 /** Checked access to the tensors of a model folder. */
 export class Weights {
-  constructor(readonly store: TensorStore) {}
+  /**
+   * With `shapesOnly`, `get` checks presence and shape from the headers and returns an empty
+   * array without reading anything: a structure check of a checkpoint of any size.
+   */
+  constructor(readonly store: TensorStore, readonly opts: { shapesOnly?: boolean } = {}) {}
 
   has(name: string): boolean {
     return this.store.has(name);
@@ -30,6 +35,7 @@ export class Weights {
         `Tensor "${name}" has shape ${shapeString(info.shape)} but config.json implies ${shapeString(shape)}; check the config's sizes`,
       );
     }
+    if (this.opts.shapesOnly) return new Float32Array(0);
     const { data } = this.store.read(name);
     const bad = firstNonFinite(data);
     if (bad >= 0) {
@@ -46,4 +52,41 @@ export function firstNonFinite(x: Float32Array): number {
     if (v - v !== 0) return i; // NaN - NaN and Inf - Inf are NaN
   }
   return -1;
+}
+
+/** Bit masks of the exponent field: all ones means Inf or NaN. */
+const EXPONENT: Partial<Record<string, { bytes: 2 | 4; mask: number }>> = {
+  F32: { bytes: 4, mask: 0x7f800000 },
+  BF16: { bytes: 2, mask: 0x7f80 },
+  F16: { bytes: 2, mask: 0x7c00 },
+};
+
+/**
+ * Throws a UserError naming tensor `name` when its stored values hold NaN or ±Inf. Scans the raw
+ * bytes in chunks (no decoding, memory independent of the tensor's size); integer dtypes pass.
+ */
+export function checkStoredFinite(store: TensorStore, name: string): void {
+  const info = store.info(name);
+  const e = info && EXPONENT[info.dtype];
+  if (!info || !e) return;
+  const chunk = 1 << 24;
+  const buf = new Uint8Array(Math.min(chunk, Math.max(e.bytes, info.end - info.begin)));
+  const fd = openSync(info.file, "r");
+  try {
+    for (let at = info.begin; at < info.end;) {
+      const n = readSync(fd, buf, 0, Math.min(buf.byteLength, info.end - at), at);
+      if (n === 0) throw new UserError(`Tensor "${name}" ends early in "${info.file}"; the file may be truncated`);
+      const view = new DataView(buf.buffer, 0, n);
+      for (let i = 0; i + e.bytes <= n; i += e.bytes) {
+        const bits = e.bytes === 4 ? view.getUint32(i, true) : view.getUint16(i, true);
+        if ((bits & e.mask) === e.mask) {
+          const element = (at - info.begin + i) / e.bytes;
+          throw new UserError(`Tensor "${name}" holds NaN or Inf at element ${element}; the checkpoint is corrupt or overflowed`);
+        }
+      }
+      at += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
 }

@@ -1,0 +1,61 @@
+/**
+ * One call from a task name and a data folder to an {@link EvalReport}: read the items, score
+ * them as lm-eval does (multiple choice, or LAMBADA's greedy last word).
+ *
+ * @module
+ */
+import type { Tokenizer } from "../io/tokenizer/mod.ts";
+import type { CausalLM } from "../models/model.ts";
+import { UserError } from "../errors.ts";
+import { type EvalReport, evaluateGreedy, evaluateMultipleChoice, type OnItem } from "./multiple_choice.ts";
+import { findTask, type ReadOptions } from "./tasks/mod.ts";
+
+/** Options of {@link evaluateTask}. */
+export interface EvaluateOptions extends ReadOptions {
+  /** Called after each item with (done, total); `total` is known once the items are read. */
+  onItem?: OnItem;
+  /** Run the context the choices share once (default true). */
+  sharePrefix?: boolean;
+  /** BOS in front of each context (default true; false as lm-eval's HF backend by default). */
+  bos?: boolean;
+}
+
+/**
+ * Evaluates `model` on task `taskName` with the data in `dataDir`.
+ *
+ * @example
+ * ```ts
+ * import { loadModel } from "../models/load.ts";
+ * import { BytesTokenizer } from "../io/tokenizer/mod.ts";
+ * import { evaluateTask } from "./evaluate.ts";
+ * const model = loadModel("testdata/models/bytellama-12L");
+ * const r = await evaluateTask(model, new BytesTokenizer(), "copa", "testdata/eval/copa", { limit: 5 });
+ * console.log(r.acc, r.acc_stderr);
+ * ```
+ */
+export async function evaluateTask<A>(
+  model: CausalLM<A>,
+  tok: Tokenizer,
+  taskName: string,
+  dataDir: string,
+  opts: EvaluateOptions = {},
+): Promise<EvalReport> {
+  const task = findTask(taskName);
+  const shots = opts.shots ?? 0;
+  if (!Number.isInteger(shots) || shots < 0 || shots > task.maxShots) {
+    throw new UserError(
+      task.maxShots === 0
+        ? `Task "${task.name}" is zero-shot here; leave out --shots (got ${shots})`
+        : `--shots for "${task.name}" must be 0..${task.maxShots}; got ${shots}`,
+    );
+  }
+  if (opts.limit !== undefined && !(Number.isInteger(opts.limit) && opts.limit >= 1)) {
+    throw new UserError(`--limit must be 1 or more; got ${opts.limit}`);
+  }
+  const items = task.read(dataDir, { shots, split: opts.split, limit: opts.limit });
+  if (items.length === 0) throw new UserError(`Task "${task.name}" read no items from "${dataDir}"`);
+  const scoring = { sharePrefix: opts.sharePrefix, bos: opts.bos };
+  return task.scoring === "greedy"
+    ? await evaluateGreedy(model, tok, task.name, items, opts.onItem, scoring)
+    : await evaluateMultipleChoice(model, tok, task.name, items, opts.onItem, scoring);
+}

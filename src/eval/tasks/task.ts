@@ -1,0 +1,49 @@
+/**
+ * What every task reader provides: a name, where its data lives, how lm-eval scores it, and
+ * `read(dir)` → items.
+ *
+ * @module
+ */
+import { UserError } from "../../errors.ts";
+import type { McItem } from "../multiple_choice.ts";
+
+/** Options of {@link Task.read}. */
+export interface ReadOptions {
+  /** Few-shot examples in front of each item (MMLU: the first K rows of the subject's dev file). */
+  shots?: number;
+  /** Which split to read (each task lists its own; the first is the default). */
+  split?: string;
+  /** Read only the first N items (MMLU: of each subject, as lm-eval's --limit does per subtask). */
+  limit?: number;
+}
+
+/** One evaluation task. */
+export interface Task {
+  name: string;
+  /** Its folder under the shared data (`--data ../shared/data` finds it there). */
+  folder: string;
+  /** `multiple_choice`: acc and acc_norm; `greedy`: one target, acc = is_greedy (LAMBADA). */
+  scoring: "multiple_choice" | "greedy";
+  summary: string;
+  /** The lm-evaluation-harness task definition we follow. */
+  source: string;
+  /** Splits it can read; the first is the default. */
+  splits: readonly string[];
+  /** Largest --shots it supports (0: zero-shot only). */
+  maxShots: number;
+  read(dir: string, opts?: ReadOptions): McItem[];
+}
+
+/** The split asked for, checked against the task's list. */
+export function chooseSplit(task: Pick<Task, "name" | "splits">, split: string | undefined): string {
+  const s = split ?? task.splits[0];
+  if (!task.splits.includes(s)) {
+    throw new UserError(`Task "${task.name}" has no split "${s}"; choose one of: ${task.splits.join(", ")}`);
+  }
+  return s;
+}
+
+/** A user error for a record that does not have the expected shape. */
+export function badRecord(where: string, what: string): UserError {
+  return new UserError(`${where}: ${what}`);
+}
