@@ -5,7 +5,8 @@ import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 
 const bin = (name) => (existsSync(`node_modules/.bin/${name}`) ? `node_modules/.bin/${name}` : name);
-const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, "");
+const ESC = String.fromCharCode(27);
+const strip = (s) => s.replaceAll(new RegExp(`${ESC}\\[[0-9;]*m`, "g"), "");
 
 const runtimes = {
   deno: {
@@ -35,7 +36,8 @@ const runtimes = {
 
 const chosen = process.argv.slice(2).length ? process.argv.slice(2) : Object.keys(runtimes);
 const lines = [];
-let ok = true, total = { passed: 0, failed: 0, skipped: 0 };
+let ok = true;
+const total = { passed: 0, failed: 0, skipped: 0 };
 for (const name of chosen) {
   const rt = runtimes[name];
   if (!rt) throw new Error(`unknown runtime "${name}"; choose from ${Object.keys(runtimes).join(", ")}`);

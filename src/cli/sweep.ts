@@ -93,7 +93,7 @@ export async function run(p: Parsed): Promise<void> {
   const r = await sweep(model, windows, metrics, {
     maxRemove,
     conventions: { reduce: str(p, "reduce") as "mean" | "sum", lastHidden: str(p, "last-hidden") as "raw" | "hf" },
-    onProgress: (ph, done, total) => {
+    onProgress: (ph, _done, total) => {
       if (ph !== phase) {
         bar?.done();
         bar = new Progress(ph, total, { quiet });
