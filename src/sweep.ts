@@ -27,6 +27,8 @@ export interface SweepCurve {
   order: number[];
   /** ppl[k] = perplexity with the first k layers of `order` removed (ppl[0] = dense). */
   ppl: number[];
+  /** acc[k] = task accuracy with the first k layers removed (with the `accuracy` option). */
+  acc?: number[];
 }
 
 /** Everything a sweep measured. */
@@ -73,7 +75,13 @@ export async function sweep<A>(
   model: CausalLM<A>,
   windows: readonly Int32Array[],
   metrics: readonly SweepMetric[],
-  opts: { maxRemove?: number; conventions?: Partial<Conventions>; onProgress?: SweepProgress } = {},
+  opts: {
+    maxRemove?: number;
+    conventions?: Partial<Conventions>;
+    onProgress?: SweepProgress;
+    /** Also measure a task's accuracy at every k (the paper's Fig. 5, right panel). */
+    accuracy?: (model: CausalLM<A>) => Promise<number>;
+  } = {},
 ): Promise<SweepResult> {
   const L = model.blocks.length;
   const K = Math.min(opts.maxRemove ?? L - 1, L - 1);
@@ -84,6 +92,7 @@ export async function sweep<A>(
   await observeWindows(model, windows, [bi, rm], conv.lastHidden, (d, t) => progress("hidden states", d, t));
   const single = await pplRemovalScores(model, windows, (d, t) => progress("single-layer removal", d, t));
   const dense = (await perplexity(model, windows)).ppl;
+  const denseAcc = opts.accuracy ? await opts.accuracy(model) : undefined;
   const scoresOf: Record<SweepMetric, () => number[]> = {
     bi: () => bi.finish(),
     relmag: () => rm.finish(),
@@ -98,11 +107,14 @@ export async function sweep<A>(
     const scores = scoresOf[m]();
     const order = removalOrder(scores);
     const ppl = [dense];
+    const acc = opts.accuracy ? [denseAcc!] : undefined;
     for (let k = 1; k <= K; k++) {
-      ppl.push((await perplexity(withoutLayers(model, order.slice(0, k)), windows)).ppl);
+      const pruned = withoutLayers(model, order.slice(0, k));
+      ppl.push((await perplexity(pruned, windows)).ppl);
+      if (acc) acc.push(await opts.accuracy!(pruned));
       progress("removal curves", ++done, total);
     }
-    curves[m] = { scores, order, ppl };
+    curves[m] = acc ? { scores, order, ppl, acc } : { scores, order, ppl };
   }
   return {
     layers: L,

@@ -6,6 +6,11 @@ import { Progress } from "../report/progress.ts";
 import { barChart, lineChart } from "../report/svg.ts";
 import { parseSweepMetrics, sweep, SWEEP_METRICS, type SweepResult } from "../sweep.ts";
 import { version } from "../version.ts";
+import { evaluateTask } from "../eval/evaluate.ts";
+import { findTask } from "../eval/tasks/mod.ts";
+import { readRawConfig } from "../io/config.ts";
+import { loadTokenizer } from "../io/tokenizer/mod.ts";
+import type { CausalLM } from "../models/model.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
 import { checkIds } from "../models/forward.ts";
@@ -35,6 +40,9 @@ each metric's value per layer (Fig. 8). Writes to --out (default sweep-<model>/)
     ...CALIBRATION_FLAGS,
     ...CONVENTION_FLAGS,
     out: { type: "string", arg: "DIR", help: "folder for the reports" },
+    task: { type: "string", arg: "NAME", help: "also measure this eval task's accuracy at every k (Fig. 5 right); see shortgpt eval" },
+    data: { type: "string", arg: "DIR", help: "the task's data folder (with --task)" },
+    limit: { type: "int", arg: "N", default: 200, help: "items of the task per measurement (with --task)" },
   },
   examples: ["shortgpt sweep testdata/models/bytellama-12L --text-file testdata/texts/tinystories_heldout.txt --max-windows 16"],
 };
@@ -48,11 +56,23 @@ export function sweepMarkdown(name: string, r: SweepResult): string {
     Array.from({ length: K + 1 }, (_, k) => [k, ...metrics.map((m) => formatNumber(r.curves[m].ppl[k], 4))]),
     ["r", ...metrics.map(() => "r" as const)],
   );
+  const accMetrics = metrics.filter((m) => r.curves[m].acc);
+  const accTable = accMetrics.length === 0 ? "" : [
+    "",
+    "## Task accuracy after removing the first k layers (Fig. 5, right)",
+    "",
+    markdownTable(
+      ["layers removed", ...accMetrics],
+      Array.from({ length: K + 1 }, (_, k) => [k, ...accMetrics.map((m) => formatNumber(r.curves[m].acc![k], 4))]),
+      ["r", ...accMetrics.map(() => "r" as const)],
+    ),
+  ].join("\n");
   const orders = markdownTable(["metric", "removal order (first removed first)"], metrics.map((m) => [m, r.curves[m].order.join(", ")]));
+  const valued = metrics.filter((m) => m === "bi" || m === "relmag"); // metrics with values per layer
   const perLayer = markdownTable(
-    ["layer", "ppl without it", ...metrics.filter((m) => m === "bi" || m === "relmag")],
-    r.single_layer_ppl.map((p, i) => [i, formatNumber(p, 4), ...metrics.filter((m) => m === "bi" || m === "relmag").map((m) => formatNumber(r.curves[m].scores[i], 5))]),
-    ["r", "r", "r", "r"],
+    ["layer", "ppl without it", ...valued],
+    r.single_layer_ppl.map((p, i) => [i, formatNumber(p, 4), ...valued.map((m) => formatNumber(r.curves[m].scores[i], 5))]),
+    ["r", "r", ...valued.map(() => "r" as const)],
   );
   return [
     `# Layer-removal sweep of ${name}`,
@@ -63,6 +83,7 @@ export function sweepMarkdown(name: string, r: SweepResult): string {
     "## Perplexity after removing the first k layers of each metric's order (Fig. 2b / Fig. 5)",
     "",
     curve,
+    accTable,
     "",
     "## Removal orders",
     "",
@@ -89,10 +110,20 @@ export async function run(p: Parsed): Promise<void> {
   if (maxRemove !== undefined && !(maxRemove >= 0 && maxRemove <= L - 1)) {
     throw new UserError(`--max-remove ${maxRemove}: give a number from 0 to ${L - 1} (the model has ${L} layers)`);
   }
+  const task = str(p, "task"), data = str(p, "data");
+  if ((task === undefined) !== (data === undefined)) throw new UserError(`--task and --data go together: give both or neither`);
+  let accuracy: ((m: CausalLM<unknown>) => Promise<number>) | undefined;
+  if (task !== undefined) {
+    findTask(task); // an unknown task fails now, not after the perplexity sweep
+    const tok = loadTokenizer(dir, readRawConfig(dir));
+    const limit = num(p, "limit");
+    accuracy = async (m) => (await evaluateTask(m, tok, task, data!, { limit })).acc;
+  }
   let bar: Progress | undefined, phase = "";
   const r = await sweep(model, windows, metrics, {
     maxRemove,
     conventions: { reduce: str(p, "reduce") as "mean" | "sum", lastHidden: str(p, "last-hidden") as "raw" | "hf" },
+    accuracy,
     onProgress: (ph, _done, total) => {
       if (ph !== phase) {
         bar?.done();
@@ -127,6 +158,16 @@ export async function run(p: Parsed): Promise<void> {
       note: note_,
     }),
   };
+  if (task !== undefined) {
+    files["accuracy_curves.svg"] = lineChart({
+      title: `${task} accuracy vs layers removed: ${name}`,
+      xLabel: "layers removed",
+      yLabel: "accuracy",
+      xIntegers: true,
+      series: Object.entries(r.curves).map(([m, c]) => ({ name: m, x: (c.acc ?? []).map((_, k) => k), y: c.acc ?? [] })),
+      note: `${task}, first ${num(p, "limit")} items; ${note_}`,
+    });
+  }
   for (const m of ["bi", "relmag"]) {
     const c = r.curves[m];
     if (!c) continue;
