@@ -9,9 +9,12 @@ import { runtimeName } from "../runtime.ts";
 import { fromFloat32 } from "../tensor.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { loadForCli } from "./backend.ts";
+import { backendFromFlags } from "./backend.ts";
+import { MEMORY_FLAGS, planMemory } from "./memory.ts";
+import { streamLayers } from "../stream/layer_stream.ts";
+import { loadModel, openModel } from "../models/load.ts";
 import { idsFromFlags, oneOf, requireModel } from "./common.ts";
-import { out, refuseInsideModel } from "./output.ts";
+import { note, out, refuseInsideModel } from "./output.ts";
 import { renameSync, rmSync } from "node:fs";
 import process from "node:process";
 
@@ -27,6 +30,7 @@ entering layer i, entry L = after the last layer and before the final norm), fin
 using "shortgpt compare".`,
   positionals: ["model"],
   flags: {
+    ...MEMORY_FLAGS,
     ids: { type: "string", arg: "IDS", help: "token ids, e.g. 1,403,407" },
     "ids-file": { type: "string", arg: "F", help: "a file with one sequence of ids (spaces or commas)" },
     text: { type: "string", arg: "S", help: "text, tokenized with the model's tokenizer (BOS added where it has one)" },
@@ -52,14 +56,9 @@ export async function run(p: Parsed): Promise<void> {
     if (seqs.length !== 1) throw new UserError(`"forward" runs one sequence; the ids file holds ${seqs.length} (keep one line)`);
     ids = seqs[0];
   }
-  const model = await loadForCli(dir, p);
-  const T = ids.length, D = model.info.hiddenSize, V = model.info.vocabSize;
-  const hidden: Float32Array[] = [];
-  const res = await forward(model, Int32Array.from(ids), {
-    onHidden: async (_i, x) => void hidden.push(new Float32Array(await model.ops.read(x))),
-  });
-  const logits = await model.ops.read(res.logits!);
-  const final = await model.ops.read(res.final!);
+  const r = await runOne(p, dir, Int32Array.from(ids));
+  const { logits, final, hidden } = r;
+  const T = ids.length, D = r.info.hiddenSize, V = r.info.vocabSize;
 
   if (outPath) {
     const stacked = new Float32Array(hidden.length * T * D);
@@ -74,7 +73,7 @@ export async function run(p: Parsed): Promise<void> {
         { name: "input_ids", dtype: "I32", shape: [T], bytes: idBytes },
       ], {
         model: dir,
-        backend: model.ops.name,
+        backend: r.backend,
         runtime: runtimeName(),
         version,
         hidden_states: "raw: [0] = embeddings, [i] = input of layer i, [L] = before the final norm",
@@ -96,9 +95,37 @@ export async function run(p: Parsed): Promise<void> {
   for (const v of last) z += Math.exp(v - max);
   const top = Array.from(last.keys()).sort((a, b) => last[b] - last[a] || a - b).slice(0, 5)
     .map((id) => ({ id, logit: last[id], prob: Math.exp(last[id] - max) / z }));
-  const summary = { tokens: T, layers: model.blocks.length, ids, next_token_top5: top, out: outPath ?? null };
+  const summary = { tokens: T, layers: r.layers, ids, next_token_top5: top, out: outPath ?? null, streamed: r.streamed };
   if (bool(p, "json")) return out(JSON.stringify(summary));
-  out(`${T} tokens through ${model.blocks.length} layers (${model.info.family}, ${model.ops.name})`);
+  out(`${T} tokens through ${r.layers} layers (${r.info.family}, ${r.backend}${r.streamed ? ", streamed layer by layer" : ""})`);
   out(`next token after position ${T - 1}: ` + top.map((t) => `${t.id} (p=${t.prob.toFixed(4)})`).join(", "));
   if (outPath) out(`wrote ${outPath}: logits [${T},${V}], hidden_states [${hidden.length},${T},${D}], final_hidden, input_ids`);
+}
+
+/** Logits, final norm and every hidden state of one sequence: in memory, or layer-streamed. */
+async function runOne(p: Parsed, dir: string, ids: Int32Array) {
+  const plan = planMemory(p, dir);
+  const ops = await backendFromFlags(p);
+  if (plan.stream) {
+    note(`streaming layer by layer: ${plan.reason}`, bool(p, "quiet"));
+    const { parts, close } = openModel(dir, ops);
+    try {
+      const hidden: Float32Array[] = [];
+      let logits = new Float32Array(0);
+      const collect = { state: (_w: number, i: number, x: Float32Array) => void (hidden[i] = new Float32Array(x)), finish: () => [] };
+      await streamLayers(parts, [ids], [collect], { onLogits: (_w, l) => void (logits = new Float32Array(l)) });
+      const final = new Float32Array(await ops.read(parts.finalNorm(ops.upload(hidden[hidden.length - 1]), ids.length)));
+      return { info: parts.info, backend: ops.name, layers: parts.numLayers, hidden, logits, final, streamed: true };
+    } finally {
+      close();
+    }
+  }
+  const model = loadModel(dir, ops);
+  const hidden: Float32Array[] = [];
+  const res = await forward(model, ids, {
+    onHidden: async (_i, x) => void hidden.push(new Float32Array(await model.ops.read(x))),
+  });
+  const logits = new Float32Array(await model.ops.read(res.logits!));
+  const final = new Float32Array(await model.ops.read(res.final!));
+  return { info: model.info, backend: ops.name, layers: model.blocks.length, hidden, logits, final, streamed: false };
 }
