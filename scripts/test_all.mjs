@@ -47,10 +47,22 @@ for (const name of chosen) {
     if (r.status !== 0) { lines.push(`${name}: build failed`); ok = false; continue; }
   }
   const t0 = Date.now();
-  const r = spawnSync(rt.cmd[0], rt.cmd[1], { encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: "1" } });
-  const out = strip((r.stdout ?? "") + "\n" + (r.stderr ?? ""));
-  process.stdout.write(out);
-  const res = rt.parse(out);
+  const runOnce = () => {
+    const r = spawnSync(rt.cmd[0], rt.cmd[1], { encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: "1" } });
+    const out = strip((r.stdout ?? "") + "\n" + (r.stderr ?? ""));
+    process.stdout.write(out);
+    return { r, out, res: rt.parse(out) };
+  };
+  let { r, out, res } = runOnce();
+  // Known issue: Deno sometimes aborts in native code at exit (glibc "corrupted size vs.
+  // prev_size", exit 134) after every test has passed, when worker threads and the WebGPU device
+  // are torn down together. That is a crash, not a test result: say so and run the suite again
+  // once; a second abort, or any failed test, still fails.
+  if (r.status === 134 && res && res.failed === 0) {
+    console.log(`\n${name}: aborted at exit (status 134) after ${res.passed} passed, 0 failed; running once more`);
+    lines.push(`${name}: note: the first run aborted at exit after all tests passed (README, Known issues); rerun below`);
+    ({ r, out, res } = runOnce());
+  }
   const secs = ((Date.now() - t0) / 1000).toFixed(0);
   if (!res) { lines.push(`${name}: could not read a test summary (exit ${r.status})`); ok = false; continue; }
   lines.push(`${name}: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped (${secs} s)`);
