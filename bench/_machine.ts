@@ -1,5 +1,6 @@
 /** Machine and runtime facts printed with every benchmark. @module */
 import { cpus, totalmem } from "node:os";
+import process from "node:process";
 import { runtimeName } from "../src/runtime.ts";
 
 /** e.g. `AMD EPYC 7B13, 2 cores, 24 GiB, deno 2.9.6`. */
@@ -20,4 +21,11 @@ export async function medianMs(fn: () => unknown, runs = 5, budgetMs = 20_000): 
   }
   times.sort((a, b) => a - b);
   return times[times.length >> 1];
+}
+
+/** The value after `--name` on the command line, or `def`. Benchmarks take a few plain flags. */
+export function flag(name: string, def?: string): string | undefined {
+  const args = process.argv.slice(2);
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : def;
 }

@@ -29,14 +29,10 @@ import { forward } from "../src/models/forward.ts";
 import { loadModel } from "../src/models/load.ts";
 import type { CausalLM } from "../src/models/model.ts";
 import { runtimeName } from "../src/runtime.ts";
-import { machine, medianMs } from "./_machine.ts";
+import { flag, machine, medianMs } from "./_machine.ts";
 import { randomArray, randomLlama } from "./_shapes.ts";
 
 const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const json = args.includes("--json");
 const tokens = Number(flag("tokens") ?? 256);
 const only = flag("shape");

@@ -33,14 +33,10 @@ import {
 import type { Ops } from "../src/backend/ops.ts";
 import { forward } from "../src/models/forward.ts";
 import { runtimeName } from "../src/runtime.ts";
-import { machine, medianMs } from "./_machine.ts";
+import { flag, machine, medianMs } from "./_machine.ts";
 import { randomArray, randomLlama, SHAPES } from "./_shapes.ts";
 
 const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const json = args.includes("--json");
 const shapeName = flag("shape") ?? "stories110m";
 const T = Number(flag("tokens") ?? 256);

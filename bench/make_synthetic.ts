@@ -13,15 +13,11 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
+import { flag } from "./_machine.ts";
 import { writeSafetensors, type TensorEntry } from "../src/io/safetensors_write.ts";
 import { fromFloat32, numel } from "../src/tensor.ts";
 import { randomArray, SHAPES } from "./_shapes.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, def?: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
 const shapeName = flag("shape", "stories110m")!;
 const dtype = flag("dtype", "bf16")!.toUpperCase() as "F32" | "F16" | "BF16";
 const out = flag("out");

@@ -13,13 +13,8 @@ import process from "node:process";
 import { BlockInfluence } from "../src/importance/block_influence.ts";
 import { openModel } from "../src/models/load.ts";
 import { streamLayers } from "../src/stream/layer_stream.ts";
-import { machine } from "./_machine.ts";
+import { flag, machine } from "./_machine.ts";
 
-const args = process.argv.slice(2);
-const flag = (name: string, def?: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : def;
-};
 const dir = flag("model");
 const T = Number(flag("tokens", "128"));
 if (!dir) {

@@ -26,14 +26,10 @@ import { layerShape, type LayerWeights, LlamaBlock } from "../src/models/llama.t
 import { forward } from "../src/models/forward.ts";
 import { newRun } from "../src/models/model.ts";
 import { runtimeName } from "../src/runtime.ts";
-import { machine, medianMs } from "./_machine.ts";
+import { flag, machine, medianMs } from "./_machine.ts";
 import { randomArray, randomLlama, shapeConfig } from "./_shapes.ts";
 
 const args = process.argv.slice(2);
-const flag = (name: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1] : undefined;
-};
 const json = args.includes("--json");
 const only = flag("only"); // forward | layer | matmul
 const tokens = Number(flag("tokens") ?? 256);
