@@ -25,3 +25,4 @@ export { erf, gelu, geluTanh, silu, swiglu } from "./activations.ts";
 export { embeddingGather } from "./embedding.ts";
 export { addInPlace } from "./residual.ts";
 export { alibiSlopes } from "./alibi.ts";
+export { blockChangeSums, blockChangeSumsNaive } from "./block_change.ts";

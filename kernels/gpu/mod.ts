@@ -27,3 +27,19 @@ export { gelu } from "./gelu.ts";
 export { addInPlace } from "./add.ts";
 export { embeddingGather } from "./embedding.ts";
 export { concatRows } from "./concat_rows.ts";
+export { blockChangeSums } from "./block_change.ts";
+export {
+  activate,
+  bonus7,
+  decay7InPlace,
+  groupNorm,
+  keys7,
+  mulInPlace,
+  type RwkvActivation,
+  sigmoidOfSumInPlace,
+  timeMaa,
+  timeMix,
+  tokenShift,
+  valueResidual7,
+} from "./rwkv_ops.ts";
+export { MAX_WKV_HEAD_SIZE, wkv4, wkv5, wkv7 } from "./rwkv_wkv.ts";

@@ -126,6 +126,174 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
 }
 `,
+  "block_change_rows": `// Block change sums, stage 1 of 2: the per-row terms of Block Influence and Relative Magnitude.
+// For x = X_i and y = X_{i+1}, both [T, D]:
+//   rows[t] = (1 − cos(x[t], y[t]),  ‖y[t] − x[t]‖ / ‖y[t]‖)
+// with 1 − cos = 0.5 when ‖x[t]‖·‖y[t]‖ = 0 and the second term 0 when ‖y[t]‖ = 0.
+// Stage 2 (block_change_sum.wgsl) adds the rows up.
+// Oracle: blockChangeSums in kernels/cpu/block_change.ts. Dispatcher: kernels/gpu/block_change.ts.
+//
+// One workgroup per row, two passes over the row. Pass 1: each of the WG threads accumulates
+// (‖x‖², ‖y‖², ‖y − x‖²) over a strided share of the row, and the partial sums are added pairwise
+// in workgroup memory (WG must be a power of two; one vec3 array rather than three f32 arrays, as
+// llvmpipe compiles workgroup memory in time growing with its element count). Pass 2, the same
+// way: q = ‖x/‖x‖ − y/‖y‖‖², and 1 − cos = q / 2.
+//
+// Precision: f32 throughout (WGSL has no f64; the oracle sums in float64). A block that barely
+// turns the stream has 1 − cos ≈ 1e-3 or less. Formed as 1 − x·y / (‖x‖‖y‖), it would carry the
+// f32 error of the cosine (a few 1e-7) as an absolute error: 1e-5 relative at 1 − cos = 1e-3, 1e-4
+// at 1e-4 (measured). Here nothing cancels: the difference of the unit vectors is formed from
+// y − x (exact in f32 when y ≈ x), and an error in ‖x‖ or ‖y‖ changes q by the same relative
+// amount. 1 − cos comes out with a relative error of about 3e-7 down to 1 − cos = 1e-6, whether y
+// is x plus a little noise or a rescaled x (kernels/gpu/block_change_test.ts), ‖y − x‖ / ‖y‖ with
+// about 1.5e-7.
+// Range: f32 squares overflow for values beyond about 1e19 (the float64 oracle still handles
+// them); such a row gets an infinite term rather than a wrong finite one (without that check it
+// came out as 0), so the caller's overflow check catches it. Rows whose values are all below
+// about 1e-19 underflow to a zero norm (1 − cos = 0.5). NaN and ±Inf in x or y give NaN or ±Inf,
+// as in the oracle.
+
+override WG: u32 = 256; // threads per row, a power of two
+
+struct Shape {
+  T: u32,
+  D: u32,
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read> x: array<f32>; // [T, D]
+@group(0) @binding(2) var<storage, read> y: array<f32>; // [T, D]
+@group(0) @binding(3) var<storage, read_write> rows: array<vec2<f32>>; // [T, 2]: (1 − cos, relmag)
+
+var<workgroup> partial: array<vec3<f32>, WG>;
+
+const F32_MAX = 3.40282347e38;
+
+// Sum of \`v\` over the workgroup's threads, in partial[0] after the last barrier.
+fn workgroup_sum(v: vec3<f32>, lid: u32) {
+  partial[lid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partial[lid] += partial[lid + stride];
+    }
+    workgroupBarrier();
+  }
+}
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+  let D = shape.D;
+  let row = wid.x * D;
+
+  var acc = vec3<f32>(0.0);
+  for (var i = lid; i < D; i += WG) {
+    let a = x[row + i];
+    let b = y[row + i];
+    let e = b - a;
+    acc += vec3<f32>(a * a, b * b, e * e);
+  }
+  workgroup_sum(acc, lid);
+  let s = partial[0]; // (‖x‖², ‖y‖², ‖y − x‖²)
+  workgroupBarrier(); // every thread has read s before partial is reused
+  let nx = sqrt(s.x);
+  let ny = sqrt(s.y);
+
+  // x/‖x‖ − y/‖y‖ = x·(‖y‖ − ‖x‖)/(‖x‖‖y‖) − (y − x)/‖y‖: both parts are small when y ≈ x, so
+  // their roundings are small next to the difference (x/‖x‖ and y/‖y‖ rounded apart would each
+  // carry an error of 6e-8·|x_i|/‖x‖, large next to a small difference). A zero norm gives 0 here
+  // and its term is replaced below.
+  let ix = select(1.0 / nx, 0.0, nx == 0.0);
+  let iy = select(1.0 / ny, 0.0, ny == 0.0);
+  let k = (ny - nx) * ix * iy;
+  var q = 0.0;
+  for (var i = lid; i < D; i += WG) {
+    let a = x[row + i];
+    let r = a * k - (y[row + i] - a) * iy;
+    q += r * r;
+  }
+  workgroup_sum(vec3<f32>(q, 0.0, 0.0), lid);
+
+  if (lid == 0u) {
+    var bi = 0.5 * partial[0].x;
+    if (nx == 0.0 || ny == 0.0) {
+      bi = 0.5;
+    }
+    var rm = 0.0;
+    if (ny != 0.0) {
+      rm = sqrt(s.z) / ny;
+    }
+    // Inf when a sum of squares overflowed, NaN when x or y held NaN or ±Inf.
+    let total = s.x + s.y + s.z;
+    if (!(total <= F32_MAX)) {
+      bi = total;
+      if (ny != 0.0) {
+        rm = total;
+      }
+    }
+    rows[wid.x] = vec2<f32>(bi, rm);
+  }
+}
+`,
+  "block_change_sum": `// Block change sums, stage 2 of 2: adds up the [T, 2] per-row terms of block_change_rows.wgsl,
+//   out[2·slot]     = Σ_t rows[t].x   (Σ 1 − cos, Block Influence)
+//   out[2·slot + 1] = Σ_t rows[t].y   (Σ ‖y − x‖ / ‖y‖, Relative Magnitude)
+// leaving the rest of out untouched.
+// Oracle: blockChangeSums in kernels/cpu/block_change.ts. Dispatcher: kernels/gpu/block_change.ts.
+//
+// A single workgroup. Each of the WG threads sums the rows lid, lid + WG, lid + 2·WG, ... with
+// Kahan compensation, then the WG partial sums are added pairwise in workgroup memory (WG must be
+// a power of two).
+//
+// The compensation c = ((sum + v) − sum) − v is zero in exact arithmetic, and shader compilers
+// that may reassociate floats fold it away (Mesa's llvmpipe does: the sums came out as plain f32
+// sums). Hence \`sum * one\`, with \`one\` = 1.0 read from the uniform (T ≥ 1 whenever the loop runs):
+// the same number, but not an expression the compiler can cancel. kernels/gpu/block_change_test.ts
+// checks that the compensation survives (one thread over 20000 rows).
+//
+// Precision: f32 (WGSL has no f64; the oracle sums in float64). The compensated sums keep each
+// thread's share accurate to about one f32 rounding however many rows it holds; the tree adds
+// about log2(WG) roundings of 6e-8 relative. A non-finite row makes its sum NaN or ±Inf.
+
+override WG: u32 = 256; // threads, a power of two
+
+struct Shape {
+  T: u32,
+  slot: u32,
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read> rows: array<vec2<f32>>; // [T, 2]
+@group(0) @binding(2) var<storage, read_write> out: array<f32>; // [at least 2·slot + 2]
+
+var<workgroup> partial: array<vec2<f32>, WG>;
+
+@compute @workgroup_size(WG)
+fn main(@builtin(local_invocation_index) lid: u32) {
+  var sum = vec2<f32>(0.0);
+  var c = vec2<f32>(0.0); // the low-order part lost so far, negated (Kahan)
+  let one = f32(min(shape.T, 1u)); // 1.0 inside the loop, unknown to the compiler
+  for (var t = lid; t < shape.T; t += WG) {
+    let v = rows[t] - c;
+    let next = sum + v;
+    c = (next - sum * one) - v;
+    sum = next;
+  }
+  partial[lid] = sum - c;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partial[lid] += partial[lid + stride];
+    }
+    workgroupBarrier();
+  }
+
+  if (lid == 0u) {
+    out[2u * shape.slot] = partial[0].x;
+    out[2u * shape.slot + 1u] = partial[0].y;
+  }
+}
+`,
   "embedding": `// Token embedding lookup: out[t, d] = table[ids[t], d]. table is [V, D], ids [T], out [T, D].
 // The caller checks every id is in [0, V).
 // Oracle: kernels/cpu/embedding.ts (embeddingGather). Dispatcher: kernels/gpu/embedding.ts.
@@ -478,6 +646,707 @@ fn main(
   let x2 = x[j + half];
   x[j] = x1 * c - x2 * s;
   x[j + half] = x2 * c + x1 * s;
+}
+`,
+  "rwkv_group_norm": `// GroupNorm over the heads of each token (RWKV 5, 6, 7 \`att.ln_x\`): for token t and group g,
+// over the S channels c = g·S + j of the group,
+//   mean = Σ_j x[t, c] / S,  var = Σ_j (x[t, c] − mean)² / S  (biased, two passes)
+//   out[t, c] = (x[t, c] − mean) / sqrt(var + eps) · weight[c] + bias[c]
+// x and out are [T, G·S]; weight and bias [G·S].
+// Oracle: groupNorm in kernels/cpu/rwkv_group_norm.ts. Dispatcher: groupNorm in kernels/gpu/rwkv_ops.ts.
+//
+// One workgroup per (token, group) row of S values; rows are laid out in a 2-D grid when there
+// are more than 65535. Each of the WG threads sums a strided share of the row, then the partial
+// sums are added pairwise in workgroup memory (WG must be a power of two). Sums are f32 (the
+// oracle's are float64).
+//
+// Precision: the f32 mean m0 is off by its rounding, about ulp(|x|). When a group's values sit
+// far from zero compared with their spread (3 ± 0.003, say), x − m0 carries that error, and
+// normalising by a variance near eps magnifies it up to 1/sqrt(eps) times (316 at eps 1e-5).
+// So the second pass is the corrected two-pass algorithm (Chan, Golub & LeVeque 1983): with
+// d = x − m0, the mean of d is the error δ of m0, and
+//   mean = m0 + δ,  var = Σ d² / S − δ²,  x − mean = d − δ
+// whose errors are relative to the deviations, not to x. On llvmpipe, rows of 100 ± 0.03 at
+// eps 1e-5 came within 7e-7 of the oracle this way, 2.4e-3 with the plain two passes.
+
+override WG: u32 = 64; // threads per row, a power of two (head sizes are 64 in RWKV 5 to 7)
+
+struct Shape {
+  rows: u32, // T·G
+  S: u32,
+  G: u32,
+  eps: f32,
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read> x: array<f32>; // [T, G·S]
+@group(0) @binding(2) var<storage, read> weight: array<f32>; // [G·S] ln_x.weight
+@group(0) @binding(3) var<storage, read> bias: array<f32>; // [G·S] ln_x.bias
+@group(0) @binding(4) var<storage, read_write> out: array<f32>; // [T, G·S]
+
+var<workgroup> partial: array<f32, WG>;
+
+// The sum of v over the workgroup's threads (called by all of them, in uniform control flow).
+fn workgroup_sum(lid: u32, v: f32) -> f32 {
+  partial[lid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partial[lid] += partial[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  let total = partial[0];
+  workgroupBarrier(); // everyone has read the total before partial is reused
+  return total;
+}
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let row = wid.y * nwg.x + wid.x; // t·G + g
+  if (row >= shape.rows) {
+    return; // the whole workgroup: a uniform branch
+  }
+  let S = shape.S;
+  let o = row * S; // x[t, g·S]
+  let c0 = (row % shape.G) * S; // weight[g·S]
+
+  var s = 0.0;
+  for (var j = lid; j < S; j += WG) {
+    s += x[o + j];
+  }
+  let m0 = workgroup_sum(lid, s) / f32(S);
+
+  var sd = 0.0;
+  var sdd = 0.0;
+  for (var j = lid; j < S; j += WG) {
+    let d = x[o + j] - m0;
+    sd += d;
+    sdd += d * d;
+  }
+  let delta = workgroup_sum(lid, sd) / f32(S); // mean = m0 + delta
+  let variance = max(workgroup_sum(lid, sdd) / f32(S) - delta * delta, 0.0);
+  let inv = 1.0 / sqrt(variance + shape.eps);
+
+  for (var j = lid; j < S; j += WG) {
+    out[o + j] = ((x[o + j] - m0) - delta) * inv * weight[c0 + j] + bias[c0 + j];
+  }
+}
+`,
+  "rwkv_mix": `// RWKV's token mixes of the current token h and the previous one prev (kernels/wgsl/rwkv_shift.wgsl):
+//   kind 0, v4/v5 time_mix:      out[t, c] = h[t, c]·mu[c] + prev[t, c]·(1 − mu[c])
+//   kind 1, v6 time_maa, v7 x_*: out[t, c] = h[t, c] + (prev[t, c] − h[t, c])·(mu[c] + extra[t, c])
+// h, prev, extra and out are [T, C]; mu [C] (the oracle's mix or maa) is broadcast over the
+// rows. extra (kind 1 only) is optional: has_extra = 0 binds a placeholder and adds nothing.
+// Oracle: timeMix, timeMaa in kernels/cpu/rwkv_token_shift.ts. Dispatcher: timeMix, timeMaa in
+// kernels/gpu/rwkv_ops.ts.
+//
+// One thread per element. f32 arithmetic where the oracle rounds a float64 expression once: a
+// few f32 roundings of values of the size of h and prev.
+
+override WG: u32 = 256;
+
+struct Shape {
+  n: u32, // T·C
+  C: u32,
+  kind: u32, // 0: time_mix, 1: time_maa
+  has_extra: u32, // kind 1: 1 when extra is bound
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read> h: array<f32>; // [T, C] current token
+@group(0) @binding(2) var<storage, read> prev: array<f32>; // [T, C] previous token
+@group(0) @binding(3) var<storage, read> mu: array<f32>; // [C] time_mix_* / time_maa_* / x_*
+@group(0) @binding(4) var<storage, read> extra: array<f32>; // [T, C] when has_extra, else a placeholder
+@group(0) @binding(5) var<storage, read_write> out: array<f32>; // [T, C]
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  // Workgroups form a 2-D grid when there are more than 65535 of them.
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= shape.n) {
+    return;
+  }
+  let m0 = mu[i % shape.C];
+  if (shape.kind == 0u) {
+    out[i] = h[i] * m0 + prev[i] * (1.0 - m0);
+  } else {
+    var m = m0;
+    if (shape.has_extra == 1u) {
+      m += extra[i];
+    }
+    out[i] = h[i] + (prev[i] - h[i]) * m;
+  }
+}
+`,
+  "rwkv_pointwise": `// The elementwise functions of RWKV blocks, in place on x[0..n), chosen by the override FN:
+//   FN 0: x ← σ(x) = 1 / (1 + exp(−x))     receptance, gates
+//   FN 1: x ← tanh(x)                      LoRA projections
+//   FN 2: x ← silu(x) = x·σ(x)             v5.2/v6 output gate
+//   FN 3: x ← relu(x)²                     channel mix
+//   FN 4: x ← x ⊙ y                        products (y [n]; a placeholder for FN 0..3)
+// Oracle: sigmoidInPlace, tanhInPlace, siluInPlace, reluSquaredInPlace, mulInPlace in
+// kernels/cpu/rwkv_activations.ts. Dispatcher: activate, mulInPlace in kernels/gpu/rwkv_ops.ts.
+//
+// One thread per element. Precision: σ takes exp only of −|x| ≤ 0, so nothing overflows for
+// any x (WGSL leaves an overflowing exp undefined): σ(−100) underflows to 0 or a denormal (the
+// oracle's 3.7e-44), silu(−100) to −0 or a denormal (its −3.7e-42).
+// tanh takes its argument clamped to ±10, where tanh is ±1 in f32, so that no implementation
+// overflows (as gelu.wgsl). relu² and the product are single f32 roundings, as on the CPU.
+
+override WG: u32 = 256;
+override FN: u32 = 0; // 0 sigmoid, 1 tanh, 2 silu, 3 relu², 4 x ⊙ y
+
+struct Shape {
+  n: u32,
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>; // [n], updated
+@group(0) @binding(2) var<storage, read> y: array<f32>; // [n] for FN 4, else a placeholder
+
+// σ(z) = 1 / (1 + e^{−z}) for z ≥ 0, e^{z} / (1 + e^{z}) for z < 0: exp(−|z|) ∈ (0, 1].
+fn sigmoid(z: f32) -> f32 {
+  let e = exp(-abs(z));
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
+}
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  // Workgroups form a 2-D grid when there are more than 65535 of them.
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= shape.n) {
+    return;
+  }
+  let v = x[i];
+  switch FN {
+    case 0u: {
+      x[i] = sigmoid(v);
+    }
+    case 1u: {
+      x[i] = tanh(clamp(v, -10.0, 10.0));
+    }
+    case 2u: {
+      x[i] = v * sigmoid(v);
+    }
+    case 3u: {
+      x[i] = select(0.0, v * v, v > 0.0);
+    }
+    default: {
+      x[i] = v * y[i];
+    }
+  }
+}
+`,
+  "rwkv_shift": `// RWKV's token shift: each token also sees the previous token's vector.
+//   prev[0] = last,  prev[t] = h[t − 1] (t ≥ 1);  then  last ← h[T − 1]
+// h and prev are [T, C]; last [C] is the vector before h[0] (the shift state), updated in place.
+// Oracle: tokenShift in kernels/cpu/rwkv_token_shift.ts. Dispatcher: tokenShift in kernels/gpu/rwkv_ops.ts.
+//
+// One thread per element of prev. The thread of element (0, c) is the only one that touches
+// last[c]: it reads the old value into prev before writing the new one, so one dispatch is
+// race-free. No arithmetic: the result equals the oracle's bit for bit.
+
+override WG: u32 = 256;
+
+struct Shape {
+  n: u32, // T·C
+  C: u32,
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read> h: array<f32>; // [T, C]
+@group(0) @binding(2) var<storage, read_write> last: array<f32>; // [C] shift state, updated
+@group(0) @binding(3) var<storage, read_write> prev: array<f32>; // [T, C]
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  // Workgroups form a 2-D grid when there are more than 65535 of them.
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= shape.n) {
+    return;
+  }
+  let C = shape.C;
+  if (i < C) {
+    prev[i] = last[i]; // the old state first,
+    last[i] = h[shape.n - C + i]; // then h[T − 1] becomes the state
+  } else {
+    prev[i] = h[i - C];
+  }
+}
+`,
+  "rwkv_v7_bonus": `// RWKV-7's bonus for the current token, added to the WKV output after the group norm, per token
+// t and head h over the S channels c = h·S + j of the head:
+//   y[t, c] += (Σ_j r[t, c]·k[t, c]·r_k[c]) · v[t, c]
+// y, r, k and v are [T, H·S]; r_k [H·S] (att.r_k, [H, S] in the checkpoint).
+// Oracle: bonus7 in kernels/cpu/rwkv_v7.ts. Dispatcher: bonus7 in kernels/gpu/rwkv_ops.ts.
+//
+// One workgroup per (token, head) row; rows are laid out in a 2-D grid when there are more than
+// 65535. Each of the WG threads sums a strided share of the products, the partial sums are added
+// pairwise in workgroup memory (WG a power of two). The dot product is f32 (the oracle's is
+// float64).
+
+override WG: u32 = 64; // threads per row, a power of two (head sizes are 64 in RWKV 7)
+
+struct Shape {
+  rows: u32, // T·H
+  S: u32,
+  H: u32,
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read_write> y: array<f32>; // [T, H·S] updated
+@group(0) @binding(2) var<storage, read> r: array<f32>; // [T, H·S] receptance
+@group(0) @binding(3) var<storage, read> k: array<f32>; // [T, H·S] key (after keys7)
+@group(0) @binding(4) var<storage, read> v: array<f32>; // [T, H·S] value (after the value residual)
+@group(0) @binding(5) var<storage, read> r_k: array<f32>; // [H·S] att.r_k
+
+var<workgroup> partial: array<f32, WG>;
+
+// The sum of value over the workgroup's threads (called by all of them, in uniform control flow).
+fn workgroup_sum(lid: u32, value: f32) -> f32 {
+  partial[lid] = value;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partial[lid] += partial[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  return partial[0];
+}
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let row = wid.y * nwg.x + wid.x; // t·H + h
+  if (row >= shape.rows) {
+    return; // the whole workgroup: a uniform branch
+  }
+  let S = shape.S;
+  let o = row * S; // y[t, h·S]
+  let c0 = (row % shape.H) * S; // r_k[h·S]
+
+  var s = 0.0;
+  for (var j = lid; j < S; j += WG) {
+    s += r[o + j] * k[o + j] * r_k[c0 + j];
+  }
+  let dot = workgroup_sum(lid, s);
+
+  for (var j = lid; j < S; j += WG) {
+    y[o + j] += dot * v[o + j];
+  }
+}
+`,
+  "rwkv_v7_keys": `// RWKV-7's keys, per token t and head h over the S channels c = h·S + j of the head:
+//   p[j] = k[t, c]·k_k[c]
+//   kk[t, c] = p[j] / max(sqrt(Σ_j p[j]²), 1e-12)          removal key κ̂ (F.normalize)
+//   k[t, c] ← k[t, c]·(1 + (a[t, c] − 1)·k_a[c])           the key itself, in place
+// k, a and kk are [T, H·S]; k_k and k_a [H·S].
+// Oracle: keys7 in kernels/cpu/rwkv_v7.ts. Dispatcher: keys7 in kernels/gpu/rwkv_ops.ts.
+//
+// One workgroup per (token, head) row; rows are laid out in a 2-D grid when there are more than
+// 65535. Each of the WG threads sums the squares of a strided share of the row, the partial sums
+// are added pairwise in workgroup memory (WG a power of two), then each thread writes kk and k
+// for the same channels it read: no thread reads a k another one rewrites. The sum of squares is
+// f32 (the oracle's is float64); products below about 1e-19 square to f32 denormals or 0, where
+// the oracle still normalises (no trained model has such keys).
+
+override WG: u32 = 64; // threads per row, a power of two (head sizes are 64 in RWKV 7)
+
+struct Shape {
+  rows: u32, // T·H
+  S: u32,
+  H: u32,
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read_write> k: array<f32>; // [T, H·S] key(xk), updated
+@group(0) @binding(2) var<storage, read> a: array<f32>; // [T, H·S] learning rate
+@group(0) @binding(3) var<storage, read> k_k: array<f32>; // [H·S] att.k_k
+@group(0) @binding(4) var<storage, read> k_a: array<f32>; // [H·S] att.k_a
+@group(0) @binding(5) var<storage, read_write> kk: array<f32>; // [T, H·S] κ̂
+
+var<workgroup> partial: array<f32, WG>;
+
+// The sum of v over the workgroup's threads (called by all of them, in uniform control flow).
+fn workgroup_sum(lid: u32, v: f32) -> f32 {
+  partial[lid] = v;
+  workgroupBarrier();
+  for (var stride = WG / 2u; stride > 0u; stride /= 2u) {
+    if (lid < stride) {
+      partial[lid] += partial[lid + stride];
+    }
+    workgroupBarrier();
+  }
+  return partial[0];
+}
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let row = wid.y * nwg.x + wid.x; // t·H + h
+  if (row >= shape.rows) {
+    return; // the whole workgroup: a uniform branch
+  }
+  let S = shape.S;
+  let o = row * S; // k[t, h·S]
+  let c0 = (row % shape.H) * S; // k_k[h·S]
+
+  var ss = 0.0;
+  for (var j = lid; j < S; j += WG) {
+    let p = k[o + j] * k_k[c0 + j];
+    ss += p * p;
+  }
+  let inv = 1.0 / max(sqrt(workgroup_sum(lid, ss)), 1e-12);
+
+  for (var j = lid; j < S; j += WG) {
+    let kj = k[o + j];
+    kk[o + j] = kj * k_k[c0 + j] * inv;
+    k[o + j] = kj * (1.0 + (a[o + j] - 1.0) * k_a[c0 + j]);
+  }
+}
+`,
+  "rwkv_v7_residual": `// RWKV-7's value residual, in place: v[i] ← v[i] + (vFirst[i] − v[i])·gate[i], i < n, pulling
+// this block's values toward those of the first block (v_first). v, vFirst and gate are [n].
+// Oracle: valueResidual7 in kernels/cpu/rwkv_v7.ts. Dispatcher: valueResidual7 in kernels/gpu/rwkv_ops.ts.
+//
+// One thread per element; three f32 roundings where the oracle rounds its float64 result once.
+
+override WG: u32 = 256;
+
+struct Shape {
+  n: u32,
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read_write> v: array<f32>; // [n] values of this block, updated
+@group(0) @binding(2) var<storage, read> vFirst: array<f32>; // [n] v_first
+@group(0) @binding(3) var<storage, read> gate: array<f32>; // [n] σ(v0 + xv·v1·v2)
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  // Workgroups form a 2-D grid when there are more than 65535 of them.
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= shape.n) {
+    return;
+  }
+  v[i] = v[i] + (vFirst[i] - v[i]) * gate[i];
+}
+`,
+  "rwkv_v7_sigmoid": `// RWKV-7's sigmoids of a bias plus a LoRA output, in place on x [T, C] with bias [C]:
+//   decay 0: x[t, c] ← σ(bias[c] + x[t, c])                       learning rate a (a0), value gate (v0)
+//   decay 1: x[t, c] ← exp(−e^{−1/2}·σ(bias[c] + x[t, c]))        decay w (w0), in (e^{−0.607}, 1)
+// Oracle: sigmoidOfSum, decay7 in kernels/cpu/rwkv_v7.ts. Dispatcher: sigmoidOfSumInPlace,
+// decay7InPlace in kernels/gpu/rwkv_ops.ts.
+//
+// One thread per element. σ takes exp only of −|z| ≤ 0 (no overflow for any z, see
+// rwkv_pointwise.wgsl), and the decay's exponent lies in (−0.607, 0): f32 exp, a few roundings.
+
+override WG: u32 = 256;
+
+const EXP_MINUS_HALF: f32 = 0.6065306597126334; // e^{−1/2}; ChatRWKV writes 0.606531
+
+struct Shape {
+  n: u32, // T·C
+  C: u32,
+  decay: u32, // 0: σ(bias + x), 1: exp(−e^{−1/2}·σ(bias + x))
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read_write> x: array<f32>; // [T, C] LoRA output, updated
+@group(0) @binding(2) var<storage, read> bias: array<f32>; // [C] a0, v0 or w0
+
+// σ(z) = 1 / (1 + e^{−z}) for z ≥ 0, e^{z} / (1 + e^{z}) for z < 0: exp(−|z|) ∈ (0, 1].
+fn sigmoid(z: f32) -> f32 {
+  let e = exp(-abs(z));
+  return select(e / (1.0 + e), 1.0 / (1.0 + e), z >= 0.0);
+}
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  // Workgroups form a 2-D grid when there are more than 65535 of them.
+  let i = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (i >= shape.n) {
+    return;
+  }
+  let s = sigmoid(bias[i % shape.C] + x[i]);
+  x[i] = select(s, exp(-EXP_MINUS_HALF * s), shape.decay == 1u);
+}
+`,
+  "rwkv_wkv4": `// The RWKV-4 WKV recurrence, per channel c: a decaying weighted average of the past values
+// with a bonus u for the current token (Peng et al., 2023, Eq. 14-16), run over the state
+// (aa, bb, pp) with the max trick so that no exp overflows:
+//   y_t  = (e^{pp−q}·aa + e^{u+k_t−q}·v_t) / (e^{pp−q}·bb + e^{u+k_t−q}),  q = max(pp, u + k_t)
+//   aa ← e^{pp+w−q'}·aa + e^{k_t−q'}·v_t,  bb ← e^{pp+w−q'}·bb + e^{k_t−q'},  pp ← q' = max(pp + w, k_t)
+// with w = −exp(time_decay) and u = time_first. k, v and y are [T, C]; the state is [3 · C]
+// = aa | bb | pp, read and left holding the state after token T−1 (pp of the empty state is
+// −1e38: e^{pp−q} is then 0).
+// Oracle: wkv4 in kernels/cpu/rwkv_wkv4.ts. Dispatcher: wkv4 in kernels/gpu/rwkv_wkv.ts.
+//
+// One thread per channel, looping over the T tokens (the channels are independent); channel
+// c = (wid.y · nwg.x + wid.x) · WG + lid. All f32, w included (the oracle forms w and keeps
+// the state in float64).
+
+override WG: u32 = 64; // channels per workgroup
+
+struct Shape {
+  T: u32,
+  C: u32,
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read> k: array<f32>; // [T, C]
+@group(0) @binding(2) var<storage, read> v: array<f32>; // [T, C]
+@group(0) @binding(3) var<storage, read> time_decay: array<f32>; // [C]
+@group(0) @binding(4) var<storage, read> time_first: array<f32>; // [C]
+@group(0) @binding(5) var<storage, read_write> state: array<f32>; // [3 · C] = aa | bb | pp
+@group(0) @binding(6) var<storage, read_write> y: array<f32>; // [T, C]
+
+@compute @workgroup_size(WG)
+fn main(
+  @builtin(workgroup_id) wid: vec3<u32>,
+  @builtin(num_workgroups) nwg: vec3<u32>,
+  @builtin(local_invocation_index) lid: u32,
+) {
+  let C = shape.C;
+  let c = (wid.y * nwg.x + wid.x) * WG + lid;
+  if (c >= C) {
+    return;
+  }
+  let w = -exp(time_decay[c]); // log-space decay, < 0
+  let u = time_first[c];
+  var aa = state[c];
+  var bb = state[C + c];
+  var pp = state[2u * C + c];
+
+  for (var t = 0u; t < shape.T; t++) {
+    let i = t * C + c;
+    let kt = k[i];
+    let vt = v[i];
+    // output: the past (e^pp·aa, e^pp·bb) plus the current token with bonus, e^{u+k}
+    var ww = u + kt;
+    var q = max(pp, ww);
+    var e1 = exp(pp - q);
+    var e2 = exp(ww - q);
+    y[i] = (e1 * aa + e2 * vt) / (e1 * bb + e2);
+    // state: decay the past by e^w, add the current token with weight e^k
+    ww = pp + w;
+    q = max(ww, kt);
+    e1 = exp(ww - q);
+    e2 = exp(kt - q);
+    aa = e1 * aa + e2 * vt;
+    bb = e1 * bb + e2;
+    pp = q;
+  }
+
+  state[c] = aa;
+  state[C + c] = bb;
+  state[2u * C + c] = pp;
+}
+`,
+  "rwkv_wkv5": `// The WKV recurrence of RWKV-5 ("Eagle", constant decay) and RWKV-6 ("Finch", per-token
+// decay). H heads, each with a state s [S, S] (row i = key channel, column j = value
+// channel). Per token t and head:
+//   y_t[j] = Σ_i r_t[i] · (u[i] · k_t[i] · v_t[j] + s[i, j])    (read, with the bonus u for the current token)
+//   s[i, j] ← w_t[i] · s[i, j] + k_t[i] · v_t[j]                (decay per key channel, then add k_t v_tᵀ)
+// with w_t[i] = exp(−exp(time_decay[i] + dw_t[i])) in v6 (has_dw = 1) and
+// w[i] = exp(−exp(time_decay[i])) in v5 (has_dw = 0, dw a placeholder).
+// r, k, v, dw and y are [T, H · S]; time_decay and u are [H · S]; the state is [H, S, S],
+// read and left holding the state after token T−1.
+// Oracle: wkv5 and wkv6 in kernels/cpu/rwkv_wkv5.ts. Dispatcher: wkv5 in kernels/gpu/rwkv_wkv.ts.
+//
+// One workgroup per head, looping over the T tokens. Thread j owns column j of the head's
+// state (S values in a private array, hence S ≤ MAX_S). Per token, thread i loads the
+// head's r[i], k[i], u[i], w[i] into workgroup memory, all threads wait at a barrier, thread
+// j forms y[j] and updates its column, and a second barrier keeps the next token's loads
+// from overwriting values still being read. Threads j ≥ S (WG is rounded up) only meet the
+// barriers. All f32: the state, the sums over i and the decay (the oracle forms w and keeps
+// the state and the sums in float64).
+
+override WG: u32 = 64; // threads per head, ≥ S
+const MAX_S: u32 = 128u; // largest head size (RWKV-5/6 models use 64)
+
+struct Shape {
+  T: u32,
+  H: u32,
+  S: u32,
+  has_dw: u32, // 1: dw holds [T, H · S] (v6); 0: dw is a placeholder (v5)
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read> r: array<f32>; // [T, H · S] receptance
+@group(0) @binding(2) var<storage, read> k: array<f32>; // [T, H · S] keys
+@group(0) @binding(3) var<storage, read> v: array<f32>; // [T, H · S] values
+@group(0) @binding(4) var<storage, read> time_decay: array<f32>; // [H · S] log-log decay
+@group(0) @binding(5) var<storage, read> u: array<f32>; // [H · S] bonus
+@group(0) @binding(6) var<storage, read_write> state: array<f32>; // [H, S, S]
+@group(0) @binding(7) var<storage, read> dw: array<f32>; // [T, H · S], or a placeholder
+@group(0) @binding(8) var<storage, read_write> y: array<f32>; // [T, H · S]
+
+var<workgroup> rkuw: array<vec4<f32>, WG>; // [S] (r[i], k[i], u[i], w[i]) of this head, this token
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) j: u32) {
+  let S = shape.S;
+  let C = shape.H * S;
+  let hc = wid.x * S; // first channel of head h = wid.x
+  let own = j < S; // thread j owns column j (value channel j)
+
+  var s: array<f32, MAX_S>; // s[i, j] for i < S
+  if (own) {
+    for (var i = 0u; i < S; i++) {
+      s[i] = state[(hc + i) * S + j];
+    }
+  }
+
+  for (var t = 0u; t < shape.T; t++) {
+    let o = t * C + hc; // this head's channels of token t
+    if (own) {
+      // thread j loads key channel j
+      var d = time_decay[hc + j];
+      if (shape.has_dw == 1u) {
+        d += dw[o + j];
+      }
+      rkuw[j] = vec4<f32>(r[o + j], k[o + j], u[hc + j], exp(-exp(d)));
+    }
+    workgroupBarrier();
+    if (own) {
+      let vj = v[o + j];
+      var acc = 0.0;
+      for (var i = 0u; i < S; i++) {
+        let p = rkuw[i]; // (r[i], k[i], u[i], w[i])
+        let kv = p.y * vj;
+        acc += p.x * (p.z * kv + s[i]);
+        s[i] = p.w * s[i] + kv;
+      }
+      y[o + j] = acc;
+    }
+    workgroupBarrier();
+  }
+
+  if (own) {
+    for (var i = 0u; i < S; i++) {
+      state[(hc + i) * S + j] = s[i];
+    }
+  }
+}
+`,
+  "rwkv_wkv7": `// The WKV recurrence of RWKV-7 ("Goose"), a generalized delta rule. H heads, each with a
+// state s [N, N] (row i = value channel, column j = key channel). Per token and head, with
+// ŝ = s before the update:
+//   sa[i]   = −Σ_j ŝ[i, j] · κ̂[j]
+//   s[i, j] ← ŝ[i, j] · w[j] + sa[i] · κ̂[j] · a[j] + v[i] · k[j]
+//   y[i]    = Σ_j s[i, j] · r[j]
+// with w the decay in (0, 1), κ̂ (kk) the unit-norm removal key and a the in-context
+// learning rate. r, w, k, v, kk, a and y are [T, H · N]; the state is [H, N, N], read and
+// left holding the state after token T−1.
+// Oracle: wkv7 in kernels/cpu/rwkv_wkv7.ts. Dispatcher: wkv7 in kernels/gpu/rwkv_wkv.ts.
+//
+// One workgroup per head, looping over the T tokens. Thread i owns row i of the head's state
+// (N values in a private array, hence N ≤ MAX_N). Per token, thread j loads the head's w[j],
+// k[j], κ̂[j], a[j] and r[j] into workgroup memory, all threads wait at a barrier, thread i
+// updates its row and forms y[i], and a second barrier keeps the next token's loads from
+// overwriting values still being read. Threads i ≥ N (WG is rounded up) only meet the
+// barriers. All f32: the state and the sums over j (the oracle keeps them in float64).
+
+override WG: u32 = 64; // threads per head, ≥ N
+const MAX_N: u32 = 128u; // largest head size (RWKV-7 models use 64)
+
+struct Shape {
+  T: u32,
+  H: u32,
+  N: u32,
+}
+
+@group(0) @binding(0) var<uniform> shape: Shape;
+@group(0) @binding(1) var<storage, read> r: array<f32>; // [T, H · N] receptance
+@group(0) @binding(2) var<storage, read> w: array<f32>; // [T, H · N] decay in (0, 1)
+@group(0) @binding(3) var<storage, read> k: array<f32>; // [T, H · N] keys
+@group(0) @binding(4) var<storage, read> v: array<f32>; // [T, H · N] values
+@group(0) @binding(5) var<storage, read> kk: array<f32>; // [T, H · N] κ̂, unit norm per head
+@group(0) @binding(6) var<storage, read> a: array<f32>; // [T, H · N] in-context learning rate
+@group(0) @binding(7) var<storage, read_write> state: array<f32>; // [H, N, N]
+@group(0) @binding(8) var<storage, read_write> y: array<f32>; // [T, H · N]
+
+var<workgroup> wkka: array<vec4<f32>, WG>; // [N] (w[j], k[j], κ̂[j], a[j]) of this head, this token
+var<workgroup> rj: array<f32, WG>; // [N] r[j] of this head, this token
+
+@compute @workgroup_size(WG)
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) i: u32) {
+  let N = shape.N;
+  let C = shape.H * N;
+  let hc = wid.x * N; // first channel of head h = wid.x
+  let own = i < N; // thread i owns row i (value channel i)
+  let row = (hc + i) * N; // s[h, i, :]
+
+  var s: array<f32, MAX_N>; // s[i, j] for j < N
+  if (own) {
+    for (var j = 0u; j < N; j++) {
+      s[j] = state[row + j];
+    }
+  }
+
+  for (var t = 0u; t < shape.T; t++) {
+    let o = t * C + hc; // this head's channels of token t
+    if (own) {
+      // thread i loads key channel i
+      wkka[i] = vec4<f32>(w[o + i], k[o + i], kk[o + i], a[o + i]);
+      rj[i] = r[o + i];
+    }
+    workgroupBarrier();
+    if (own) {
+      var sa = 0.0;
+      for (var j = 0u; j < N; j++) {
+        sa -= s[j] * wkka[j].z;
+      }
+      let vi = v[o + i];
+      var yi = 0.0;
+      for (var j = 0u; j < N; j++) {
+        let p = wkka[j]; // (w[j], k[j], κ̂[j], a[j])
+        s[j] = s[j] * p.x + sa * p.z * p.w + vi * p.y;
+        yi += s[j] * rj[j];
+      }
+      y[o + i] = yi;
+    }
+    workgroupBarrier();
+  }
+
+  if (own) {
+    for (var j = 0u; j < N; j++) {
+      state[row + j] = s[j];
+    }
+  }
 }
 `,
   "swiglu": `// Llama's gated MLP activation: out[i] = silu(gate[i]) · up[i], silu(x) = x / (1 + exp(-x)).
