@@ -163,6 +163,14 @@ export class Gpu {
     this.#encoder.copyBufferToBuffer(src, srcOffset, dst, dstOffset, bytes);
   }
 
+  /** Records setting every value of `t` to zero. */
+  clear(t: GpuTensor): void {
+    this.#pass?.end();
+    this.#pass = null;
+    this.#encoder ??= this.device.createCommandEncoder();
+    this.#encoder.clearBuffer(t.buffer);
+  }
+
   /** Submits what has been recorded. */
   flush(): void {
     this.#pass?.end();

@@ -16,12 +16,14 @@
  * @module
  */
 import { addInPlace } from "../../kernels/cpu/residual.ts";
+import { blockChangeSums } from "../../kernels/cpu/block_change.ts";
 import { embeddingGather } from "../../kernels/cpu/embedding.ts";
 import { layernorm } from "../../kernels/cpu/layernorm.ts";
 import { rmsnorm } from "../../kernels/cpu/rmsnorm.ts";
 import { rope } from "../../kernels/cpu/rope.ts";
 import { swiglu } from "../../kernels/cpu/activations.ts";
 import type { Ops } from "./ops.ts";
+import { cpuRwkv } from "./rwkv_cpu.ts";
 import { attentionThreaded, matmulThreaded, sharedCopy } from "./_cpu_pool.ts";
 
 export {
@@ -76,4 +78,6 @@ export const cpu: Ops<Float32Array> = {
     out.set(b.subarray(0, Tb * C), Ta * C);
     return out;
   },
+  changeSums: (x, y, T, D, out, slot) => blockChangeSums(out, x, y, T, D, slot),
+  rwkv: cpuRwkv,
 };

@@ -11,6 +11,7 @@
  * @module
  */
 import type { RopeScaling } from "../../kernels/cpu/rope.ts";
+import type { RwkvOps } from "./rwkv_ops.ts";
 
 /** Options of {@link Ops.attention}. */
 export interface AttentionOptions<A> {
@@ -45,6 +46,16 @@ export interface Ops<A> {
   addInPlace(x: A, y: A, n: number): void;
   /** Rows of `a` followed by rows of `b` (the key/value cache): [Ta,C] + [Tb,C] → [Ta+Tb,C]. */
   concatRows(a: A, b: A, Ta: number, Tb: number, C: number): A;
+  /**
+   * What a block changed, summed over the T tokens of x = X_i and y = X_{i+1} [T,D], written to
+   * `out` [·,2] at row `slot`: `out[2·slot] = Σ_t (1 − cos(x[t], y[t]))` (cos = 0.5 where a norm
+   * is 0) and `out[2·slot+1] = Σ_t ‖y[t] − x[t]‖ / ‖y[t]‖` (0 where ‖y[t]‖ = 0). NaN and Inf
+   * propagate into the sums. Block Influence and Relative Magnitude read these two numbers per
+   * block instead of the hidden states.
+   */
+  changeSums(x: A, y: A, T: number, D: number, out: A, slot: number): void;
+  /** The operations RWKV blocks need (token shift, WKV recurrences, ...); absent on a backend without them. */
+  readonly rwkv?: RwkvOps<A>;
 }
 
 export type { RopeScaling };

@@ -29,6 +29,7 @@
  * @module
  */
 import { addInPlace } from "../../kernels/gpu/add.ts";
+import { blockChangeSums } from "../../kernels/gpu/block_change.ts";
 import { attention } from "../../kernels/gpu/attention.ts";
 import { concatRows } from "../../kernels/gpu/concat_rows.ts";
 import { embeddingGather } from "../../kernels/gpu/embedding.ts";
@@ -41,6 +42,7 @@ import { UserError } from "../errors.ts";
 import { runtimeName } from "../runtime.ts";
 import { cpu } from "./cpu.ts";
 import type { Ops } from "./ops.ts";
+import { webGpuRwkv } from "./rwkv_webgpu.ts";
 import { Gpu, GpuTensor } from "./_gpu.ts";
 
 export { Gpu, GpuTensor };
@@ -235,5 +237,7 @@ function makeOps(gpu: Gpu): WebGpuOps {
       concatRows(gpu, out, a, b, Ta, Tb, C);
       return out;
     },
+    changeSums: (x, y, T, D, out, slot) => blockChangeSums(gpu, out, x, y, T, D, slot),
+    rwkv: webGpuRwkv(gpu),
   };
 }

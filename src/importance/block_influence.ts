@@ -26,6 +26,11 @@ export class BlockInfluence implements HiddenStateMetric {
     if (i === 0) this.#tokens += T;
   }
 
+  changeSums(i: number, oneMinusCos: number, _relmag: number, T: number): void {
+    this.#sum[i] += oneMinusCos;
+    if (i === 0) this.#tokens += T;
+  }
+
   finish(): number[] {
     const n = this.reduce === "mean" ? this.#tokens : 1;
     return Array.from(this.#sum, (s) => s / n);

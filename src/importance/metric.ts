@@ -7,6 +7,11 @@
  * layers further apart. Both orders of work call them the same way: window-major (the whole
  * model per window) and layer-major (layer streaming: every window through one block).
  *
+ * A metric that only needs per-token cosines and relative changes between neighbouring layers
+ * (BI, Relative Magnitude) also takes them already summed over a window's tokens,
+ * `changeSums(i, Σ(1 − cos), Σ relmag, T)`: on a device backend those sums are computed where
+ * the hidden states are (`Ops.changeSums`) and only two numbers per block come back.
+ *
  * @module
  */
 
@@ -24,6 +29,12 @@ export interface HiddenStateMetric {
   step?(i: number, xIn: Float32Array, xOut: Float32Array, T: number, D: number): void;
   /** X_i [T,D] of window `w`, for i = 0..L, in increasing i within a window. */
   state?(w: number, i: number, x: Float32Array, T: number, D: number): void;
+  /**
+   * Block i of one window, summed over its T tokens on the backend: `oneMinusCos` = Σ_t (1 − cos(X_i[t], X_{i+1}[t]))
+   * (zero norm: cos 0.5), `relmag` = Σ_t ‖X_{i+1}[t] − X_i[t]‖ / ‖X_{i+1}[t]‖ (zero norm: 0). Used instead of
+   * `step` where the hidden states stay on a device.
+   */
+  changeSums?(i: number, oneMinusCos: number, relmag: number, T: number): void;
   /** Scores, one per scored unit (layer, or block of n layers). */
   finish(): number[];
 }

@@ -61,30 +61,82 @@ const MEANING: Record<MetricSpec["kind"], string> = {
   ppl: "perplexity with only layer i removed (paper Fig. 3); low = removable",
 };
 
-/** Runs the hidden-state metrics over every window, one window at a time (window-major). */
+/**
+ * Whether `metrics` are fed from {@link Ops.changeSums} rather than from hidden states read back:
+ * on a device backend (the hidden states stay there and two numbers per block come back) when
+ * every metric takes sums; `force` chooses (tests run the sums path on the CPU too).
+ */
+export function useChangeSums(
+  opsName: string,
+  metrics: readonly HiddenStateMetric[],
+  force?: boolean,
+): boolean {
+  const possible = metrics.length > 0 && metrics.every((m) => m.changeSums && !m.state);
+  if (!possible) return false;
+  return force ?? opsName !== "cpu";
+}
+
+/**
+ * Runs the hidden-state metrics over every window, one window at a time (window-major). On a
+ * device backend BI and Relative Magnitude read back only each block's sums (one read of [L,2]
+ * per window, see {@link useChangeSums}); otherwise every X_i comes to the host.
+ */
 export async function observeWindows<A>(
   model: CausalLM<A>,
   windows: readonly Int32Array[],
   metrics: readonly HiddenStateMetric[],
   lastHidden: "raw" | "hf",
   onWindow?: (done: number, total: number) => void,
+  sums = useChangeSums(model.ops.name, metrics),
 ): Promise<void> {
+  const { ops } = model;
   const L = model.blocks.length, D = model.info.hiddenSize;
   for (let w = 0; w < windows.length; w++) {
     const T = windows[w].length;
-    let prev: Float32Array | undefined;
-    const see = async (i: number, handle: A) => {
-      let x = await model.ops.read(handle);
-      if (i === L && lastHidden === "hf") x = await model.ops.read(model.finalNorm(handle, T));
-      for (const m of metrics) {
-        if (prev) m.step?.(i - 1, prev, x, T, D);
-        m.state?.(w, i, x, T, D);
+    if (sums) {
+      const out = ops.upload(new Float32Array(2 * L)); // [L,2]: Σ(1 − cos), Σ relmag per block
+      let prev: A | undefined;
+      const see = (i: number, x: A) => {
+        const seen = i === L && lastHidden === "hf" ? model.finalNorm(x, T) : x;
+        if (prev !== undefined) ops.changeSums(prev, seen, T, D, out, i - 1);
+        prev = x;
+      };
+      await forward(model, windows[w], { onHidden: see, hiddenOnly: true, checkFinite: false });
+      const host = await ops.read(out);
+      for (let i = 0; i < L; i++) {
+        const [oneMinusCos, relmag] = sumsAt(host, i, model.blocks[i].originalIndex);
+        for (const m of metrics) m.changeSums!(i, oneMinusCos, relmag, T);
       }
-      prev = x;
-    };
-    await forward(model, windows[w], { onHidden: see, hiddenOnly: true });
+    } else {
+      let prev: Float32Array | undefined;
+      const see = async (i: number, handle: A) => {
+        let x = await ops.read(handle);
+        if (i === L && lastHidden === "hf") x = await ops.read(model.finalNorm(handle, T));
+        for (const m of metrics) {
+          if (prev) m.step?.(i - 1, prev, x, T, D);
+          m.state?.(w, i, x, T, D);
+        }
+        prev = x;
+      };
+      await forward(model, windows[w], { onHidden: see, hiddenOnly: true });
+    }
     onWindow?.(w + 1, windows.length);
   }
+}
+
+/**
+ * Row j of the sums of {@link Ops.changeSums} ([n,2]), checked: a non-finite sum means the
+ * block's output overflowed (NaN and Inf propagate into it), and the error names `layer`.
+ */
+export function sumsAt(sums: Float32Array, j: number, layer: number): [oneMinusCos: number, relmag: number] {
+  const oneMinusCos = sums[2 * j], relmag = sums[2 * j + 1];
+  if (!Number.isFinite(oneMinusCos) || !Number.isFinite(relmag)) {
+    throw new UserError(
+      `The output of layer ${layer} holds NaN or Inf (seen in its Block Influence sums); ` +
+        "the weights overflow float32 on this input or are corrupt",
+    );
+  }
+  return [oneMinusCos, relmag];
 }
 
 /**

@@ -28,6 +28,11 @@ export class RelativeMagnitude implements HiddenStateMetric {
     if (i === 0) this.#tokens += T;
   }
 
+  changeSums(i: number, _oneMinusCos: number, relmag: number, T: number): void {
+    this.#sum[i] += relmag;
+    if (i === 0) this.#tokens += T;
+  }
+
   finish(): number[] {
     return Array.from(this.#sum, (s) => s / this.#tokens);
   }

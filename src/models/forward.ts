@@ -18,6 +18,11 @@ export interface ForwardOptions<A> {
   keepState?: boolean;
   /** Skip the final norm and head (the caller only wants hidden states). */
   hiddenOnly?: boolean;
+  /**
+   * Check that every layer's output is finite (default true). A caller that checks otherwise
+   * (BI sums, which NaN and Inf reach) turns it off to save a device backend the read of X_L.
+   */
+  checkFinite?: boolean;
 }
 
 /** What {@link forward} returns (backend handles; `ops.read` them to get numbers). */
@@ -67,18 +72,19 @@ export async function forward<A>(
   const T = ids.length;
   const run = opts.run ?? newRun<A>();
   const fresh = run.pos0 === 0;
+  const check = opts.checkFinite ?? true;
   let x = model.embed(ids); // X_0 [T,D]
   await opts.onHidden?.(0, x);
   for (let i = 0; i < model.blocks.length; i++) {
     const block = model.blocks[i];
     x = block.forward(x, T, run, opts.keepState ?? false); // X_{i+1} [T,D]
-    if (x instanceof Float32Array) checkFinite(x, `The output of layer ${block.originalIndex}`);
+    if (check && x instanceof Float32Array) checkFinite(x, `The output of layer ${block.originalIndex}`);
     await opts.onHidden?.(i + 1, x);
   }
   run.pos0 += T;
   // A device backend keeps activations on the device: one read of X_L tells whether any layer
   // overflowed (NaN and Inf propagate); only then are the layers run again, read one by one.
-  if (!(x instanceof Float32Array) && model.blocks.length > 0 && firstNonFinite(await model.ops.read(x)) >= 0) {
+  if (check && !(x instanceof Float32Array) && model.blocks.length > 0 && firstNonFinite(await model.ops.read(x)) >= 0) {
     if (fresh) await nameNonFiniteLayer(model, ids);
     const last = model.blocks[model.blocks.length - 1].originalIndex;
     checkFinite(await model.ops.read(x), `The output of layer ${last} (or an earlier one)`);

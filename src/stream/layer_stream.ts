@@ -3,12 +3,13 @@
  * tensors, run every window through it, feed the metrics, and drop it before loading the next.
  * Only one block's weights and the windows' activations are resident, so models larger than
  * memory can be scored. The metrics are the same objects the window-major path feeds
- * (`step()`/`state()`), so both orders give identical numbers.
+ * (`step()`/`state()`, or `changeSums()` where the hidden states stay on a device), so both
+ * orders give identical numbers.
  *
  * @module
  */
 import type { HiddenStateMetric } from "../importance/metric.ts";
-import type { ImportanceRunner } from "../importance/mod.ts";
+import { type ImportanceRunner, sumsAt, useChangeSums } from "../importance/mod.ts";
 import { windowNll } from "../eval/perplexity.ts";
 import { checkFinite, checkIds } from "../models/forward.ts";
 import { type ModelParts, newRun, type Run } from "../models/model.ts";
@@ -28,6 +29,8 @@ export interface StreamOptions {
   onLayer?: (done: number, total: number) => void;
   /** Blocks to skip (indices of the checkpoint), as if removed. */
   skip?: ReadonlySet<number>;
+  /** Feed the metrics from `ops.changeSums` (default: on a device backend when they all take sums). */
+  sums?: boolean;
 }
 
 /** What {@link streamLayers} measured besides the metrics. */
@@ -79,6 +82,7 @@ export async function streamLayers<A>(
   const runs: Run<A>[] = windows.map(() => newRun<A>());
   const kept = Array.from({ length: parts.numLayers }, (_, i) => i).filter((i) => !opts.skip?.has(i));
   const L = kept.length;
+  const sums = useChangeSums(ops.name, metrics, opts.sums);
   try {
     for (let w = 0; w < windows.length; w++) {
       checkIds(parts, windows[w]);
@@ -96,20 +100,36 @@ export async function streamLayers<A>(
       // blocks never sit in memory together; elsewhere the collector decides when.
       (globalThis as { gc?: () => void }).gc?.();
       const block = parts.loadBlock(kept[k]);
+      // With sums, each window leaves Σ(1 − cos) and Σ relmag of this block in row w of
+      // `blockSums` [W,2], read once per block; otherwise each window's X_i and X_{i+1} come back.
+      const blockSums = sums ? ops.upload(new Float32Array(2 * windows.length)) : null;
       for (let w = 0; w < windows.length; w++) {
         const T = windows[w].length;
         const xIn = getX(w);
         const xOut = block.forward(xIn, T, runs[w], false);
+        const lastOut = k === L - 1 && opts.lastHidden === "hf";
+        if (blockSums) {
+          ops.changeSums(xIn, lastOut ? parts.finalNorm(xOut, T) : xOut, T, D, blockSums, w);
+          await setX(w, xOut);
+          continue;
+        }
         const hostOut = await ops.read(xOut);
         checkFinite(hostOut, `The output of layer ${kept[k]}`);
         await setX(w, xOut);
         if (metrics.length > 0) {
           const hostIn = await ops.read(xIn);
-          const seen = k === L - 1 && opts.lastHidden === "hf" ? await ops.read(parts.finalNorm(xOut, T)) : hostOut;
+          const seen = lastOut ? await ops.read(parts.finalNorm(xOut, T)) : hostOut;
           for (const m of metrics) {
             m.step?.(k, hostIn, seen, T, D);
             m.state?.(w, k + 1, seen, T, D);
           }
+        }
+      }
+      if (blockSums) {
+        const host = await ops.read(blockSums);
+        for (let w = 0; w < windows.length; w++) {
+          const [oneMinusCos, relmag] = sumsAt(host, w, kept[k]);
+          for (const m of metrics) m.changeSums!(k, oneMinusCos, relmag, windows[w].length);
         }
       }
       opts.onLayer?.(k + 1, L);

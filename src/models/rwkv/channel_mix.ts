@@ -10,17 +10,7 @@
  *
  * @module
  */
-import { mulInPlace, reluSquaredInPlace, sigmoidInPlace } from "../../../kernels/cpu/rwkv_activations.ts";
-import { timeMaa, timeMix } from "../../../kernels/cpu/rwkv_token_shift.ts";
-import {
-  type Arr,
-  type CpuOps,
-  type Getter,
-  layerNorm,
-  type LayerNormWeights,
-  layerNormWeights,
-  shift,
-} from "./common.ts";
+import { type Arr, type Getter, layerNorm, type LayerNormWeights, layerNormWeights, type RwkvBackend } from "./common.ts";
 
 /** Sizes of a channel mix. */
 export interface FfnShape {
@@ -30,21 +20,21 @@ export interface FfnShape {
 }
 
 /** `blocks.N.ffn.*` of v4, v5.x (and, with `time_maa_*` mixes, v6). */
-export interface ChannelMixWeights {
-  ln2: LayerNormWeights; // [D]
-  mix_k: Arr; // [D] time_mix_k (v4, v5) or time_maa_k (v6)
-  mix_r: Arr; // [D] time_mix_r or time_maa_r
-  key: Arr; // [F, D]
-  value: Arr; // [D, F]
-  receptance: Arr; // [D, D]
+export interface ChannelMixWeights<A = Arr> {
+  ln2: LayerNormWeights<A>; // [D]
+  mix_k: A; // [D] time_mix_k (v4, v5) or time_maa_k (v6)
+  mix_r: A; // [D] time_mix_r or time_maa_r
+  key: A; // [F, D]
+  value: A; // [D, F]
+  receptance: A; // [D, D]
 }
 
 /** `blocks.N.ffn.*` of v7. */
-export interface ChannelMixWeightsV7 {
-  ln2: LayerNormWeights; // [D]
-  x_k: Arr; // [D]
-  key: Arr; // [F, D]
-  value: Arr; // [D, F]
+export interface ChannelMixWeightsV7<A = Arr> {
+  ln2: LayerNormWeights<A>; // [D]
+  x_k: A; // [D]
+  key: A; // [F, D]
+  value: A; // [D, F]
 }
 
 /**
@@ -81,46 +71,43 @@ export function channelMixWeightsV7(get: Getter, { D, F }: FfnShape): ChannelMix
  * Channel mix of v4 / v5.x (`convention: "time_mix"`) or v6 (`"time_maa"`): A [T,D] → X' [T,D].
  * `ffn_x` [D] is the token-shift state (last ln2 output), updated in place.
  */
-export function channelMix(
-  ops: CpuOps,
-  w: ChannelMixWeights,
+export function channelMix<A>(
+  { ops, rk }: RwkvBackend<A>,
+  w: ChannelMixWeights<A>,
   convention: "time_mix" | "time_maa",
-  a: Arr,
+  a: A,
   T: number,
   { D, F, eps }: FfnShape,
-  ffn_x: Arr,
-): Arr {
+  ffn_x: A,
+): A {
   const h = layerNorm(ops, a, w.ln2, T, D, eps); // [T,D]
-  const prev = shift(h, ffn_x, T, D); // [T,D]
-  const xk = new Float32Array(T * D), xr = new Float32Array(T * D);
-  const mix = convention === "time_mix" ? timeMix : timeMaa;
-  mix(xk, h, prev, w.mix_k, T, D);
-  mix(xr, h, prev, w.mix_r, T, D);
+  const prev = rk.tokenShift(h, ffn_x, T, D); // [T,D]
+  const mix = (m: A) => (convention === "time_mix" ? rk.timeMix(h, prev, m, T, D) : rk.timeMaa(h, prev, m, T, D));
+  const xk = mix(w.mix_k), xr = mix(w.mix_r); // [T,D]
   const k = ops.linear(xk, w.key, T, D, F); // [T,F]
-  reluSquaredInPlace(k);
+  rk.activate(k, T * F, "relu2");
   const kv = ops.linear(k, w.value, T, F, D); // [T,D]
   const r = ops.linear(xr, w.receptance, T, D, D); // [T,D]
-  sigmoidInPlace(r);
-  mulInPlace(kv, r); // σ(r) ⊙ value·relu(key·xk)²
+  rk.activate(r, T * D, "sigmoid");
+  rk.mulInPlace(kv, r, T * D); // σ(r) ⊙ value·relu(key·xk)²
   ops.addInPlace(kv, a, T * D); // X' = A + FFN
   return kv;
 }
 
 /** Channel mix of v7: A [T,D] → X' [T,D], no receptance. `ffn_x` [D] is updated in place. */
-export function channelMixV7(
-  ops: CpuOps,
-  w: ChannelMixWeightsV7,
-  a: Arr,
+export function channelMixV7<A>(
+  { ops, rk }: RwkvBackend<A>,
+  w: ChannelMixWeightsV7<A>,
+  a: A,
   T: number,
   { D, F, eps }: FfnShape,
-  ffn_x: Arr,
-): Arr {
+  ffn_x: A,
+): A {
   const h = layerNorm(ops, a, w.ln2, T, D, eps); // [T,D]
-  const prev = shift(h, ffn_x, T, D); // [T,D]
-  const xk = new Float32Array(T * D);
-  timeMaa(xk, h, prev, w.x_k, T, D);
+  const prev = rk.tokenShift(h, ffn_x, T, D); // [T,D]
+  const xk = rk.timeMaa(h, prev, w.x_k, T, D); // [T,D]
   const k = ops.linear(xk, w.key, T, D, F); // [T,F]
-  reluSquaredInPlace(k);
+  rk.activate(k, T * F, "relu2");
   const out = ops.linear(k, w.value, T, F, D); // [T,D]
   ops.addInPlace(out, a, T * D); // X' = A + FFN
   return out;

@@ -1,23 +1,53 @@
 /**
  * What the RWKV versions share: LayerNorm weights, the per-block recurrent state in a
- * {@link Run}, token shift, the low-rank (LoRA) projections of v6/v7 and the weight loading
- * helpers. Legend: T tokens, D = n_embd, A = dim_att, F = dim_ffn, H heads, S head size.
+ * {@link Run}, the upload of the loaded weights, the low-rank (LoRA) projections of v6/v7 and the weight loading
+ * helpers, all generic over the backend. Legend: T tokens, D = n_embd, A = dim_att, F = dim_ffn, H heads, S head size.
  *
  * @module
  */
-import { tokenShift } from "../../../kernels/cpu/rwkv_token_shift.ts";
 import type { Ops } from "../../backend/ops.ts";
+import type { RwkvActivation, RwkvOps } from "../../backend/rwkv_ops.ts";
+import { UserError } from "../../errors.ts";
 import type { Run } from "../model.ts";
 import type { Weights } from "../weights.ts";
 
-/** RWKV runs on float32 arrays on the CPU backend for now. */
+/** Host arrays, as read from the checkpoint (weights are uploaded to the backend once built). */
 export type Arr = Float32Array;
-export type CpuOps = Ops<Arr>;
+
+/** The two sets of operations an RWKV block runs on: {@link Ops} and {@link RwkvOps}. */
+export interface RwkvBackend<A> {
+  readonly ops: Ops<A>;
+  readonly rk: RwkvOps<A>;
+}
+
+/** `ops` with its RWKV operations; a UserError for a backend that has none. */
+export function rwkvBackend<A>(ops: Ops<A>): RwkvBackend<A> {
+  if (!ops.rwkv) throw new UserError(`The ${ops.name} backend cannot run RWKV models; use --backend cpu`);
+  return { ops, rk: ops.rwkv };
+}
+
+/**
+ * A weight structure with every host array replaced by a backend handle: what {@link onBackend}
+ * makes of the structures the loaders build.
+ */
+export type OnBackend<T, A> = T extends Float32Array ? A
+  : T extends number | string | boolean | null | undefined ? T
+  : { [K in keyof T]: OnBackend<T[K], A> };
+
+/** Uploads every Float32Array in `tree` (nested objects, nulls kept) once: host weights → backend weights. */
+export function onBackend<T, A>(ops: Ops<A>, tree: T): OnBackend<T, A> {
+  const walk = (node: unknown): unknown => {
+    if (node instanceof Float32Array) return ops.upload(node);
+    if (node === null || typeof node !== "object") return node;
+    return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, walk(v)]));
+  };
+  return walk(tree) as OnBackend<T, A>;
+}
 
 /** `ln0`, `ln1`, `ln2`, `ln_out`, `att.ln_x`. */
-export interface LayerNormWeights {
-  weight: Arr; // [n]
-  bias: Arr; // [n]
+export interface LayerNormWeights<A = Arr> {
+  weight: A; // [n]
+  bias: A; // [n]
 }
 
 /**
@@ -40,38 +70,39 @@ export function layerNormWeights(get: Getter, name: string, n: number): LayerNor
 }
 
 /** LayerNorm of each row: x [T,n] → [T,n]. */
-export function layerNorm(ops: CpuOps, x: Arr, ln: LayerNormWeights, T: number, n: number, eps: number): Arr {
+export function layerNorm<A>(ops: Ops<A>, x: A, ln: LayerNormWeights<A>, T: number, n: number, eps: number): A {
   return ops.layernorm(x, ln.weight, ln.bias, T, n, eps);
 }
 
 /**
  * The state a block starts this call from: the stored one when the run has it (updated in place
- * when `keepState`, else copied so the stored one stays as it was), or `fresh()` (the zero state).
+ * when `keepState`, else a `copy` so the stored one stays as it was), or `fresh()` (the zero state).
  */
-export function startState<S>(run: Run<Arr>, block: object, keepState: boolean, fresh: () => S): S {
+export function startState<S, A>(run: Run<A>, block: object, keepState: boolean, fresh: () => S, copy: (s: S) => S): S {
   const stored = run.state.get(block) as S | undefined;
   if (stored === undefined) return fresh();
-  return keepState ? stored : structuredClone(stored);
-}
-
-/** Token shift: `prev[t] = h[t−1]` with `prev[0] = last`; `last ← h[T−1]`. h [T,C] → prev [T,C]. */
-export function shift(h: Arr, last: Arr, T: number, C: number): Arr {
-  const prev = new Float32Array(T * C);
-  tokenShift(prev, h, last, T, C);
-  return prev;
+  return keepState ? stored : copy(stored);
 }
 
 /** A low-rank projection in `nn.Linear` layout: `inner(x·W1)·W2`, with W1ᵀ [R,K] and W2ᵀ [N,R] stored. */
-export interface Lora {
-  w1_t: Arr; // [R, K]
-  w2_t: Arr; // [N, R]
+export interface Lora<A = Arr> {
+  w1_t: A; // [R, K]
+  w2_t: A; // [N, R]
   R: number;
 }
 
 /** `x·W1`, the inner function in place, then `·W2`: x [T,K] → [T,N]. */
-export function lora(ops: CpuOps, x: Arr, l: Lora, T: number, K: number, N: number, inner?: (h: Arr) => void): Arr {
+export function lora<A>(
+  { ops, rk }: RwkvBackend<A>,
+  x: A,
+  l: Lora<A>,
+  T: number,
+  K: number,
+  N: number,
+  inner?: RwkvActivation,
+): A {
   const h = ops.linear(x, l.w1_t, T, K, l.R); // [T,R]
-  inner?.(h);
+  if (inner) rk.activate(h, T * l.R, inner);
   return ops.linear(h, l.w2_t, T, l.R, N); // [T,N]
 }
 

@@ -74,9 +74,9 @@ test("resolveRwkvConfig() reads a Hugging Face RwkvConfig with its defaults", ()
   );
 });
 
-test("loadModel() refuses RWKV on a backend other than the CPU, saying to use --backend cpu", () => {
-  const gpu = { ...cpu, name: "webgpu" } as Ops<Float32Array>;
-  throwsUserError(() => loadModel("testdata/models/tiny-rwkv-7v0-834K", gpu), /CPU backend for now; use --backend cpu/);
+test("loadModel() refuses RWKV on a backend without RWKV operations, saying to use --backend cpu", () => {
+  const bare = { ...cpu, name: "webgpu", rwkv: undefined } as Ops<Float32Array>;
+  throwsUserError(() => loadModel("testdata/models/tiny-rwkv-7v0-834K", bare), /cannot run RWKV models; use --backend cpu/);
 });
 
 test("loadModel() gives an RWKV model the rwkv family and no context limit", () => {

@@ -69,7 +69,7 @@ test("a v4 folder with Hugging Face RwkvForCausalLM names and config gives ident
         tie_word_embeddings: false,
       }),
     );
-    const hf = loadModel(dir) as unknown as RwkvModel;
+    const hf = loadModel(dir) as unknown as RwkvModel<Float32Array>;
     assert.equal(hf.config.names, "hf");
     assert.equal(hf.config.rescaleEvery, 6);
     const ids = bytes("Hello, RWKV-4 in Hugging Face names!");

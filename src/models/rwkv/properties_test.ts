@@ -90,25 +90,25 @@ for (const name of RWKV_MODELS) {
 test("v7: with block 0 removed, the first remaining block produces v_first and ignores its own v0/v1/v2", async () => {
   const dir = "testdata/models/tiny-rwkv-7v0-834K";
   const ids = bytes("in the beginning");
-  const spoil = (b: BlockV7) => {
+  const spoil = (b: BlockV7<Float32Array>) => {
     b.att.v0!.fill(NaN); // a block that mixed toward v_first would now output NaN
   };
   const pruned = loadModel(dir);
   pruned.blocks.splice(0, 1);
   const reference = (await forward(pruned, ids)).logits!;
-  spoil(pruned.blocks[0] as BlockV7);
+  spoil(pruned.blocks[0] as BlockV7<Float32Array>);
   const { logits } = await forward(pruned, ids);
   assertAllClose(logits!, reference, { atol: 0, label: "pruned v7, block 1's v0 spoiled" });
 
   const full = loadModel(dir);
-  spoil(full.blocks[1] as BlockV7); // block 1 follows block 0 here, so it does read v0
+  spoil(full.blocks[1] as BlockV7<Float32Array>); // block 1 follows block 0 here, so it does read v0
   // forward() refuses NaN activations, naming the layer: proof that block 1 mixed through v0.
   await assert.rejects(forward(full, ids), /The output of layer 1 holds NaN/);
 });
 
 test("v7: a block stored without att.v0/v1/v2 (this checkpoint's block 0) cannot follow another block", async () => {
   const model = loadModel("testdata/models/tiny-rwkv-7v0-834K");
-  assert.equal((model.blocks[0] as BlockV7).att.v0, null);
+  assert.equal((model.blocks[0] as BlockV7<Float32Array>).att.v0, null);
   [model.blocks[0], model.blocks[1]] = [model.blocks[1], model.blocks[0]];
   await assert.rejects(forward(model, bytes("abc")), /Block 0 has no att\.v0\/v1\/v2/);
 });

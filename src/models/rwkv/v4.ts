@@ -11,19 +11,16 @@
  *
  * @module
  */
-import { mulInPlace, sigmoidInPlace } from "../../../kernels/cpu/rwkv_activations.ts";
-import { timeMix } from "../../../kernels/cpu/rwkv_token_shift.ts";
-import { wkv4, type Wkv4State, wkv4State } from "../../../kernels/cpu/rwkv_wkv4.ts";
 import type { Block, Run } from "../model.ts";
 import { channelMix, type ChannelMixWeights, channelMixWeights, type FfnShape } from "./channel_mix.ts";
 import {
   type Arr,
-  type CpuOps,
   type Getter,
   layerNorm,
   type LayerNormWeights,
   layerNormWeights,
-  shift,
+  onBackend,
+  type RwkvBackend,
   startState,
 } from "./common.ts";
 
@@ -33,64 +30,61 @@ export interface ShapeV4 extends FfnShape {
 }
 
 /** `blocks.N.att.*` (BlinkDL names; HF's are mapped by {@link loadBlockV4}). */
-export interface TimeMixWeightsV4 {
-  ln1: LayerNormWeights; // [D]
-  time_mix_k: Arr; // [D]
-  time_mix_v: Arr; // [D]
-  time_mix_r: Arr; // [D]
-  time_decay: Arr; // [A] raw: the decay used is w = −exp(time_decay)
-  time_first: Arr; // [A] bonus u, as is
-  key: Arr; // [A, D]
-  value: Arr; // [A, D]
-  receptance: Arr; // [A, D]
-  output: Arr; // [D, A]
+export interface TimeMixWeightsV4<A = Arr> {
+  ln1: LayerNormWeights<A>; // [D]
+  time_mix_k: A; // [D]
+  time_mix_v: A; // [D]
+  time_mix_r: A; // [D]
+  time_decay: A; // [A] raw: the decay used is w = −exp(time_decay)
+  time_first: A; // [A] bonus u, as is
+  key: A; // [A, D]
+  value: A; // [A, D]
+  receptance: A; // [A, D]
+  output: A; // [D, A]
 }
 
 /** Recurrent state of one v4 block. */
-export interface StateV4 {
-  att_x: Arr; // [D] last ln1 output
-  wkv: Wkv4State; // aa, bb, pp [A]
-  ffn_x: Arr; // [D] last ln2 output
+export interface StateV4<A> {
+  att_x: A; // [D] last ln1 output
+  wkv: unknown; // aa, bb, pp [A] (the backend's WKV-4 state)
+  ffn_x: A; // [D] last ln2 output
 }
 
 /** One RWKV-4 block: X [T,D] → X' [T,D]. */
-export class BlockV4 implements Block<Arr> {
+export class BlockV4<A> implements Block<A> {
   constructor(
-    readonly ops: CpuOps,
+    readonly be: RwkvBackend<A>,
     readonly shape: ShapeV4,
-    readonly att: TimeMixWeightsV4,
-    readonly ffn: ChannelMixWeights,
+    readonly att: TimeMixWeightsV4<A>,
+    readonly ffn: ChannelMixWeights<A>,
     readonly originalIndex: number,
   ) {}
 
-  forward(x: Arr, T: number, run: Run<Arr>, keepState: boolean): Arr {
-    const { ops, att } = this;
+  forward(x: A, T: number, run: Run<A>, keepState: boolean): A {
+    const { be: { ops, rk }, att } = this;
     const { D, A, eps } = this.shape;
-    const st = startState<StateV4>(run, this, keepState, () => ({
-      att_x: new Float32Array(D),
-      wkv: wkv4State(A),
-      ffn_x: new Float32Array(D),
-    }));
+    const st = startState<StateV4<A>, A>(
+      run,
+      this,
+      keepState,
+      () => ({ att_x: rk.zeros(D), wkv: rk.wkv4State(A), ffn_x: rk.zeros(D) }),
+      (s) => ({ att_x: rk.copy(s.att_x, D), wkv: rk.copyState(s.wkv), ffn_x: rk.copy(s.ffn_x, D) }),
+    );
 
     // time mix: A = X + output·(σ(r) ⊙ wkv)
     const h = layerNorm(ops, x, att.ln1, T, D, eps); // [T,D]
-    const prev = shift(h, st.att_x, T, D); // [T,D]
-    const xk = new Float32Array(T * D), xv = new Float32Array(T * D), xr = new Float32Array(T * D);
-    timeMix(xk, h, prev, att.time_mix_k, T, D);
-    timeMix(xv, h, prev, att.time_mix_v, T, D);
-    timeMix(xr, h, prev, att.time_mix_r, T, D);
-    const k = ops.linear(xk, att.key, T, D, A); // [T,A]
-    const v = ops.linear(xv, att.value, T, D, A); // [T,A]
-    const r = ops.linear(xr, att.receptance, T, D, A); // [T,A]
-    sigmoidInPlace(r);
-    const y = new Float32Array(T * A); // [T,A]
-    wkv4(y, k, v, att.time_decay, att.time_first, st.wkv, T, A);
-    mulInPlace(y, r);
+    const prev = rk.tokenShift(h, st.att_x, T, D); // [T,D]
+    const k = ops.linear(rk.timeMix(h, prev, att.time_mix_k, T, D), att.key, T, D, A); // [T,A]
+    const v = ops.linear(rk.timeMix(h, prev, att.time_mix_v, T, D), att.value, T, D, A); // [T,A]
+    const r = ops.linear(rk.timeMix(h, prev, att.time_mix_r, T, D), att.receptance, T, D, A); // [T,A]
+    rk.activate(r, T * A, "sigmoid");
+    const y = rk.wkv4(k, v, att.time_decay, att.time_first, st.wkv, T, A); // [T,A]
+    rk.mulInPlace(y, r, T * A);
     const a = ops.linear(y, att.output, T, A, D); // [T,D]
     ops.addInPlace(a, x, T * D);
 
     // channel mix: X' = A + σ(r) ⊙ value·relu(key·xk)²
-    const out = channelMix(ops, this.ffn, "time_mix", a, T, this.shape, st.ffn_x);
+    const out = channelMix(this.be, this.ffn, "time_mix", a, T, this.shape, st.ffn_x);
     if (keepState) run.state.set(this, st);
     return out;
   }
@@ -109,7 +103,13 @@ const NAMES = {
 } as const;
 
 /** Reads block `i` (via `get`, scoped to `blocks.i` or `rwkv.blocks.i`). */
-export function loadBlockV4(ops: CpuOps, get: Getter, shape: ShapeV4, names: "blinkdl" | "hf", i: number): BlockV4 {
+export function loadBlockV4<A>(
+  be: RwkvBackend<A>,
+  get: Getter,
+  shape: ShapeV4,
+  names: "blinkdl" | "hf",
+  i: number,
+): BlockV4<A> {
   const { D, A } = shape;
   const n = NAMES[names];
   const att: TimeMixWeightsV4 = {
@@ -125,5 +125,5 @@ export function loadBlockV4(ops: CpuOps, get: Getter, shape: ShapeV4, names: "bl
     output: get(`${n.att}.output.weight`, [D, A]),
   };
   const ffn = channelMixWeights(get, shape, { ln2: "ln2", ffn: n.ffn, mix_k: n.mix_k, mix_r: n.mix_r });
-  return new BlockV4(ops, shape, att, ffn, i);
+  return new BlockV4(be, shape, onBackend(be.ops, att), onBackend(be.ops, ffn), i);
 }

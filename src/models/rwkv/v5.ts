@@ -15,22 +15,18 @@
  *
  * @module
  */
-import { mulInPlace, siluInPlace } from "../../../kernels/cpu/rwkv_activations.ts";
-import { groupNorm } from "../../../kernels/cpu/rwkv_group_norm.ts";
-import { timeMix } from "../../../kernels/cpu/rwkv_token_shift.ts";
-import { wkv5 } from "../../../kernels/cpu/rwkv_wkv5.ts";
 import { UserError } from "../../errors.ts";
 import type { Block, Run } from "../model.ts";
 import { channelMix, type ChannelMixWeights, channelMixWeights } from "./channel_mix.ts";
 import {
   type Arr,
-  type CpuOps,
   type Getter,
   layerNorm,
   type LayerNormWeights,
   layerNormWeights,
+  onBackend,
   perChannel,
-  shift,
+  type RwkvBackend,
   startState,
 } from "./common.ts";
 import type { ShapeV4 } from "./v4.ts";
@@ -43,80 +39,93 @@ export interface ShapeHeads extends ShapeV4 {
 }
 
 /** `blocks.N.att.*` of v5.x. */
-export interface TimeMixWeightsV5 {
-  ln1: LayerNormWeights; // [D]
-  time_mix_k: Arr; // [D]
-  time_mix_v: Arr; // [D]
-  time_mix_r: Arr; // [D]
-  time_mix_g: Arr | null; // [D] (5.2)
-  time_decay: Arr; // [A] log-log decay per channel (5.1: the head's value repeated S times)
-  u: Arr; // [A] bonus: 5.1 exp(time_first[h]) repeated, 5.2 time_faaaa
-  key: Arr; // [A, D]
-  value: Arr; // [A, D]
-  receptance: Arr; // [A, D]
-  gate: Arr | null; // [A, D] (5.2)
-  output: Arr; // [D, A]
-  ln_x: LayerNormWeights; // [A]
+export interface TimeMixWeightsV5<A = Arr> {
+  ln1: LayerNormWeights<A>; // [D]
+  time_mix_k: A; // [D]
+  time_mix_v: A; // [D]
+  time_mix_r: A; // [D]
+  time_mix_g: A | null; // [D] (5.2)
+  time_decay: A; // [A] log-log decay per channel (5.1: the head's value repeated S times)
+  u: A; // [A] bonus: 5.1 exp(time_first[h]) repeated, 5.2 time_faaaa
+  key: A; // [A, D]
+  value: A; // [A, D]
+  receptance: A; // [A, D]
+  gate: A | null; // [A, D] (5.2)
+  output: A; // [D, A]
+  ln_x: LayerNormWeights<A>; // [A]
 }
 
 /** Recurrent state of one v5, v6 or v7 block. */
-export interface StateHeads {
-  att_x: Arr; // [D] last ln1 output
-  s: Float64Array; // [H, S, S] WKV state per head
-  ffn_x: Arr; // [D] last ln2 output
+export interface StateHeads<A> {
+  att_x: A; // [D] last ln1 output
+  s: unknown; // [H, S, S] WKV state per head (the backend's)
+  ffn_x: A; // [D] last ln2 output
 }
 
-/** The zero state of a block with H heads of size S. */
-export function zeroStateHeads({ D, H, S }: ShapeHeads): StateHeads {
-  return { att_x: new Float32Array(D), s: new Float64Array(H * S * S), ffn_x: new Float32Array(D) };
+/** The state a v5, v6 or v7 block starts a call from (zero, or the run's; see {@link startState}). */
+export function headsState<A>(
+  { rk }: RwkvBackend<A>,
+  { D, H, S }: ShapeHeads,
+  run: Run<A>,
+  block: object,
+  keepState: boolean,
+): StateHeads<A> {
+  return startState<StateHeads<A>, A>(
+    run,
+    block,
+    keepState,
+    () => ({ att_x: rk.zeros(D), s: rk.headsState(H, S), ffn_x: rk.zeros(D) }),
+    (st) => ({ att_x: rk.copy(st.att_x, D), s: rk.copyState(st.s), ffn_x: rk.copy(st.ffn_x, D) }),
+  );
 }
 
 /** One RWKV-5 block: X [T,D] → X' [T,D]. */
-export class BlockV5 implements Block<Arr> {
+export class BlockV5<A> implements Block<A> {
   constructor(
-    readonly ops: CpuOps,
+    readonly be: RwkvBackend<A>,
     readonly shape: ShapeHeads,
-    readonly att: TimeMixWeightsV5,
-    readonly ffn: ChannelMixWeights,
+    readonly att: TimeMixWeightsV5<A>,
+    readonly ffn: ChannelMixWeights<A>,
     readonly originalIndex: number,
   ) {}
 
-  forward(x: Arr, T: number, run: Run<Arr>, keepState: boolean): Arr {
-    const { ops, att } = this;
+  forward(x: A, T: number, run: Run<A>, keepState: boolean): A {
+    const { be: { ops, rk }, att } = this;
     const { D, A, H, S, eps, lnXEps } = this.shape;
-    const st = startState(run, this, keepState, () => zeroStateHeads(this.shape));
+    const st = headsState(this.be, this.shape, run, this, keepState);
 
     // time mix: A = X + output·(ln_x(wkv5(r, k, v)) [⊙ silu(g)])
     const h = layerNorm(ops, x, att.ln1, T, D, eps); // [T,D]
-    const prev = shift(h, st.att_x, T, D); // [T,D]
-    const mixed = (mix: Arr) => {
-      const out = new Float32Array(T * D);
-      timeMix(out, h, prev, mix, T, D);
-      return out;
-    };
+    const prev = rk.tokenShift(h, st.att_x, T, D); // [T,D]
+    const mixed = (mix: A) => rk.timeMix(h, prev, mix, T, D); // [T,D]
     const r = ops.linear(mixed(att.time_mix_r), att.receptance, T, D, A); // [T,A]
     const k = ops.linear(mixed(att.time_mix_k), att.key, T, D, A); // [T,A]
     const v = ops.linear(mixed(att.time_mix_v), att.value, T, D, A); // [T,A]
-    const y = new Float32Array(T * A); // [T,A]
-    wkv5(y, r, k, v, att.time_decay, att.u, st.s, T, H, S);
-    groupNorm(y, y, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps);
+    const wkv = rk.wkv5(r, k, v, att.time_decay, att.u, st.s, T, H, S); // [T,A]
+    const y = rk.groupNorm(wkv, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps); // [T,A]
     if (att.gate && att.time_mix_g) {
       const g = ops.linear(mixed(att.time_mix_g), att.gate, T, D, A); // [T,A]
-      siluInPlace(g);
-      mulInPlace(y, g);
+      rk.activate(g, T * A, "silu");
+      rk.mulInPlace(y, g, T * A);
     }
     const a = ops.linear(y, att.output, T, A, D); // [T,D]
     ops.addInPlace(a, x, T * D);
 
     // channel mix: X' = A + σ(r) ⊙ value·relu(key·xk)²
-    const out = channelMix(ops, this.ffn, "time_mix", a, T, this.shape, st.ffn_x);
+    const out = channelMix(this.be, this.ffn, "time_mix", a, T, this.shape, st.ffn_x);
     if (keepState) run.state.set(this, st);
     return out;
   }
 }
 
 /** Reads block `i` of a v5.1 or v5.2 model (via `get`, scoped to `blocks.i`). */
-export function loadBlockV5(ops: CpuOps, get: Getter, shape: ShapeHeads, version: "5.1" | "5.2", i: number): BlockV5 {
+export function loadBlockV5<A>(
+  be: RwkvBackend<A>,
+  get: Getter,
+  shape: ShapeHeads,
+  version: "5.1" | "5.2",
+  i: number,
+): BlockV5<A> {
   const { D, A, H, S } = shape;
   const v52 = version === "5.2";
   if (!v52 && get.has("att.gate.weight")) {
@@ -140,5 +149,5 @@ export function loadBlockV5(ops: CpuOps, get: Getter, shape: ShapeHeads, version
     ln_x: layerNormWeights(get, "att.ln_x", A),
   };
   const ffn = channelMixWeights(get, shape, { ln2: "ln2", ffn: "ffn", mix_k: "time_mix_k", mix_r: "time_mix_r" });
-  return new BlockV5(ops, shape, att, ffn, i);
+  return new BlockV5(be, shape, onBackend(be.ops, att), onBackend(be.ops, ffn), i);
 }

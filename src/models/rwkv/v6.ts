@@ -16,15 +16,10 @@
  *
  * @module
  */
-import { mulInPlace, siluInPlace, tanhInPlace } from "../../../kernels/cpu/rwkv_activations.ts";
-import { groupNorm } from "../../../kernels/cpu/rwkv_group_norm.ts";
-import { timeMaa } from "../../../kernels/cpu/rwkv_token_shift.ts";
-import { wkv6 } from "../../../kernels/cpu/rwkv_wkv5.ts";
 import type { Block, Run } from "../model.ts";
 import { channelMix, type ChannelMixWeights, channelMixWeights } from "./channel_mix.ts";
 import {
   type Arr,
-  type CpuOps,
   type Getter,
   layerNorm,
   type LayerNormWeights,
@@ -32,10 +27,10 @@ import {
   type Lora,
   lora,
   loraWeights,
-  shift,
-  startState,
+  onBackend,
+  type RwkvBackend,
 } from "./common.ts";
-import { type ShapeHeads, zeroStateHeads } from "./v5.ts";
+import { headsState, type ShapeHeads } from "./v5.ts";
 
 /** The five data-dependent mixes, in `time_maa_w1`'s order. */
 const MAA = ["w", "k", "v", "r", "g"] as const;
@@ -50,47 +45,45 @@ export interface ShapeV6 extends ShapeHeads {
 }
 
 /** `blocks.N.att.*` of v6. */
-export interface TimeMixWeightsV6 {
-  ln1: LayerNormWeights; // [D]
-  time_maa_x: Arr; // [D]
-  time_maa: Record<Maa, Arr>; // time_maa_w, _k, _v, _r, _g: [D] each
-  time_maa_lora: Record<Maa, Lora>; // column block m of time_maa_w1 [D,5Rm] and time_maa_w2[m] [Rm,D]
-  time_decay: Arr; // [A]
-  time_decay_lora: Lora; // time_decay_w1 [D,Rd], time_decay_w2 [Rd,A]
-  time_faaaa: Arr; // [A] bonus u ([H,S] in the checkpoint)
-  key: Arr; // [A, D]
-  value: Arr; // [A, D]
-  receptance: Arr; // [A, D]
-  gate: Arr; // [A, D]
-  output: Arr; // [D, A]
-  ln_x: LayerNormWeights; // [A]
+export interface TimeMixWeightsV6<A = Arr> {
+  ln1: LayerNormWeights<A>; // [D]
+  time_maa_x: A; // [D]
+  time_maa: Record<Maa, A>; // time_maa_w, _k, _v, _r, _g: [D] each
+  time_maa_lora: Record<Maa, Lora<A>>; // column block m of time_maa_w1 [D,5Rm] and time_maa_w2[m] [Rm,D]
+  time_decay: A; // [A]
+  time_decay_lora: Lora<A>; // time_decay_w1 [D,Rd], time_decay_w2 [Rd,A]
+  time_faaaa: A; // [A] bonus u ([H,S] in the checkpoint)
+  key: A; // [A, D]
+  value: A; // [A, D]
+  receptance: A; // [A, D]
+  gate: A; // [A, D]
+  output: A; // [D, A]
+  ln_x: LayerNormWeights<A>; // [A]
 }
 
 /** One RWKV-6 block: X [T,D] → X' [T,D]. */
-export class BlockV6 implements Block<Arr> {
+export class BlockV6<A> implements Block<A> {
   constructor(
-    readonly ops: CpuOps,
+    readonly be: RwkvBackend<A>,
     readonly shape: ShapeV6,
-    readonly att: TimeMixWeightsV6,
-    readonly ffn: ChannelMixWeights,
+    readonly att: TimeMixWeightsV6<A>,
+    readonly ffn: ChannelMixWeights<A>,
     readonly originalIndex: number,
   ) {}
 
-  forward(x: Arr, T: number, run: Run<Arr>, keepState: boolean): Arr {
-    const { ops, att } = this;
+  forward(x: A, T: number, run: Run<A>, keepState: boolean): A {
+    const { be, be: { ops, rk }, att } = this;
     const { D, A, H, S, eps, lnXEps } = this.shape;
-    const st = startState(run, this, keepState, () => zeroStateHeads(this.shape));
+    const st = headsState(be, this.shape, run, this, keepState);
 
     // data-dependent token shift: x* = h + (p − h) ⊙ (time_maa_* + m_*)
     const h = layerNorm(ops, x, att.ln1, T, D, eps); // [T,D]
-    const prev = shift(h, st.att_x, T, D); // [T,D]
-    const xxx = new Float32Array(T * D);
-    timeMaa(xxx, h, prev, att.time_maa_x, T, D);
-    const mixed = {} as Record<Maa, Arr>; // xw, xk, xv, xr, xg: [T,D] each
+    const prev = rk.tokenShift(h, st.att_x, T, D); // [T,D]
+    const xxx = rk.timeMaa(h, prev, att.time_maa_x, T, D); // [T,D]
+    const mixed = {} as Record<Maa, A>; // xw, xk, xv, xr, xg: [T,D] each
     for (const m of MAA) {
-      const dm = lora(ops, xxx, att.time_maa_lora[m], T, D, D, tanhInPlace); // m_* [T,D]
-      mixed[m] = new Float32Array(T * D);
-      timeMaa(mixed[m], h, prev, att.time_maa[m], T, D, dm);
+      const dm = lora(be, xxx, att.time_maa_lora[m], T, D, D, "tanh"); // m_* [T,D]
+      mixed[m] = rk.timeMaa(h, prev, att.time_maa[m], T, D, dm);
     }
 
     // time mix: A = X + output·(ln_x(wkv6(r, k, v; w_t)) ⊙ silu(g))
@@ -98,24 +91,23 @@ export class BlockV6 implements Block<Arr> {
     const k = ops.linear(mixed.k, att.key, T, D, A); // [T,A]
     const v = ops.linear(mixed.v, att.value, T, D, A); // [T,A]
     const g = ops.linear(mixed.g, att.gate, T, D, A); // [T,A]
-    siluInPlace(g);
-    const dw = lora(ops, mixed.w, att.time_decay_lora, T, D, A, tanhInPlace); // [T,A]
-    const y = new Float32Array(T * A); // [T,A]
-    wkv6(y, r, k, v, att.time_decay, dw, att.time_faaaa, st.s, T, H, S);
-    groupNorm(y, y, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps);
-    mulInPlace(y, g);
+    rk.activate(g, T * A, "silu");
+    const dw = lora(be, mixed.w, att.time_decay_lora, T, D, A, "tanh"); // [T,A]
+    const wkv = rk.wkv5(r, k, v, att.time_decay, att.time_faaaa, st.s, T, H, S, dw); // WKV-6: WKV-5 with decay per token [T,A]
+    const y = rk.groupNorm(wkv, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps); // [T,A]
+    rk.mulInPlace(y, g, T * A);
     const a = ops.linear(y, att.output, T, A, D); // [T,D]
     ops.addInPlace(a, x, T * D);
 
     // channel mix: X' = A + σ(r) ⊙ value·relu(key·xk)², xk/xr mixed with time_maa_k/r
-    const out = channelMix(ops, this.ffn, "time_maa", a, T, this.shape, st.ffn_x);
+    const out = channelMix(be, this.ffn, "time_maa", a, T, this.shape, st.ffn_x);
     if (keepState) run.state.set(this, st);
     return out;
   }
 }
 
 /** Reads block `i` of a v6 model (via `get`, scoped to `blocks.i`). */
-export function loadBlockV6(ops: CpuOps, get: Getter, shape: ShapeV6, i: number): BlockV6 {
+export function loadBlockV6<A>(be: RwkvBackend<A>, get: Getter, shape: ShapeV6, i: number): BlockV6<A> {
   const { D, A, H, S, Rm, Rd } = shape;
   const w1 = get("att.time_maa_w1", [D, MAA.length * Rm]); // x @ w1, five [D,Rm] blocks side by side
   const w2 = get("att.time_maa_w2", [MAA.length, Rm, D]); // five [Rm,D]
@@ -145,5 +137,5 @@ export function loadBlockV6(ops: CpuOps, get: Getter, shape: ShapeV6, i: number)
     ln_x: layerNormWeights(get, "att.ln_x", A),
   };
   const ffn = channelMixWeights(get, shape, { ln2: "ln2", ffn: "ffn", mix_k: "time_maa_k", mix_r: "time_maa_r" });
-  return new BlockV6(ops, shape, att, ffn, i);
+  return new BlockV6(be, shape, onBackend(be.ops, att), onBackend(be.ops, ffn), i);
 }

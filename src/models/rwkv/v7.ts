@@ -24,17 +24,11 @@
  *
  * @module
  */
-import { mulInPlace, sigmoidInPlace, tanhInPlace } from "../../../kernels/cpu/rwkv_activations.ts";
-import { groupNorm } from "../../../kernels/cpu/rwkv_group_norm.ts";
-import { timeMaa } from "../../../kernels/cpu/rwkv_token_shift.ts";
-import { bonus7, decay7, keys7, sigmoidOfSum, valueResidual7 } from "../../../kernels/cpu/rwkv_v7.ts";
-import { wkv7 } from "../../../kernels/cpu/rwkv_wkv7.ts";
 import { UserError } from "../../errors.ts";
 import type { Block, Run } from "../model.ts";
 import { channelMixV7, type ChannelMixWeightsV7, channelMixWeightsV7 } from "./channel_mix.ts";
 import {
   type Arr,
-  type CpuOps,
   type Getter,
   layerNorm,
   type LayerNormWeights,
@@ -42,10 +36,10 @@ import {
   type Lora,
   lora,
   loraWeights,
-  shift,
-  startState,
+  onBackend,
+  type RwkvBackend,
 } from "./common.ts";
-import { type ShapeHeads, zeroStateHeads } from "./v5.ts";
+import { headsState, type ShapeHeads } from "./v5.ts";
 
 /** Sizes of a v7 block. */
 export interface ShapeV7 extends ShapeHeads {
@@ -56,108 +50,103 @@ export interface ShapeV7 extends ShapeHeads {
 }
 
 /** `blocks.N.att.*` of v7. */
-export interface TimeMixWeightsV7 {
-  ln1: LayerNormWeights; // [D]
-  x_r: Arr; // [D]
-  x_w: Arr;
-  x_k: Arr;
-  x_v: Arr;
-  x_a: Arr;
-  x_g: Arr;
-  w0: Arr; // [A]
-  w: Lora; // w1 [D,Rw], w2 [Rw,A]
-  a0: Arr; // [A]
-  a: Lora; // a1 [D,Ra], a2 [Ra,A]
+export interface TimeMixWeightsV7<A = Arr> {
+  ln1: LayerNormWeights<A>; // [D]
+  x_r: A; // [D]
+  x_w: A;
+  x_k: A;
+  x_v: A;
+  x_a: A;
+  x_g: A;
+  w0: A; // [A]
+  w: Lora<A>; // w1 [D,Rw], w2 [Rw,A]
+  a0: A; // [A]
+  a: Lora<A>; // a1 [D,Ra], a2 [Ra,A]
   /** v0 [A] and v1 [D,Rv], v2 [Rv,A]; null when the checkpoint has none (such a block can only come first). */
-  v0: Arr | null;
-  v: Lora | null;
-  g: Lora; // g1 [D,Rg], g2 [Rg,A]
-  k_k: Arr; // [A]
-  k_a: Arr; // [A]
-  r_k: Arr; // [A] ([H,S] in the checkpoint)
-  key: Arr; // [A, D]
-  value: Arr; // [A, D]
-  receptance: Arr; // [A, D]
-  output: Arr; // [D, A]
-  ln_x: LayerNormWeights; // [A]
+  v0: A | null;
+  v: Lora<A> | null;
+  g: Lora<A>; // g1 [D,Rg], g2 [Rg,A]
+  k_k: A; // [A]
+  k_a: A; // [A]
+  r_k: A; // [A] ([H,S] in the checkpoint)
+  key: A; // [A, D]
+  value: A; // [A, D]
+  receptance: A; // [A, D]
+  output: A; // [D, A]
+  ln_x: LayerNormWeights<A>; // [A]
 }
 
 /** What the blocks of one pass leave in the run for the next block. */
-export interface VFirst {
-  /** `run.pos0` of the pass. */
+export interface VFirst<A> {
+  /** `run.pos0` and token count of the pass. */
   pos0: number;
+  T: number;
   /** v_first [T, A], the value of the pass's first block. */
-  v: Arr;
+  v: A;
   /** Output X' [T, D] of the last block that ran; the next block of the pass receives it as X. */
-  out: Arr;
+  out: A;
 }
 
 /** One RWKV-7 block: X [T,D] → X' [T,D]. `vFirstKey` is the model's key for v_first in `run.state`. */
-export class BlockV7 implements Block<Arr> {
+export class BlockV7<A> implements Block<A> {
   constructor(
-    readonly ops: CpuOps,
+    readonly be: RwkvBackend<A>,
     readonly shape: ShapeV7,
-    readonly att: TimeMixWeightsV7,
-    readonly ffn: ChannelMixWeightsV7,
+    readonly att: TimeMixWeightsV7<A>,
+    readonly ffn: ChannelMixWeightsV7<A>,
     readonly originalIndex: number,
     readonly vFirstKey: object,
   ) {}
 
-  forward(x: Arr, T: number, run: Run<Arr>, keepState: boolean): Arr {
-    const { ops, att } = this;
+  forward(x: A, T: number, run: Run<A>, keepState: boolean): A {
+    const { be, be: { ops, rk }, att } = this;
     const { D, A, H, S, eps, lnXEps } = this.shape;
-    const st = startState(run, this, keepState, () => zeroStateHeads(this.shape));
+    const st = headsState(be, this.shape, run, this, keepState);
 
     // token shift: x* = h + (p − h) ⊙ x_*
     const h = layerNorm(ops, x, att.ln1, T, D, eps); // [T,D]
-    const prev = shift(h, st.att_x, T, D); // [T,D]
-    const mixed = (maa: Arr) => {
-      const out = new Float32Array(T * D);
-      timeMaa(out, h, prev, maa, T, D);
-      return out;
-    };
+    const prev = rk.tokenShift(h, st.att_x, T, D); // [T,D]
+    const mixed = (maa: A) => rk.timeMaa(h, prev, maa, T, D); // [T,D]
     const xw = mixed(att.x_w), xv = mixed(att.x_v), xa = mixed(att.x_a), xg = mixed(att.x_g);
 
     // projections, decay, learning rate, gate
     const r = ops.linear(mixed(att.x_r), att.receptance, T, D, A); // [T,A]
     const k = ops.linear(mixed(att.x_k), att.key, T, D, A); // [T,A]
     const v = ops.linear(xv, att.value, T, D, A); // [T,A]
-    const w = lora(ops, xw, att.w, T, D, A, tanhInPlace); // tanh(xw·w1)·w2 [T,A]
-    decay7(w, att.w0, w, T, A); // w = exp(−e^{−1/2}·σ(w0 + ·))
-    const a = lora(ops, xa, att.a, T, D, A); // [T,A]
-    sigmoidOfSum(a, att.a0, a, T, A); // a = σ(a0 + xa·a1·a2)
-    const g = lora(ops, xg, att.g, T, D, A, sigmoidInPlace); // σ(xg·g1)·g2 [T,A]
-    const kk = new Float32Array(T * A); // κ̂ [T,A]
-    keys7(kk, k, a, att.k_k, att.k_a, T, H, S);
+    const w = lora(be, xw, att.w, T, D, A, "tanh"); // tanh(xw·w1)·w2 [T,A]
+    rk.decay7InPlace(w, att.w0, T, A); // w = exp(−e^{−1/2}·σ(w0 + ·))
+    const a = lora(be, xa, att.a, T, D, A); // [T,A]
+    rk.sigmoidOfSumInPlace(a, att.a0, T, A); // a = σ(a0 + xa·a1·a2)
+    const g = lora(be, xg, att.g, T, D, A, "sigmoid"); // σ(xg·g1)·g2 [T,A]
+    const kk = rk.keys7(k, a, att.k_k, att.k_a, T, H, S); // κ̂ [T,A]; k scaled in place
 
     // value residual: the first block of a pass sets v_first, later ones mix toward it
-    let pass = run.state.get(this.vFirstKey) as VFirst | undefined;
+    let pass = run.state.get(this.vFirstKey) as VFirst<A> | undefined;
     if (pass === undefined || pass.pos0 !== run.pos0 || pass.out !== x) {
-      pass = { pos0: run.pos0, v, out: x }; // this block starts the pass: v_first = v
+      pass = { pos0: run.pos0, T, v, out: x }; // this block starts the pass: v_first = v
       run.state.set(this.vFirstKey, pass);
     } else {
-      if (pass.v.length !== T * A) throw new Error(`v_first holds ${pass.v.length / A} tokens, this call ${T}`);
+      if (pass.T !== T) throw new Error(`v_first holds ${pass.T} tokens, this call ${T}`);
       if (!att.v0 || !att.v) {
         throw new UserError(
           `Block ${this.originalIndex} has no att.v0/v1/v2, so it can only be the first block; it follows another block here`,
         );
       }
-      const gate = lora(ops, xv, att.v, T, D, A); // [T,A]
-      sigmoidOfSum(gate, att.v0, gate, T, A); // σ(v0 + xv·v1·v2)
-      valueResidual7(v, pass.v, gate, T * A);
+      const gate = lora(be, xv, att.v, T, D, A); // [T,A]
+      rk.sigmoidOfSumInPlace(gate, att.v0, T, A); // σ(v0 + xv·v1·v2)
+      rk.valueResidual7(v, pass.v, gate, T * A);
     }
 
     // time mix: A = X + output·((ln_x(wkv7) + bonus) ⊙ g)
-    const y = new Float32Array(T * A); // [T,A]
-    wkv7(y, r, w, k, v, kk, a, st.s, T, H, S);
-    groupNorm(y, y, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps);
-    bonus7(y, r, k, v, att.r_k, T, H, S);
-    mulInPlace(y, g);
+    const wkv = rk.wkv7(r, w, k, v, kk, a, st.s, T, H, S); // [T,A]
+    const y = rk.groupNorm(wkv, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps); // [T,A]
+    rk.bonus7(y, r, k, v, att.r_k, T, H, S);
+    rk.mulInPlace(y, g, T * A);
     const resA = ops.linear(y, att.output, T, A, D); // A [T,D] (the name `a` is the learning rate here)
     ops.addInPlace(resA, x, T * D);
 
     // channel mix: X' = A + value·relu(key·xk)²
-    const out = channelMixV7(ops, this.ffn, resA, T, this.shape, st.ffn_x);
+    const out = channelMixV7(be, this.ffn, resA, T, this.shape, st.ffn_x);
     pass.out = out; // hand v_first on to the block that reads this output
     if (keepState) run.state.set(this, st);
     return out;
@@ -165,7 +154,13 @@ export class BlockV7 implements Block<Arr> {
 }
 
 /** Reads block `i` of a v7 model (via `get`, scoped to `blocks.i`). */
-export function loadBlockV7(ops: CpuOps, get: Getter, shape: ShapeV7, i: number, vFirstKey: object): BlockV7 {
+export function loadBlockV7<A>(
+  be: RwkvBackend<A>,
+  get: Getter,
+  shape: ShapeV7,
+  i: number,
+  vFirstKey: object,
+): BlockV7<A> {
   const { D, A, H, S, Rw, Ra, Rv, Rg } = shape;
   const hasV = get.has("att.v0");
   const att: TimeMixWeightsV7 = {
@@ -192,5 +187,5 @@ export function loadBlockV7(ops: CpuOps, get: Getter, shape: ShapeV7, i: number,
     output: get("att.output.weight", [D, A]),
     ln_x: layerNormWeights(get, "att.ln_x", A),
   };
-  return new BlockV7(ops, shape, att, channelMixWeightsV7(get, shape), i, vFirstKey);
+  return new BlockV7(be, shape, onBackend(be.ops, att), onBackend(be.ops, channelMixWeightsV7(get, shape)), i, vFirstKey);
 }
