@@ -2,14 +2,18 @@
 // per runtime (`deno: N passed, M failed, K skipped`) and a total. Fails if any runtime fails or
 // runs no test. Pass runtime names to run only some: `node scripts/test_all.mjs deno bun`.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 
 const bin = (name) => (existsSync(`node_modules/.bin/${name}`) ? `node_modules/.bin/${name}` : name);
 const ESC = String.fromCharCode(27);
 const strip = (s) => s.replaceAll(new RegExp(`${ESC}\\[[0-9;]*m`, "g"), "");
 
-/** The test files that open a WebGPU device. */
-const GPU_TESTS = ["kernels/gpu", "kernels/wgsl", "src/backend/webgpu_test.ts", "src/backend/webgpu_golden_test.ts"];
+/** The test files that open a WebGPU device: the GPU kernels' and src/backend/webgpu*_test.ts. */
+const GPU_TESTS = [
+  "kernels/gpu",
+  "kernels/wgsl",
+  ...readdirSync("src/backend").filter((f) => /^webgpu.*_test\.ts$/.test(f)).map((f) => `src/backend/${f}`),
+];
 
 const runtimes = {
   deno: {
@@ -66,12 +70,13 @@ for (const name of chosen) {
   let res = { passed: 0, failed: 0, skipped: 0 }, status = 0, unread = false;
   for (const cmd of rt.cmds ?? [rt.cmd]) {
     let run = runOnce(cmd);
-    // An abort at exit after every test passed is a crash, not a result: say so and run once more;
-    // a second abort, or any failed test, still fails.
-    const aborted = (x) => (x.r.signal === "SIGABRT" || x.r.status === 134) && x.res && x.res.failed === 0;
-    if (aborted(run)) {
-      console.log(`\n${name}: aborted at exit after ${run.res.passed} passed, 0 failed; running once more`);
-      lines.push(`${name}: note: a run aborted at exit after all its tests passed (README, Known issues) and was rerun`);
+    // A crash at exit (abort or segfault in native code) after every test passed is not a result:
+    // say so and run again, at most twice; a third crash, or any failed test, still fails.
+    const crashed = (x) =>
+      (["SIGABRT", "SIGSEGV"].includes(x.r.signal) || [134, 139].includes(x.r.status)) && x.res && x.res.failed === 0;
+    for (let retry = 1; retry <= 2 && crashed(run); retry++) {
+      console.log(`\n${name}: crashed at exit after ${run.res.passed} passed, 0 failed; running again (${retry} of 2)`);
+      lines.push(`${name}: note: a run crashed at exit after all its tests passed (README, Known issues) and was rerun`);
       run = runOnce(cmd);
     }
     if (!run.res) { unread = true; status = run.r.status ?? 1; continue; }

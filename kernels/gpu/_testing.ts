@@ -5,6 +5,12 @@
  * @module
  */
 import { createWebGpuOps, type Gpu, GpuTensor, probeWebGpu } from "../../src/backend/webgpu.ts";
+import { setThreads } from "../../src/backend/cpu.ts";
+
+// The CPU oracles of the GPU tests run on the main thread: Deno (2.9.6) can crash at exit when
+// the CPU backend's worker threads and a WebGPU device are torn down in one process (README,
+// Known issues), and every GPU test file imports this one.
+setThreads(1);
 
 /**
  * `undefined` when a WebGPU adapter is available, else the reason to skip GPU tests, e.g.
