@@ -1,12 +1,16 @@
 /**
  * CPU against WebGPU: forward throughput on the stories15M/110M shapes (random weights), one
- * Llama-2-7B-shaped decoder layer (D 4096, F 11008, 32 heads) at T = 256..2048, and the GPU
- * matmul's GFLOP/s on the linear-layer shapes.
+ * Llama-2-7B-shaped decoder layer (D 4096, F 11008, 32 heads) at T = 256..2048, the GPU
+ * matmul's GFLOP/s on the linear-layer shapes, Block Influence on the bundled bytellama-12L
+ * (per-token cosines summed on the GPU against the hidden states read back), and the forward of
+ * the bundled RWKV models.
  *
  *   deno run -A --unstable-webgpu bench/webgpu.ts                  everything, as a table
  *   deno run -A --unstable-webgpu bench/webgpu.ts --only forward --tokens 128
  *   deno run -A --unstable-webgpu bench/webgpu.ts --only layer --layer-tokens 256,512 --no-cpu-layer
  *   deno run -A --unstable-webgpu bench/webgpu.ts --only matmul --tune --peak-gflops 51000
+ *   deno run -A --unstable-webgpu bench/webgpu.ts --only bi       BI: sums on the GPU vs hidden states read back
+ *   deno run -A --unstable-webgpu bench/webgpu.ts --only rwkv     the bundled RWKV models, CPU vs WebGPU
  *
  * `--json` prints one line per measurement: {"bench","shape","runtime","backend","adapter",
  * "tokens","ms","tok_per_s","gflops"}. GPU timings end when the GPU has finished
@@ -24,6 +28,10 @@ import { createWebGpuOps, type GpuTensor } from "../src/backend/webgpu.ts";
 import { matmul, type MatmulTuning } from "../kernels/gpu/matmul.ts";
 import { layerShape, type LayerWeights, LlamaBlock } from "../src/models/llama.ts";
 import { forward } from "../src/models/forward.ts";
+import { loadModel } from "../src/models/load.ts";
+import { BlockInfluence } from "../src/importance/block_influence.ts";
+import { observeWindows } from "../src/importance/mod.ts";
+import { RWKV_MODELS } from "../src/models/rwkv/_fixtures.ts";
 import { newRun } from "../src/models/model.ts";
 import { runtimeName } from "../src/runtime.ts";
 import { flag, machine, medianMs } from "./_machine.ts";
@@ -31,7 +39,7 @@ import { randomArray, randomLlama, shapeConfig } from "./_shapes.ts";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
-const only = flag("only"); // forward | layer | matmul
+const only = flag("only"); // forward | layer | matmul | bi | rwkv
 const tokens = Number(flag("tokens") ?? 256);
 const layerTokens = (flag("layer-tokens") ?? "256,512,1024,2048").split(",").map(Number);
 const cpuLayer = !args.includes("--no-cpu-layer");
@@ -238,6 +246,68 @@ async function benchMatmul(T: number, K: number, N: number, tuning: MatmulTuning
   }
 }
 
+// ---------------------------------------------------------------- BI: sums on the GPU or hidden states read back
+async function benchBi() {
+  const dir = "testdata/models/bytellama-12L", W = 8, T = 128;
+  const windows = Array.from({ length: W }, (_, w) => ids(T, 256).map((v) => (v + 31 * w) % 256));
+  const onCpu = loadModel(dir, cpu), onGpu = loadModel(dir, ops);
+  const L = onCpu.blocks.length, D = onCpu.info.hiddenSize;
+  const shape = `bytellama-12L ${W}×${T} tokens`;
+  const run = (model: typeof onCpu | typeof onGpu, sums?: boolean) => () =>
+    observeWindows(model as typeof onCpu, windows, [new BlockInfluence(L)], "raw", undefined, sums);
+  const cpuMs = await medianMs(run(onCpu), 3);
+  report({
+    bench: "bi",
+    shape,
+    backend: "cpu",
+    tokens: W * T,
+    ms: cpuMs,
+    tok_per_s: (W * T) / (cpuMs / 1e3),
+    gflops: null,
+  });
+  const cases = [
+    [false, `X_0..X_L read back: ${(W * (L + 1) * T * D * 4 / 1e6).toFixed(1)} MB`],
+    [true, `sums read back: ${W * 2 * L * 4} B`],
+  ] as const;
+  for (const [sums, note] of cases) {
+    const ms = await medianMs(run(onGpu, sums), 3);
+    const backend = sums ? "webgpu sums" : "webgpu read";
+    report({ bench: "bi", shape, backend, tokens: W * T, ms, tok_per_s: (W * T) / (ms / 1e3), gflops: null, note });
+  }
+}
+
+// ---------------------------------------------------------------- the bundled RWKV models
+async function benchRwkv() {
+  const T = 128;
+  for (const name of RWKV_MODELS) {
+    const dir = `testdata/models/${name}`;
+    const x = ids(T, 256);
+    const onCpu = loadModel(dir, cpu), onGpu = loadModel(dir, ops);
+    const cpuMs = await medianMs(() => forward(onCpu, x), 3);
+    report({
+      bench: "rwkv",
+      shape: name,
+      backend: "cpu",
+      tokens: T,
+      ms: cpuMs,
+      tok_per_s: T / (cpuMs / 1e3),
+      gflops: null,
+    });
+    const gpuMs = await medianMs(async () => void await ops.read((await forward(onGpu, x)).logits!), 3);
+    const note = `${(cpuMs / gpuMs).toFixed(2)}× the CPU (logits read back)`;
+    report({
+      bench: "rwkv",
+      shape: name,
+      backend: "webgpu",
+      tokens: T,
+      ms: gpuMs,
+      tok_per_s: T / (gpuMs / 1e3),
+      gflops: null,
+      note,
+    });
+  }
+}
+
 if (!json) {
   console.log(`# ${machine()}`);
   console.log(`# WebGPU adapter: ${gpu.adapter}; maxStorageBufferBindingSize ${maxBinding} B`);
@@ -267,3 +337,5 @@ if (wants("matmul")) {
     for (const t of tunings) await benchMatmul(2048, 4096, 4096, t);
   }
 }
+if (wants("bi")) await benchBi();
+if (wants("rwkv")) await benchRwkv();
