@@ -383,6 +383,12 @@ fn main(
 // One workgroup per row, two passes as the oracle: the mean first, then the mean of the
 // squared deviations, each a strided per-thread sum added pairwise in workgroup memory
 // (WG must be a power of two). Sums are f32 (the oracle sums in float64).
+//
+// Precision: the f32 mean m0 is off by its rounding, about ulp(|x|). In a row whose values sit
+// far from zero compared with their spread, x − m0 carries that error, and a variance near eps
+// magnifies it up to 1/sqrt(eps) times. The second pass is therefore the corrected two-pass
+// algorithm (Chan, Golub & LeVeque 1983), as in rwkv_group_norm.wgsl: with d = x − m0, the mean
+// of d is the error δ of m0, and mean = m0 + δ, var = Σ d² / D − δ², x − mean = d − δ.
 
 override WG: u32 = 256; // threads per row, a power of two
 
@@ -424,17 +430,21 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   for (var i = lid; i < D; i += WG) {
     s += x[row + i];
   }
-  let mean = workgroup_sum(s, lid) / f32(D);
+  let m0 = workgroup_sum(s, lid) / f32(D);
 
-  var ss = 0.0;
+  var sd = 0.0;
+  var sdd = 0.0;
   for (var i = lid; i < D; i += WG) {
-    let d = x[row + i] - mean;
-    ss += d * d;
+    let d = x[row + i] - m0;
+    sd += d;
+    sdd += d * d;
   }
-  let inv = 1.0 / sqrt(workgroup_sum(ss, lid) / f32(D) + shape.eps);
+  let delta = workgroup_sum(sd, lid) / f32(D); // mean = m0 + delta
+  let variance = max(workgroup_sum(sdd, lid) / f32(D) - delta * delta, 0.0);
+  let inv = 1.0 / sqrt(variance + shape.eps);
 
   for (var i = lid; i < D; i += WG) {
-    out[row + i] = (x[row + i] - mean) * inv * weight[i] + bias[i];
+    out[row + i] = ((x[row + i] - m0) - delta) * inv * weight[i] + bias[i];
   }
 }
 `,
