@@ -28,6 +28,12 @@ export interface Ops<A> {
   upload(data: Float32Array): A;
   /** Copies an array back to the host. */
   read(a: A): Promise<Float32Array>;
+  /**
+   * Optional hint that activation `a` is dead: a device backend reuses its memory at once instead
+   * of when the garbage collector finds the handle. Using `a` afterwards is a bug. Weights are
+   * never released this way (the call ignores them); the CPU backend leaves everything to the collector.
+   */
+  release?(a: A): void;
   /** out[t] = table[ids[t]]: [T] → [T,D]. */
   embed(table: A, ids: Int32Array, D: number): A;
   /** out = x · wᵀ (+ bias): x [T,K], w [N,K] → [T,N]. */

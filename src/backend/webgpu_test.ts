@@ -120,3 +120,18 @@ test("release() hands an activation's buffer to the next tensor of its size, nev
   assert.equal(gpu.tensor(12345).buffer, buffer);
   assert.notEqual(gpu.tensor(12345).buffer, buffer);
 }, { skip });
+
+test("a Llama layer releases its intermediates: a forward takes few new buffers beyond its outputs", async () => {
+  const ops = await createWebGpuOps();
+  const model = loadModel(modelDir("bytellama-12L"), ops);
+  const ids = Int32Array.from([79, 110, 99, 101, 32, 117, 112, 111, 110]);
+  const ref = await ops.read((await forward(model, ids)).logits!); // warms the pool
+  const before = ops.gpu.poolStats.created;
+  const again = await ops.read((await forward(model, ids)).logits!);
+  const created = ops.gpu.poolStats.created - before;
+  // Each layer keeps only its output X_{i+1} (the caller may hold it); q, k, v, attention, the
+  // FFN's [T,F] arrays and the residual A go back to the pool inside the layer.
+  const L = model.blocks.length;
+  assert.ok(created <= L + 4, `a second forward made ${created} new buffers for ${L} layers`);
+  assertAllClose(again, ref, { atol: 0, label: "same logits with buffers reused" });
+}, { skip });

@@ -74,12 +74,14 @@ export class LlamaBlock<A> implements Block<A> {
   forward(x: A, T: number, run: Run<A>, keepState: boolean): A {
     const { ops, w } = this;
     const { D, F, H, Hkv, Hd, eps } = this.shape;
+    const dead = (...ts: A[]) => ts.forEach((t) => ops.release?.(t)); // a device reuses their memory now
 
     // attention: A = ATTN(LN(X)) + X
     const h = ops.rmsnorm(x, w.input_layernorm, T, D, eps); // [T,D]
     const q = ops.linear(h, w.q_proj, T, D, H * Hd, w.q_bias); // [T,H·Hd]
     let k = ops.linear(h, w.k_proj, T, D, Hkv * Hd, w.k_bias); // [T,Hkv·Hd]
     let v = ops.linear(h, w.v_proj, T, D, Hkv * Hd, w.v_bias); // [T,Hkv·Hd]
+    dead(h);
     if (this.shape.invFreq) {
       ops.rope(q, T, H, Hd, run.pos0, this.shape.invFreq);
       ops.rope(k, T, Hkv, Hd, run.pos0, this.shape.invFreq);
@@ -87,25 +89,35 @@ export class LlamaBlock<A> implements Block<A> {
     let Tk = T;
     const cache = run.state.get(this) as KvCache<A> | undefined;
     if (cache) {
-      k = ops.concatRows(cache.k, k, cache.Tk, T, Hkv * Hd); // [Tk,Hkv·Hd]
-      v = ops.concatRows(cache.v, v, cache.Tk, T, Hkv * Hd);
+      const [kNew, vNew] = [k, v];
+      k = ops.concatRows(cache.k, kNew, cache.Tk, T, Hkv * Hd); // [Tk,Hkv·Hd]
+      v = ops.concatRows(cache.v, vNew, cache.Tk, T, Hkv * Hd);
       Tk = cache.Tk + T;
+      dead(kNew, vNew);
     }
+    // (The replaced cache is left to the collector: a copied run may still share it.)
     if (keepState) run.state.set(this, { k, v, Tk } satisfies KvCache<A>);
     const attn = ops.attention(q, k, v, T, Tk, H, Hkv, Hd, {
       alibiSlopes: this.#alibiSlopes,
       window: this.shape.window ?? undefined,
     }); // [T,H·Hd]
+    dead(q);
+    if (!keepState) dead(k, v);
     const a = ops.linear(attn, w.o_proj, T, H * Hd, D, w.o_bias); // [T,D]
+    dead(attn);
     ops.addInPlace(a, x, T * D); // A = attn + X
 
     // feed-forward: X' = FFN(LN(A)) + A
     const h2 = ops.rmsnorm(a, w.post_attention_layernorm, T, D, eps); // [T,D]
     const gate = ops.linear(h2, w.gate_proj, T, D, F, w.gate_bias); // [T,F]
     const up = ops.linear(h2, w.up_proj, T, D, F, w.up_bias); // [T,F]
+    dead(h2);
     const act = ops.swiglu(gate, up, T * F); // [T,F]
+    dead(gate, up);
     const out = ops.linear(act, w.down_proj, T, F, D, w.down_bias); // [T,D]
+    dead(act);
     ops.addInPlace(out, a, T * D); // X' = ffn + A
+    dead(a);
     return out;
   }
 }

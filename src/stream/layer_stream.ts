@@ -111,6 +111,7 @@ export async function streamLayers<A>(
         if (blockSums) {
           ops.changeSums(xIn, lastOut ? parts.finalNorm(xOut, T) : xOut, T, D, blockSums, w);
           await setX(w, xOut);
+          ops.release?.(xIn); // X_i of this window is done with (a device reuses its memory now)
           continue;
         }
         const hostOut = await ops.read(xOut);
@@ -124,6 +125,7 @@ export async function streamLayers<A>(
             m.state?.(w, k + 1, seen, T, D);
           }
         }
+        ops.release?.(xIn);
       }
       if (blockSums) {
         const host = await ops.read(blockSums);
