@@ -35,7 +35,15 @@ export { loadTokenizer, type Tokenizer } from "./src/io/tokenizer/mod.ts";
 
 // Models
 export { cpu, getMatmulKernel, getThreads, setMatmulKernel, setThreads, stopWorkers } from "./src/backend/cpu.ts";
-export type { Ops } from "./src/backend/ops.ts";
+export type { AttentionOptions, Ops } from "./src/backend/ops.ts";
+export type { RwkvActivation, RwkvOps } from "./src/backend/rwkv_ops.ts";
+export {
+  createWebGpuOps,
+  probeWebGpu,
+  selectBackend,
+  type WebGpuOps,
+  WebGpuUnavailable,
+} from "./src/backend/webgpu.ts";
 export { loadModel } from "./src/models/load.ts";
 export type { Block, CausalLM, ModelInfo, Run } from "./src/models/model.ts";
 export { newRun } from "./src/models/model.ts";
@@ -43,7 +51,15 @@ export { checkIds, forward, type ForwardOptions, hiddenStates } from "./src/mode
 
 // The method
 export { countTokens, cutWindows, makeWindows } from "./src/calibration.ts";
-export { computeImportance, type ImportanceReport, METRICS, type MetricSpec, parseMetric, removalOrder } from "./src/importance/mod.ts";
+export {
+  computeImportance,
+  type ImportanceReport,
+  METRICS,
+  type MetricSpec,
+  observeWindows,
+  parseMetric,
+  removalOrder,
+} from "./src/importance/mod.ts";
 export { BlockInfluence } from "./src/importance/block_influence.ts";
 export { RelativeMagnitude } from "./src/importance/relative_magnitude.ts";
 export { AngularDistance } from "./src/importance/angular.ts";
