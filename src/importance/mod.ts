@@ -62,7 +62,7 @@ const MEANING: Record<MetricSpec["kind"], string> = {
 };
 
 /**
- * Whether `metrics` are fed from {@link Ops.changeSums} rather than from hidden states read back:
+ * Whether `metrics` are fed from `Ops.changeSums` rather than from hidden states read back:
  * on a device backend (the hidden states stay there and two numbers per block come back) when
  * every metric takes sums; `force` chooses (tests run the sums path on the CPU too).
  */
@@ -125,7 +125,7 @@ export async function observeWindows<A>(
 }
 
 /**
- * Row j of the sums of {@link Ops.changeSums} ([n,2]), checked: a non-finite sum means the
+ * Row j of the sums of `Ops.changeSums` ([n,2]), checked: a non-finite sum means the
  * block's output overflowed (NaN and Inf propagate into it), and the error names `layer`.
  */
 export function sumsAt(sums: Float32Array, j: number, layer: number): [oneMinusCos: number, relmag: number] {

@@ -1,7 +1,8 @@
 /**
- * What the RWKV versions share: LayerNorm weights, the per-block recurrent state in a
- * {@link Run}, the upload of the loaded weights, the low-rank (LoRA) projections of v6/v7 and the weight loading
- * helpers, all generic over the backend. Legend: T tokens, D = n_embd, A = dim_att, F = dim_ffn, H heads, S head size.
+ * What the RWKV versions share: the backend they run on ({@link RwkvBackend}), LayerNorm
+ * weights, the per-block recurrent state in a {@link Run}, the low-rank (LoRA) projections of
+ * v6/v7, and the loading helpers: weights are read and reshaped on the host, then uploaded once
+ * ({@link onBackend}). Legend: T tokens, D = n_embd, A = dim_att, F = dim_ffn, H heads, S head size.
  *
  * @module
  */
