@@ -324,6 +324,9 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   { group: "config", name: "vocab_size disagreeing with the embedding", args: (f) => ["info", f.bad["config-big-vocab"]], expect: /"model\.embed_tokens\.weight" has shape \[512, 64\] but config\.json implies \[1000, 64\]/ },
   // safetensors
   { group: "safetensors", name: "a missing tensor", args: (f) => ["forward", f.bad["missing-tensor"], "--ids", "1,2"], expect: /"model\.layers\.2\.mlp\.up_proj\.weight".*missing/ },
+  { group: "safetensors", name: "a missing tensor, streamed forward", args: (f) => ["forward", f.bad["missing-tensor"], "--ids", "1,2", "--stream"], expect: /"model\.layers\.2\.mlp\.up_proj\.weight".*missing/ },
+  { group: "safetensors", name: "a missing tensor, streamed importance", args: (f) => ["importance", f.bad["missing-tensor"], "--text-file", f.text, "--stream"], expect: /"model\.layers\.2\.mlp\.up_proj\.weight".*missing/ },
+  { group: "safetensors", name: "a missing tensor, streamed ppl", args: (f) => ["ppl", f.bad["missing-tensor"], "--text-file", f.text, "--stream"], expect: /"model\.layers\.2\.mlp\.up_proj\.weight".*missing/ },
   { group: "safetensors", name: "a tensor of the wrong shape", args: (f) => ["info", f.bad["wrong-shape"]], expect: /"model\.norm\.weight" has shape \[32, 2\] but config\.json implies \[64\]/ },
   { group: "safetensors", name: "a truncated file", args: (f) => ["info", f.bad.truncated], expect: /truncated/ },
   { group: "safetensors", name: "a file shorter than 8 bytes", args: (f) => ["info", f.bad["short-file"]], expect: /fewer than the 8-byte header length/ },
@@ -447,6 +450,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
  * process (same code path, no process start), to keep the suite fast.
  */
 export const SUBPROCESS_CASES: ReadonlySet<string> = new Set([
+  "a missing tensor, streamed importance",
   // model folders, config.json, safetensors, NaN
   "a missing model folder",
   "no config.json",

@@ -71,8 +71,28 @@ export function checkModelWeights(dir: string): number {
   }
   // Transformers: names and shapes from the headers, every value scanned in 16 MiB chunks, so the
   // check's memory does not grow with the model (prune copies bytes; it never decodes them).
+  const layers = checkTensorShapes(dir);
+  const store = TensorStore.open(dir);
+  try {
+    for (const name of store.names()) checkStoredFinite(store, name);
+  } finally {
+    store.close();
+  }
+  return layers;
+}
+
+/**
+ * Checks, from config.json and the safetensors headers only (no tensor data is read), that every
+ * tensor a transformer needs is present with the shape its config implies, and returns the number
+ * of layers. A streamed run calls it first, so a broken last layer is reported before any work
+ * and any progress line. RWKV folders are left to their loaders (small models whose blocks are
+ * checked as they are read).
+ */
+export function checkTensorShapes(dir: string): number {
+  const raw = readRawConfig(dir);
   const { parts, close } = openModel(dir, cpu, { shapesOnly: true });
   try {
+    if (raw.model_type === "rwkv") return parts.numLayers;
     for (let i = 0; i < parts.numLayers; i++) parts.loadBlock(i);
   } finally {
     close();
@@ -84,7 +104,6 @@ export function checkModelWeights(dir: string): number {
     weights.get("model.embed_tokens.weight", [cfg.vocabSize, cfg.hiddenSize]);
     weights.get("model.norm.weight", [cfg.hiddenSize]);
     if (!cfg.tieWordEmbeddings) weights.get("lm_head.weight", [cfg.vocabSize, cfg.hiddenSize]);
-    for (const name of store.names()) checkStoredFinite(store, name);
   } finally {
     store.close();
   }

@@ -13,7 +13,7 @@ import { backendFromFlags } from "./backend.ts";
 import { MEMORY_FLAGS, planMemory } from "./memory.ts";
 import { streamLayers } from "../stream/layer_stream.ts";
 import { loadModel, openModel } from "../models/load.ts";
-import { idsFromFlags, oneOf, requireModel } from "./common.ts";
+import { checkTensorShapes, idsFromFlags, oneOf, requireModel } from "./common.ts";
 import { note, out, refuseInsideModel } from "./output.ts";
 import { renameSync, rmSync } from "node:fs";
 import process from "node:process";
@@ -107,6 +107,7 @@ async function runOne(p: Parsed, dir: string, ids: Int32Array) {
   const plan = planMemory(p, dir);
   const ops = await backendFromFlags(p);
   if (plan.stream) {
+    checkTensorShapes(dir); // every layer's names and shapes from the headers, before any work
     note(`streaming layer by layer: ${plan.reason}`, bool(p, "quiet"));
     const { parts, close } = openModel(dir, ops);
     try {

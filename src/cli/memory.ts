@@ -12,6 +12,7 @@ import { checkIds } from "../models/forward.ts";
 import { loadModel, openModel } from "../models/load.ts";
 import { streamRunner } from "../stream/layer_stream.ts";
 import { backendFromFlags } from "./backend.ts";
+import { checkTensorShapes } from "./common.ts";
 import { UserError } from "../errors.ts";
 import { TensorStore } from "../io/store.ts";
 import { numel } from "../tensor.ts";
@@ -85,6 +86,7 @@ export async function importanceRunner(
   const ops = await backendFromFlags(p);
   // Ids are checked against the model here, so a bad id is reported before any progress is shown.
   if (plan.stream) {
+    checkTensorShapes(dir); // every layer's names and shapes from the headers, before any work
     const { parts, close } = openModel(dir, ops);
     try {
       for (const w of windows) checkIds(parts, w);

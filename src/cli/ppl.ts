@@ -10,7 +10,7 @@ import { bool, str } from "./args.ts";
 import { backendFromFlags } from "./backend.ts";
 import { MEMORY_FLAGS, peakRss, planMemory } from "./memory.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { requireModel } from "./common.ts";
+import { checkTensorShapes, requireModel } from "./common.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
 export const spec: CommandSpec = {
@@ -37,6 +37,7 @@ export async function run(p: Parsed): Promise<void> {
   const plan = planMemory(p, dir);
   let r: PerplexityResult;
   if (plan.stream) {
+    checkTensorShapes(dir); // every layer's names and shapes from the headers, before any work
     const { parts, close } = openModel(dir, await backendFromFlags(p));
     try {
       for (const w of windows) checkIds(parts, w); // bad ids and a bad model: one line, before any note
