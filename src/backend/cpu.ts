@@ -17,6 +17,7 @@
  */
 import { addInPlace } from "../../kernels/cpu/residual.ts";
 import { blockChangeSums } from "../../kernels/cpu/block_change.ts";
+import { anyNonFinite } from "../../kernels/cpu/nonfinite.ts";
 import { embeddingGather } from "../../kernels/cpu/embedding.ts";
 import { layernorm } from "../../kernels/cpu/layernorm.ts";
 import { rmsnorm } from "../../kernels/cpu/rmsnorm.ts";
@@ -79,5 +80,10 @@ export const cpu: Ops<Float32Array> = {
     return out;
   },
   changeSums: (x, y, T, D, out, slot) => blockChangeSums(out, x, y, T, D, slot),
+  anyNonFinite(x, n) {
+    const out = new Float32Array(1);
+    anyNonFinite(out, x, n);
+    return out;
+  },
   rwkv: cpuRwkv,
 };

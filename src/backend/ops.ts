@@ -60,6 +60,8 @@ export interface Ops<A> {
    * block instead of the hidden states.
    */
   changeSums(x: A, y: A, T: number, D: number, out: A, slot: number): void;
+  /** [1]: 1 when any of x[0..n) is NaN or ±Inf, else 0 (the overflow check; one number to read back). */
+  anyNonFinite(x: A, n: number): A;
   /** The operations RWKV blocks need (token shift, WKV recurrences, ...); absent on a backend without them. */
   readonly rwkv?: RwkvOps<A>;
 }

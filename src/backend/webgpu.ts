@@ -30,6 +30,7 @@
  */
 import { addInPlace } from "../../kernels/gpu/add.ts";
 import { blockChangeSums } from "../../kernels/gpu/block_change.ts";
+import { anyNonFinite } from "../../kernels/gpu/nonfinite.ts";
 import { attention } from "../../kernels/gpu/attention.ts";
 import { concatRows } from "../../kernels/gpu/concat_rows.ts";
 import { embeddingGather } from "../../kernels/gpu/embedding.ts";
@@ -238,6 +239,11 @@ function makeOps(gpu: Gpu): WebGpuOps {
       return out;
     },
     changeSums: (x, y, T, D, out, slot) => blockChangeSums(gpu, out, x, y, T, D, slot),
+    anyNonFinite(x, n) {
+      const out = gpu.tensor(1);
+      anyNonFinite(gpu, out, x, n);
+      return out;
+    },
     rwkv: webGpuRwkv(gpu),
   };
 }

@@ -10,7 +10,10 @@ import { UserError } from "../errors.ts";
 import { runtimeName } from "../runtime.ts";
 import { forward } from "../models/forward.ts";
 import { loadModel } from "../models/load.ts";
-import { newRun } from "../models/model.ts";
+import { type Block, newRun } from "../models/model.ts";
+import { BlockInfluence } from "../importance/block_influence.ts";
+import { observeWindows } from "../importance/mod.ts";
+import type { GpuTensor } from "./webgpu.ts";
 import { cpu } from "./cpu.ts";
 import { webGpuSkip } from "../../kernels/gpu/_testing.ts";
 import { createWebGpuOps, probeWebGpu, selectBackend } from "./webgpu.ts";
@@ -134,4 +137,33 @@ test("a Llama layer releases its intermediates: a forward takes few new buffers 
   const L = model.blocks.length;
   assert.ok(created <= L + 4, `a second forward made ${created} new buffers for ${L} layers`);
   assertAllClose(again, ref, { atol: 0, label: "same logits with buffers reused" });
+}, { skip });
+
+test("an overflowing layer on the GPU is named: by forward's one-number check, and by the BI sums", async () => {
+  const ops = await createWebGpuOps();
+  const model = loadModel(modelDir("stories260K"), ops);
+  const ids = Int32Array.from([1, 403, 407, 261]);
+  const D = model.info.hiddenSize;
+  const overflow: Block<GpuTensor> = {
+    originalIndex: 7,
+    forward: (_x, T) => ops.upload(new Float32Array(T * D).fill(Infinity)),
+  };
+  model.blocks.splice(2, 0, overflow);
+  const named = (e: unknown) => e instanceof UserError && /output of layer 7 holds/.test(e.message);
+  await assert.rejects(forward(model, ids), named);
+  await assert.rejects(observeWindows(model, [ids], [new BlockInfluence(model.blocks.length)], "raw"), named);
+}, { skip });
+
+test("hidden states stay on the GPU: a forward reads back one number, BI two per layer", async () => {
+  const ops = await createWebGpuOps();
+  const sizes: number[] = [];
+  const counted = { ...ops, read: (a: GpuTensor) => (sizes.push(a.length), ops.read(a)) };
+  const model = loadModel(modelDir("bytellama-12L"), counted);
+  const ids = Int32Array.from([79, 110, 99, 101, 32, 117, 112, 111, 110]);
+  await forward(model, ids, { hiddenOnly: true });
+  assert.deepEqual(sizes, [1], "forward: the overflow check only");
+  sizes.length = 0;
+  const L = model.blocks.length;
+  await observeWindows(model, [ids, ids.slice(0, 5)], [new BlockInfluence(L)], "hf");
+  assert.deepEqual(sizes, [2 * L, 2 * L], "BI: one [L,2] read per window");
 }, { skip });

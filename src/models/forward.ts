@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
 import { firstNonFinite } from "./weights.ts";
 import { type CausalLM, type ModelInfo, newRun, type Run } from "./model.ts";
@@ -82,9 +83,10 @@ export async function forward<A>(
     await opts.onHidden?.(i + 1, x);
   }
   run.pos0 += T;
-  // A device backend keeps activations on the device: one read of X_L tells whether any layer
-  // overflowed (NaN and Inf propagate); only then are the layers run again, read one by one.
-  if (check && !(x instanceof Float32Array) && model.blocks.length > 0 && firstNonFinite(await model.ops.read(x)) >= 0) {
+  // A device backend keeps activations on the device: one number read back says whether X_L
+  // holds NaN or Inf, and so whether any layer overflowed (they propagate); only then are the
+  // layers run again, read one by one.
+  if (check && !(x instanceof Float32Array) && model.blocks.length > 0 && await anyNonFinite(model.ops, x, T * model.info.hiddenSize)) {
     if (fresh) await nameNonFiniteLayer(model, ids);
     const last = model.blocks[model.blocks.length - 1].originalIndex;
     checkFinite(await model.ops.read(x), `The output of layer ${last} (or an earlier one)`);
@@ -103,6 +105,11 @@ async function nameNonFiniteLayer<A>(model: CausalLM<A>, ids: Int32Array): Promi
     x = block.forward(x, ids.length, run, false);
     checkFinite(await model.ops.read(x), `The output of layer ${block.originalIndex}`);
   }
+}
+
+/** Whether x[0..n) holds NaN or Inf, asked on the backend (a device reads back one number, not x). */
+export async function anyNonFinite<A>(ops: Ops<A>, x: A, n: number): Promise<boolean> {
+  return (await ops.read(ops.anyNonFinite(x, n)))[0] !== 0;
 }
 
 /** Throws a UserError naming the block when an activation holds NaN or Inf. */

@@ -11,7 +11,7 @@
 import type { HiddenStateMetric } from "../importance/metric.ts";
 import { type ImportanceRunner, sumsAt, useChangeSums } from "../importance/mod.ts";
 import { windowNll } from "../eval/perplexity.ts";
-import { checkFinite, checkIds } from "../models/forward.ts";
+import { anyNonFinite, checkFinite, checkIds } from "../models/forward.ts";
 import { type ModelParts, newRun, type Run } from "../models/model.ts";
 import { type ActivationStore, activationBytes, fileStore } from "./activations.ts";
 
@@ -114,16 +114,22 @@ export async function streamLayers<A>(
           ops.release?.(xIn); // X_i of this window is done with (a device reuses its memory now)
           continue;
         }
+        if (metrics.length === 0) {
+          // Nothing to observe: only the overflow check (one number read back on a device).
+          const where = `The output of layer ${kept[k]}`;
+          if (await anyNonFinite(ops, xOut, T * D)) checkFinite(await ops.read(xOut), where);
+          await setX(w, xOut);
+          ops.release?.(xIn);
+          continue;
+        }
         const hostOut = await ops.read(xOut);
         checkFinite(hostOut, `The output of layer ${kept[k]}`);
         await setX(w, xOut);
-        if (metrics.length > 0) {
-          const hostIn = await ops.read(xIn);
-          const seen = lastOut ? await ops.read(parts.finalNorm(xOut, T)) : hostOut;
-          for (const m of metrics) {
-            m.step?.(k, hostIn, seen, T, D);
-            m.state?.(w, k + 1, seen, T, D);
-          }
+        const hostIn = await ops.read(xIn);
+        const seen = lastOut ? await ops.read(parts.finalNorm(xOut, T)) : hostOut;
+        for (const m of metrics) {
+          m.step?.(k, hostIn, seen, T, D);
+          m.state?.(w, k + 1, seen, T, D);
         }
         ops.release?.(xIn);
       }
