@@ -1,12 +1,13 @@
 /** `shortgpt info <model>`: what a model folder holds. @module */
 import { readRawConfig } from "../io/config.ts";
 import { TensorStore } from "../io/store.ts";
-import { loadModel } from "../models/load.ts";
+import { openModel } from "../models/load.ts";
+import { cpu } from "../backend/cpu.ts";
 import { numel } from "../tensor.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool } from "./args.ts";
 import { out } from "./output.ts";
-import { requireModel } from "./common.ts";
+import { checkModelWeights, requireModel } from "./common.ts";
 
 export const spec: CommandSpec = {
   name: "info",
@@ -20,7 +21,11 @@ export const spec: CommandSpec = {
 export function run(p: Parsed): void {
   const dir = requireModel(p, spec);
   const raw = readRawConfig(dir);
-  const model = loadModel(dir); // validates config, names and shapes
+  // Validates config, names, shapes and values as loading would, one layer at a time (memory does
+  // not grow with the model); then the model's facts from the config and headers alone.
+  checkModelWeights(dir);
+  const { parts, close } = openModel(dir, cpu, { shapesOnly: true });
+  close();
   const store = TensorStore.open(dir);
   const dtypes: Record<string, number> = {};
   let params = 0;
@@ -32,10 +37,10 @@ export function run(p: Parsed): void {
   store.close();
   const summary = {
     model: dir,
-    family: model.info.family,
-    layers: model.blocks.length,
-    hidden_size: model.info.hiddenSize,
-    vocab_size: model.info.vocabSize,
+    family: parts.info.family,
+    layers: parts.numLayers,
+    hidden_size: parts.info.hiddenSize,
+    vocab_size: parts.info.vocabSize,
     heads: raw.layer_num_attention_heads ?? raw.num_attention_heads ?? raw.n_head ?? null,
     kv_heads: raw.layer_num_key_value_heads ?? raw.num_key_value_heads ?? raw.num_attention_heads ?? null,
     head_dim: raw.head_dim ?? raw.head_size ?? null,

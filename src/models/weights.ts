@@ -55,11 +55,18 @@ export function firstNonFinite(x: Float32Array): number {
 }
 
 /** Bit masks of the exponent field: all ones means Inf or NaN. */
-const EXPONENT: Partial<Record<string, { bytes: 2 | 4; mask: number }>> = {
-  F32: { bytes: 4, mask: 0x7f800000 },
-  BF16: { bytes: 2, mask: 0x7f80 },
-  F16: { bytes: 2, mask: 0x7c00 },
+const EXPONENT: Partial<Record<string, { bytes: 2 | 4; mask: number; sign: number }>> = {
+  F32: { bytes: 4, mask: 0x7f800000, sign: 0x80000000 },
+  BF16: { bytes: 2, mask: 0x7f80, sign: 0x8000 },
+  F16: { bytes: 2, mask: 0x7c00, sign: 0x8000 },
 };
+
+/** The value of stored bits whose exponent is all ones: NaN (a mantissa bit set), Infinity or -Infinity. */
+function special(bits: number, e: { mask: number; sign: number }): number {
+  const mantissa = bits & ~(e.mask | e.sign) & (e.sign * 2 - 1);
+  if (mantissa !== 0) return NaN;
+  return (bits & e.sign) !== 0 ? -Infinity : Infinity;
+}
 
 /**
  * Throws a UserError naming tensor `name` when its stored values hold NaN or ±Inf. Scans the raw
@@ -81,7 +88,9 @@ export function checkStoredFinite(store: TensorStore, name: string): void {
         const bits = e.bytes === 4 ? view.getUint32(i, true) : view.getUint16(i, true);
         if ((bits & e.mask) === e.mask) {
           const element = (at - info.begin + i) / e.bytes;
-          throw new UserError(`Tensor "${name}" holds NaN or Inf at element ${element}; the checkpoint is corrupt or overflowed`);
+          throw new UserError(
+            `Tensor "${name}" holds ${special(bits, e)} at element ${element}; the checkpoint is corrupt or overflowed`,
+          );
         }
       }
       at += n;
