@@ -11,6 +11,7 @@
 import { countTokens } from "./calibration.ts";
 import { UserError } from "./errors.ts";
 import { perplexity } from "./eval/perplexity.ts";
+import type { LlamaBlock } from "./models/llama.ts";
 import type { CausalLM } from "./models/model.ts";
 import { headCounts, withoutHeads } from "./prune/remove_heads.ts";
 
@@ -86,9 +87,16 @@ export async function headSweep<A>(
   for (const l of layers) {
     const row: (number | null)[] = [];
     for (let h = 0; h < H[l]; h++) {
-      row.push(
-        H[l] > 1 ? (await perplexity(await withoutHeads(model, [[l, h]], { mode: "mask" }), windows, tick)).ppl : null,
-      );
+      if (H[l] === 1) {
+        row.push(null);
+        continue;
+      }
+      const masked = await withoutHeads(model, [[l, h]], { mode: "mask" });
+      row.push((await perplexity(masked, windows, tick)).ppl);
+      // The copy's o_proj was uploaded for this one run: free it now (on a GPU the sweep would
+      // otherwise hold one o_proj per head until the collector noticed).
+      const copy = masked.blocks[l] as LlamaBlock<A>;
+      if (copy !== model.blocks[l]) model.ops.dispose?.(copy.w.o_proj);
     }
     ppl.push(row);
   }

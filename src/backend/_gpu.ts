@@ -128,6 +128,17 @@ export class Gpu {
     this.#pool.release(t);
   }
 
+  /**
+   * Frees `t` for good: an activation goes back to the pool; a weight's buffer is destroyed after
+   * what has been recorded is submitted (submitted work may still read it; WebGPU frees the memory
+   * when that work is done). `t` must not be used again.
+   */
+  dispose(t: GpuTensor): void {
+    if (this.#pool.release(t)) return;
+    this.flush();
+    t.buffer.destroy();
+  }
+
   /** A tensor holding a copy of `data` (weights: made once, never pooled). */
   upload(data: Float32Array | Uint32Array, label = "weight"): GpuTensor {
     const max = this.device.limits.maxStorageBufferBindingSize;

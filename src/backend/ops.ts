@@ -34,6 +34,12 @@ export interface Ops<A> {
    * never released this way (the call ignores them); the CPU backend leaves everything to the collector.
    */
   release?(a: A): void;
+  /**
+   * Optional: frees array `a` for good, a weight included (a copy made for one experiment, such as
+   * a head-masked o_proj). A device destroys a weight's memory once the work queued so far has run.
+   * Using `a` afterwards is a bug. The CPU backend leaves everything to the collector.
+   */
+  dispose?(a: A): void;
   /** out[t] = table[ids[t]]: [T] → [T,D]. */
   embed(table: A, ids: Int32Array, D: number): A;
   /** out = x · wᵀ (+ bias): x [T,K], w [N,K] → [T,N]. */

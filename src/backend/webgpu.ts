@@ -58,6 +58,8 @@ export interface WebGpuOps extends Ops<GpuTensor> {
    * afterwards is a bug. Weights are never released this way.
    */
   release(a: GpuTensor): void;
+  /** Frees `a` for good, a weight included (see {@link Ops.dispose}). */
+  dispose(a: GpuTensor): void;
 }
 
 let shared: Promise<WebGpuOps> | null = null;
@@ -197,6 +199,7 @@ function makeOps(gpu: Gpu): WebGpuOps {
     upload: (data) => gpu.upload(data),
     read: (a) => gpu.read(a),
     release: (a) => gpu.release(a),
+    dispose: (a) => gpu.dispose(a),
     embed(table, ids, D) {
       const out = gpu.tensor(ids.length * D);
       embeddingGather(gpu, out, table, ids, D);

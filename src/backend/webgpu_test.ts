@@ -13,6 +13,7 @@ import { loadModel } from "../models/load.ts";
 import { type Block, newRun } from "../models/model.ts";
 import { BlockInfluence } from "../importance/block_influence.ts";
 import { observeWindows } from "../importance/mod.ts";
+import { headSweep } from "../head_sweep.ts";
 import type { GpuTensor } from "./webgpu.ts";
 import { cpu } from "./cpu.ts";
 import { webGpuSkip } from "../../kernels/gpu/_testing.ts";
@@ -166,4 +167,23 @@ test("hidden states stay on the GPU: a forward reads back one number, BI two per
   const L = model.blocks.length;
   await observeWindows(model, [ids, ids.slice(0, 5)], [new BlockInfluence(L)], "hf");
   assert.deepEqual(sizes, [2 * L, 2 * L], "BI: one [L,2] read per window");
+}, { skip });
+
+test("dispose() destroys a weight (later use is a GPU error) and pools an activation", async () => {
+  const ops = await createWebGpuOps();
+  const w = ops.upload(new Float32Array([1, 2, 3]));
+  ops.dispose(w);
+  await assert.rejects(ops.read(w), /WebGPU reported an error/);
+  const a = ops.gpu.tensor(777);
+  const buffer = a.buffer;
+  ops.dispose(a);
+  assert.equal(ops.gpu.tensor(777).buffer, buffer);
+}, { skip });
+
+test("head-sweep on the GPU (each masked o_proj disposed after its run) matches the CPU", async () => {
+  const ops = await createWebGpuOps();
+  const windows = [Int32Array.from([1, 403, 407, 261, 378, 432, 380, 395])];
+  const onCpu = await headSweep(loadModel(modelDir("stories260K"), cpu), windows, { layers: [1] });
+  const onGpu = await headSweep(loadModel(modelDir("stories260K"), ops), windows, { layers: [1] });
+  assertAllClose(onGpu.ppl.flat() as number[], onCpu.ppl.flat() as number[], { atol: 0, rtol: 1e-4, label: "head-sweep ppl" });
 }, { skip });
