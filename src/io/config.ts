@@ -48,6 +48,11 @@ export interface RawConfig {
   /** Per-layer head counts after head removal (written by `prune-heads`). */
   layer_num_attention_heads?: number[];
   layer_num_key_value_heads?: number[];
+  /**
+   * ALiBi models after physical head removal (written by `prune-heads`): per layer, the index each
+   * head had among the `num_attention_heads` heads of the original model, whose slope it keeps.
+   */
+  layer_alibi_heads?: number[][];
   /** Baichuan: `"rope"` or `"alibi"`; overrides the detection rule (see {@link resolveLlamaConfig}). */
   position_embedding?: string;
   /** Baichuan 2's normalised output head; defaults to true for `baichuan`. */
@@ -74,6 +79,12 @@ export interface LlamaConfig {
   readonly numHeads: readonly number[];
   /** Hkv per layer (length L). */
   readonly numKvHeads: readonly number[];
+  /**
+   * ALiBi after head removal: per layer, each head's index among the `total` =
+   * `num_attention_heads` heads of the original model (its slope is that head's slope); null:
+   * head h has slope h of the layer's own head count.
+   */
+  readonly alibiHeads: { readonly total: number; readonly heads: readonly (readonly number[])[] } | null;
   readonly rmsNormEps: number;
   readonly positionEmbedding: "rope" | "alibi";
   readonly ropeTheta: number;
@@ -169,6 +180,24 @@ function perLayer(raw: RawConfig, key: string, L: number, fallback: number): num
   return list;
 }
 
+/** `layer_alibi_heads`, checked: per layer, numHeads[l] distinct indices in [0, H). */
+function alibiHeadsOf(raw: RawConfig, numHeads: readonly number[], H: number): LlamaConfig["alibiHeads"] {
+  const list = raw.layer_alibi_heads;
+  if (list === undefined || list === null) return null;
+  const ok = Array.isArray(list) && list.length === numHeads.length &&
+    list.every((heads, l) =>
+      Array.isArray(heads) && heads.length === numHeads[l] && new Set(heads).size === heads.length &&
+      heads.every((h) => Number.isSafeInteger(h) && h >= 0 && h < H)
+    );
+  if (!ok) {
+    throw new UserError(
+      `config.json: "layer_alibi_heads" is ${JSON.stringify(list).slice(0, 200)}; expected one list per layer of that ` +
+        `layer's head count, of distinct head indices below num_attention_heads ${H}`,
+    );
+  }
+  return Object.freeze({ total: H, heads: Object.freeze(list.map((heads) => Object.freeze([...heads]))) });
+}
+
 /**
  * Resolves a transformer config. Position encoding: RoPE, except Baichuan folders with no
  * `max_position_embeddings` and no `rope_theta` (Baichuan2-13B's config has neither; the 7B's
@@ -220,6 +249,10 @@ export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
   } else if (type === "baichuan" && raw.max_position_embeddings === undefined && raw.rope_theta === undefined) {
     positionEmbedding = "alibi";
   }
+  const alibiHeads = alibiHeadsOf(raw, numHeads, H);
+  if (alibiHeads && positionEmbedding !== "alibi") {
+    throw new UserError(`config.json: "layer_alibi_heads" is given but the model uses ${positionEmbedding}, not ALiBi`);
+  }
   if (positionEmbedding === "rope" && headDim % 2 !== 0) {
     throw new UserError(`config.json: head_dim ${headDim} is odd; rotary position embeddings need an even head_dim`);
   }
@@ -245,6 +278,7 @@ export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
     headDim,
     numHeads: Object.freeze(numHeads),
     numKvHeads: Object.freeze(numKvHeads),
+    alibiHeads,
     rmsNormEps: positiveNumber(raw, "rms_norm_eps", 1e-6),
     positionEmbedding,
     ropeTheta: positiveNumber(raw, "rope_theta", 10000),

@@ -133,9 +133,19 @@ export function layerShape(cfg: LlamaConfig, i: number): LayerShape {
     Hd: cfg.headDim,
     eps: cfg.rmsNormEps,
     invFreq: rope ? ropeInvFreq(cfg.headDim, cfg.ropeTheta, cfg.ropeScaling) : null,
-    alibi: rope ? null : alibiSlopes(cfg.numHeads[i]),
+    alibi: rope ? null : layerAlibiSlopes(cfg, i),
     window: cfg.slidingWindow,
   };
+}
+
+/**
+ * ALiBi slopes [H] of layer `i`: head h's slope among the layer's heads, or, after physical head
+ * removal (`layer_alibi_heads`), the slope its original head had among all the model's heads.
+ */
+function layerAlibiSlopes(cfg: LlamaConfig, i: number): Float32Array {
+  if (!cfg.alibiHeads) return alibiSlopes(cfg.numHeads[i]);
+  const all = alibiSlopes(cfg.alibiHeads.total);
+  return Float32Array.from(cfg.alibiHeads.heads[i], (h) => all[h]);
 }
 
 /** The family-independent facts of a Llama-family config. */

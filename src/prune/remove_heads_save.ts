@@ -103,10 +103,11 @@ export function saveHeadPruned(
   }
   const cfg = resolveLlamaConfig(raw);
   checkHeadList(heads, cfg.numHeads);
-  if (mode === "physical" && cfg.positionEmbedding === "alibi") {
+  const H = Number(raw.num_attention_heads);
+  if (mode === "physical" && cfg.positionEmbedding === "alibi" && !cfg.alibiHeads && cfg.numHeads.some((n) => n !== H)) {
     throw new UserError(
-      `"${srcDir}" uses ALiBi, whose per-head slopes follow from the head count, so a model with heads physically removed ` +
-        `cannot be described by config.json; use --mode mask (same outputs, stock shapes)`,
+      `"${srcDir}" uses ALiBi with per-layer head counts but no "layer_alibi_heads", so the slopes of its heads cannot ` +
+        `be carried over; use --mode mask (same outputs, stock shapes)`,
     );
   }
   checkOutputFolder(outDir, srcDir, force);
@@ -139,6 +140,14 @@ export function saveHeadPruned(
   const physical = mode === "physical";
   const numHeads = cfg.numHeads.map((H, l) => (physical ? plans.get(l)?.keptHeads.length : undefined) ?? H);
   const numKvHeads = cfg.numKvHeads.map((Hkv, l) => (physical ? plans.get(l)?.kvSource.length : undefined) ?? Hkv);
+  // ALiBi slopes belong to heads: each kept head keeps its slope, recorded by its index among the
+  // original model's heads (config.json's layer_alibi_heads), since the count alone no longer gives it.
+  const alibiHeads = physical && cfg.positionEmbedding === "alibi"
+    ? cfg.numHeads.map((n, l) => {
+      const original = cfg.alibiHeads?.heads[l] ?? Array.from({ length: n }, (_, h) => h);
+      return plans.get(l)?.keptHeads.map((h) => original[h]) ?? [...original];
+    })
+    : null;
 
   /** The edit of one stored tensor, or null when it is copied as it is. */
   const editOf = (info: TensorInfo): { shape: number[]; edit: (bytes: Uint8Array) => Uint8Array } | null => {
@@ -221,7 +230,7 @@ export function saveHeadPruned(
         JSON.stringify({ metadata: { total_size: bytes }, weight_map: weightMap }, null, 2) + "\n",
       );
     }
-    const config = headPrunedConfig(raw, cfg, mode, numHeads, numKvHeads, originalHeads, srcDir);
+    const config = headPrunedConfig(raw, cfg, mode, numHeads, numKvHeads, originalHeads, srcDir, alibiHeads);
     writeFileSync(join(tmp, "config.json"), JSON.stringify(config, null, 2) + "\n");
     for (const f of readdirSync(srcDir)) {
       if (COPY_SKIP.some((r) => r.test(f)) || !statSync(join(srcDir, f)).isFile()) continue;
@@ -300,8 +309,10 @@ export function headPrunedConfig(
   numKvHeads: readonly number[],
   originalHeads: readonly (readonly [number, number])[],
   srcDir: string,
+  alibiHeads: number[][] | null = null,
 ): RawConfig {
   const out: RawConfig = { ...raw };
+  if (alibiHeads) out.layer_alibi_heads = alibiHeads;
   if (mode === "physical") {
     // Stock loaders read one head count for all layers; ours reads the per-layer lists. The scalar
     // fields keep the input's counts (consistent: kv heads divide heads), and head_dim is explicit

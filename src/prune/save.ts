@@ -146,7 +146,7 @@ function compareNames(a: string, b: string): number {
 /** config.json of the pruned model: counts updated, per-layer lists filtered, provenance added. */
 export function prunedConfig(raw: RawConfig, naming: LayerNaming, kept: number[], removed: readonly number[], srcDir: string, prov: PruneProvenance): RawConfig {
   const cfg: RawConfig = { ...raw, [naming.countKey]: kept.length };
-  for (const key of ["layer_num_attention_heads", "layer_num_key_value_heads"]) {
+  for (const key of ["layer_num_attention_heads", "layer_num_key_value_heads", "layer_alibi_heads"]) {
     const list = raw[key];
     if (Array.isArray(list)) cfg[key] = kept.map((i) => list[i]);
   }
