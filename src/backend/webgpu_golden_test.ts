@@ -7,7 +7,7 @@
 // (under a tenth of the tolerance); the CPU backend lands within ~5e-6 of the golden files.
 import { test } from "../testing/harness.ts";
 import { assertAllClose } from "../testing/assert.ts";
-import { llamaGolden, modelDir } from "../testing/golden.ts";
+import { LLAMA_MODELS, llamaGolden, modelDir } from "../testing/golden.ts";
 import { forward } from "../models/forward.ts";
 import { loadModel } from "../models/load.ts";
 import { cpu } from "./cpu.ts";
@@ -15,14 +15,6 @@ import { webGpuSkip } from "../../kernels/gpu/_testing.ts";
 import { createWebGpuOps } from "./webgpu.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-3 };
-const MODELS = [
-  "stories260K",
-  "stories260K-bf16",
-  "stories260K-f16",
-  "stories260K-mha",
-  "babyllama105",
-  "bytellama-12L",
-];
 
 const skip = await webGpuSkip();
 
@@ -33,7 +25,7 @@ function stack(hidden: Float32Array[]): Float32Array {
   return out;
 }
 
-for (const name of MODELS) {
+for (const name of LLAMA_MODELS) {
   test(`the WebGPU forward matches the golden outputs and the CPU forward of ${name}`, async () => {
     const ops = await createWebGpuOps();
     const onGpu = loadModel(modelDir(name), ops);

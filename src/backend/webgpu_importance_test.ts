@@ -10,7 +10,8 @@
 import { test } from "../testing/harness.ts";
 import { assertAllClose } from "../testing/assert.ts";
 import { loadModel, openModel } from "../models/load.ts";
-import { modelDir } from "../testing/golden.ts";
+import { LLAMA_MODELS, modelDir } from "../testing/golden.ts";
+import { RWKV_MODELS } from "../models/rwkv/_fixtures.ts";
 import { BlockInfluence } from "../importance/block_influence.ts";
 import { RelativeMagnitude } from "../importance/relative_magnitude.ts";
 import { observeWindows } from "../importance/mod.ts";
@@ -20,19 +21,7 @@ import { cpu } from "./cpu.ts";
 import { createWebGpuOps } from "./webgpu.ts";
 
 const TOL = { atol: 1e-6, rtol: 2e-3 };
-const MODELS = [
-  "stories260K",
-  "stories260K-bf16",
-  "stories260K-f16",
-  "stories260K-mha",
-  "babyllama105",
-  "bytellama-12L",
-  "tiny-rwkv-4v0-660K",
-  "tiny-rwkv-5v1-730K",
-  "tiny-rwkv-5v2-730K",
-  "tiny-rwkv-6v0-1m",
-  "tiny-rwkv-7v0-834K",
-];
+const MODELS = [...LLAMA_MODELS, ...RWKV_MODELS];
 const TEXT = new TextEncoder().encode(
   "Once upon a time, there was a little girl named Lily. She loved to play outside.",
 );

@@ -4,14 +4,13 @@
 // final-norm state (a correct float32 engine lands within ~5e-5 here).
 import { test } from "../testing/harness.ts";
 import { assertAllClose } from "../testing/assert.ts";
-import { llamaGolden, modelDir } from "../testing/golden.ts";
+import { LLAMA_MODELS, llamaGolden, modelDir } from "../testing/golden.ts";
 import { forward } from "./forward.ts";
 import { loadModel } from "./load.ts";
 
 const ATOL = 1e-4;
-const MODELS = ["stories260K", "stories260K-bf16", "stories260K-f16", "stories260K-mha", "babyllama105", "bytellama-12L"];
 
-for (const name of MODELS) {
+for (const name of LLAMA_MODELS) {
   test(`forward() matches the golden logits, hidden states and final norm of ${name}`, async () => {
     const model = loadModel(modelDir(name));
     for (const seq of llamaGolden(name)) {

@@ -49,3 +49,13 @@ export function llamaGolden(model: string): GoldenSequence[] {
 
 /** Folder of a bundled test model. */
 export const modelDir = (name: string): string => join("testdata/models", name);
+
+/** The bundled Llama-family models with golden files (testdata/golden/llama/<name>). */
+export const LLAMA_MODELS = [
+  "stories260K",
+  "stories260K-bf16",
+  "stories260K-f16",
+  "stories260K-mha",
+  "babyllama105",
+  "bytellama-12L",
+] as const;
