@@ -13,6 +13,7 @@ import { type ImportanceRunner, sumsAt, useChangeSums } from "../importance/mod.
 import { windowNll } from "../eval/perplexity.ts";
 import { anyNonFinite, checkFinite, checkIds } from "../models/forward.ts";
 import { type ModelParts, newRun, type Run } from "../models/model.ts";
+import { collectGarbage } from "../runtime.ts";
 import { type ActivationStore, activationBytes, fileStore } from "./activations.ts";
 
 /** Options of {@link streamLayers}. */
@@ -95,10 +96,9 @@ export async function streamLayers<A>(
     }
     parts.releaseEmbed?.(); // V×D floats no longer needed (tied heads read them again at the end)
     for (let k = 0; k < L; k++) {
-      // The previous block is unreachable now. Where the runtime exposes the collector (deno
-      // --v8-flags=--expose-gc, node --expose-gc) collect it before reading the next one, so two
-      // blocks never sit in memory together; elsewhere the collector decides when.
-      (globalThis as { gc?: () => void }).gc?.();
+      // The previous block is unreachable now: collect it before reading the next one, so two
+      // blocks never sit in memory together (without this the collector decides when).
+      collectGarbage();
       const block = parts.loadBlock(kept[k]);
       // With sums, each window leaves Σ(1 − cos) and Σ relmag of this block in row w of
       // `blockSums` [W,2], read once per block; otherwise each window's X_i and X_{i+1} come back.
