@@ -46,6 +46,29 @@ export function randomArray(n: number, seed: number, scale = 0.02): Float32Array
 }
 
 /**
+ * Layer `i` of a model of config `cfg` on backend `ops`: random projections (each drawn with the
+ * next seed from `seed`) and unit norms.
+ */
+export function randomBlock<A>(ops: Ops<A>, cfg: LlamaConfig, i: number, seed: () => number): LlamaBlock<A> {
+  const { hiddenSize: D, intermediateSize: F, headDim: Hd } = cfg;
+  const H = cfg.numHeads[0], Hkv = cfg.numKvHeads[0];
+  const r = (n: number) => ops.upload(randomArray(n, seed()));
+  const ones = (n: number) => ops.upload(new Float32Array(n).fill(1));
+  const w: LayerWeights<A> = {
+    input_layernorm: ones(D),
+    q_proj: r(H * Hd * D),
+    k_proj: r(Hkv * Hd * D),
+    v_proj: r(Hkv * Hd * D),
+    o_proj: r(D * H * Hd),
+    post_attention_layernorm: ones(D),
+    gate_proj: r(F * D),
+    up_proj: r(F * D),
+    down_proj: r(D * F),
+  };
+  return new LlamaBlock(ops, layerShape(cfg, 0), w, i);
+}
+
+/**
  * A random-weight model of shape `name` on backend `ops` (the CPU by default; `layers`
  * overrides the depth, e.g. 1 for one layer). The weights are deterministic.
  */
@@ -56,25 +79,10 @@ export function randomLlama<A = Float32Array>(
 ): LlamaModel<A> {
   const base = shapeConfig(name);
   const cfg = layers ? { ...base, numLayers: layers } : base;
-  const { hiddenSize: D, intermediateSize: F, headDim: Hd, vocabSize: V } = cfg;
+  const { hiddenSize: D, vocabSize: V } = cfg;
   let seed = 1;
-  const r = (n: number) => ops.upload(randomArray(n, seed++));
-  const ones = (n: number) => ops.upload(new Float32Array(n).fill(1));
-  const blocks = Array.from({ length: cfg.numLayers }, (_, i) => {
-    const H = cfg.numHeads[0], Hkv = cfg.numKvHeads[0];
-    const w: LayerWeights<A> = {
-      input_layernorm: ones(D),
-      q_proj: r(H * Hd * D),
-      k_proj: r(Hkv * Hd * D),
-      v_proj: r(Hkv * Hd * D),
-      o_proj: r(D * H * Hd),
-      post_attention_layernorm: ones(D),
-      gate_proj: r(F * D),
-      up_proj: r(F * D),
-      down_proj: r(D * F),
-    };
-    return new LlamaBlock(ops, layerShape(base, 0), w, i);
-  });
-  const embed = r(V * D);
-  return new LlamaModel(ops, cfg, `random:${name}`, embed, blocks, ones(D), embed);
+  const next = () => seed++;
+  const blocks = Array.from({ length: cfg.numLayers }, (_, i) => randomBlock(ops, cfg, i, next));
+  const embed = ops.upload(randomArray(V * D, next()));
+  return new LlamaModel(ops, cfg, `random:${name}`, embed, blocks, ops.upload(new Float32Array(D).fill(1)), embed);
 }

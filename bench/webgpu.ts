@@ -26,7 +26,7 @@ import { cpu } from "../src/backend/cpu.ts";
 import type { Ops } from "../src/backend/ops.ts";
 import { createWebGpuOps, type GpuTensor } from "../src/backend/webgpu.ts";
 import { matmul, type MatmulTuning } from "../kernels/gpu/matmul.ts";
-import { layerShape, type LayerWeights, LlamaBlock } from "../src/models/llama.ts";
+import type { LlamaBlock } from "../src/models/llama.ts";
 import { forward } from "../src/models/forward.ts";
 import { loadModel } from "../src/models/load.ts";
 import { BlockInfluence } from "../src/importance/block_influence.ts";
@@ -35,7 +35,7 @@ import { RWKV_MODELS } from "../src/models/rwkv/_fixtures.ts";
 import { newRun } from "../src/models/model.ts";
 import { runtimeName } from "../src/runtime.ts";
 import { flag, machine, medianMs } from "./_machine.ts";
-import { randomArray, randomLlama, shapeConfig } from "./_shapes.ts";
+import { randomArray, randomBlock, randomLlama, shapeConfig } from "./_shapes.ts";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -141,24 +141,8 @@ async function benchForward(shape: string) {
 
 // ---------------------------------------------------------------- one Llama-2-7B layer
 function randomLayer<A>(on: Ops<A>): LlamaBlock<A> {
-  const c = shapeConfig("llama2-7b");
-  const { hiddenSize: D, intermediateSize: F, headDim: Hd } = c;
-  const H = c.numHeads[0], Hkv = c.numKvHeads[0];
   let seed = 100;
-  const r = (n: number) => on.upload(randomArray(n, seed++));
-  const ones = (n: number) => on.upload(new Float32Array(n).fill(1));
-  const w: LayerWeights<A> = {
-    input_layernorm: ones(D),
-    q_proj: r(H * Hd * D),
-    k_proj: r(Hkv * Hd * D),
-    v_proj: r(Hkv * Hd * D),
-    o_proj: r(D * H * Hd),
-    post_attention_layernorm: ones(D),
-    gate_proj: r(F * D),
-    up_proj: r(F * D),
-    down_proj: r(D * F),
-  };
-  return new LlamaBlock(on, layerShape(c, 0), w, 0);
+  return randomBlock(on, shapeConfig("llama2-7b"), 0, () => seed++);
 }
 
 async function benchLayer() {
