@@ -14,6 +14,7 @@ import { perplexity } from "./eval/perplexity.ts";
 import type { LlamaBlock } from "./models/llama.ts";
 import type { CausalLM } from "./models/model.ts";
 import { headCounts, withoutHeads } from "./prune/remove_heads.ts";
+import { checkLayerIndices } from "./prune/remove_layers.ts";
 
 /** Everything a head sweep measured. */
 export interface HeadSweepResult {
@@ -46,14 +47,7 @@ export function checkSweepLayers(layers: readonly number[], L: number): void {
   if (layers.length === 0) {
     throw new UserError(`No layers selected; give layers like --layers 0,3 or leave --layers out for all`);
   }
-  const seen = new Set<number>();
-  for (const l of layers) {
-    if (!Number.isInteger(l) || l < 0 || l >= L) {
-      throw new UserError(`Layer ${l} is out of range; the model has layers 0..${L - 1}`);
-    }
-    if (seen.has(l)) throw new UserError(`Layer ${l} is listed twice; list each layer once`);
-    seen.add(l);
-  }
+  checkLayerIndices(layers, L);
 }
 
 /**

@@ -8,8 +8,8 @@
 import { UserError } from "../errors.ts";
 import type { CausalLM } from "../models/model.ts";
 
-/** Checks a list of layer indices: integers in [0, L), no duplicates, not every layer. */
-export function checkLayerList(layers: readonly number[], L: number): void {
+/** Checks layer indices: integers in [0, L), each listed once. */
+export function checkLayerIndices(layers: readonly number[], L: number): void {
   const seen = new Set<number>();
   for (const i of layers) {
     if (!Number.isInteger(i) || i < 0 || i >= L) {
@@ -18,7 +18,12 @@ export function checkLayerList(layers: readonly number[], L: number): void {
     if (seen.has(i)) throw new UserError(`Layer ${i} is listed twice; list each layer once`);
     seen.add(i);
   }
-  if (seen.size >= L) {
+}
+
+/** Checks a list of layers to remove: {@link checkLayerIndices}, and not every layer. */
+export function checkLayerList(layers: readonly number[], L: number): void {
+  checkLayerIndices(layers, L);
+  if (layers.length >= L) {
     throw new UserError(`Removing all ${L} layers leaves no model; remove at most ${L - 1}`);
   }
 }
