@@ -14,6 +14,7 @@ import { RelativeMagnitude } from "./importance/relative_magnitude.ts";
 import { reverseScores } from "./importance/reverse.ts";
 import { sequentialScores } from "./importance/sequential.ts";
 import type { CausalLM } from "./models/model.ts";
+import { countTokens } from "./calibration.ts";
 import { withoutLayers } from "./prune/remove_layers.ts";
 import { UserError } from "./errors.ts";
 
@@ -119,7 +120,7 @@ export async function sweep<A>(
   return {
     layers: L,
     windows: windows.length,
-    tokens: windows.reduce((n, w) => n + w.length, 0),
+    tokens: countTokens(windows),
     dense_ppl: dense,
     single_layer_ppl: single,
     curves,

@@ -6,6 +6,15 @@
  * @module
  */
 
+/** Index of the first NaN or ±Inf in x[0..n), or −1. */
+export function firstNonFinite(x: Float32Array, n: number = x.length): number {
+  for (let i = 0; i < n; i++) {
+    const v = x[i];
+    if (v - v !== 0) return i; // NaN − NaN and Inf − Inf are NaN; every finite v gives 0
+  }
+  return -1;
+}
+
 /**
  * `out[0] = 1` when any of x[0..n) is NaN or ±Inf, else `0`.
  *
@@ -17,12 +26,7 @@
  * ```
  */
 export function anyNonFinite(out: Float32Array, x: Float32Array, n: number): void {
-  let bad = 0;
-  for (let i = 0; i < n && bad === 0; i++) {
-    const v = x[i];
-    if (v - v !== 0) bad = 1; // NaN − NaN and Inf − Inf are NaN; every finite v gives 0
-  }
-  out[0] = bad;
+  out[0] = firstNonFinite(x, n) >= 0 ? 1 : 0;
 }
 
 /** {@link anyNonFinite} by `Number.isFinite`, for tests. */

@@ -14,7 +14,7 @@
  */
 import { UserError } from "../errors.ts";
 import { checkIds, forward } from "../models/forward.ts";
-import type { CausalLM, Run } from "../models/model.ts";
+import { type CausalLM, newRun, type Run } from "../models/model.ts";
 import { headRows } from "./head_rows.ts";
 import { argmaxRow, contextLimit } from "./loglikelihood.ts";
 
@@ -145,7 +145,7 @@ export async function generate<A>(
   const out: number[] = [];
 
   const t0 = performance.now();
-  const run: Run<A> = { pos0: 0, state: new Map() };
+  const run = newRun<A>();
   let last: A; // X_L of the newest call
   let T: number;
   if (cache) {

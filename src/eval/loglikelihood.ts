@@ -31,7 +31,7 @@
 import { UserError } from "../errors.ts";
 import type { Tokenizer } from "../io/tokenizer/mod.ts";
 import { forward } from "../models/forward.ts";
-import type { CausalLM, Run } from "../models/model.ts";
+import { type CausalLM, newRun, type Run } from "../models/model.ts";
 import { headRows } from "./head_rows.ts";
 import { logProb } from "./perplexity.ts";
 
@@ -245,7 +245,7 @@ async function scoreWindows<A>(
   }
 
   // The shared prefix [0, P) once, keeping its state; the logits of its rows any window scores.
-  const prefixRun: Run<A> = { pos0: 0, state: new Map() };
+  const prefixRun = newRun<A>();
   const { last: prefixLast } = await forward(model, Int32Array.from(windows[0].input.slice(0, P)), {
     run: prefixRun,
     keepState: true,
@@ -272,12 +272,3 @@ async function scoreWindows<A>(
   return out;
 }
 
-/** Encodes and scores (context, continuation) string pairs in one batch. */
-export function loglikelihoodsOfText<A>(
-  model: CausalLM<A>,
-  tok: Tokenizer,
-  pairs: readonly (readonly [string, string])[],
-  opts?: LoglikelihoodOptions,
-): Promise<LoglikelihoodResult[]> {
-  return loglikelihoods(model, pairs.map(([c, x]) => encodePair(tok, c, x, opts)), opts);
-}

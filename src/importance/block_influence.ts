@@ -5,7 +5,7 @@
  *
  * X_i is the residual stream entering block i. The expectation runs over every token of every
  * calibration window (BOS included). `reduce: "sum"` sums 1 − cos instead, as the authors'
- * released code does; the order of layers is the same whenever every window has the same length.
+ * released code does; the order of layers is the same (every score is divided by the same token count).
  * See docs/block_influence.md.
  *
  * @module

@@ -7,6 +7,7 @@
 import { UserError } from "../errors.ts";
 import { forward } from "../models/forward.ts";
 import type { CausalLM } from "../models/model.ts";
+import { countTokens } from "../calibration.ts";
 import { AngularDistance } from "./angular.ts";
 import { BlockInfluence } from "./block_influence.ts";
 import { type Conventions, type HiddenStateMetric, removalOrder } from "./metric.ts";
@@ -110,8 +111,7 @@ export async function observeWindows<A>(
     } else {
       let prev: Float32Array | undefined;
       const see = async (i: number, handle: A) => {
-        let x = await ops.read(handle);
-        if (i === L && lastHidden === "hf") x = await ops.read(model.finalNorm(handle, T));
+        const x = await ops.read(i === L && lastHidden === "hf" ? model.finalNorm(handle, T) : handle);
         for (const m of metrics) {
           if (prev) m.step?.(i - 1, prev, x, T, D);
           m.state?.(w, i, x, T, D);
@@ -221,7 +221,7 @@ export async function scoreLayers(
     metric: metricName(metric),
     scores,
     order: removalOrder(scores),
-    tokens: windows.reduce((n, w) => n + w.length, 0),
+    tokens: countTokens(windows),
     windows: windows.length,
     conventions: {
       ...conv,

@@ -6,7 +6,7 @@
  */
 import type { Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
-import { firstNonFinite } from "./weights.ts";
+import { firstNonFinite } from "../../kernels/cpu/nonfinite.ts";
 import { type CausalLM, type ModelInfo, newRun, type Run } from "./model.ts";
 
 /** Options of {@link forward}. */

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { firstNonFinite } from "../../kernels/cpu/nonfinite.ts";
 import { closeSync, openSync, readSync } from "node:fs";
 import { UserError } from "../errors.ts";
 import type { TensorStore } from "../io/store.ts";
@@ -45,14 +46,6 @@ export class Weights {
   }
 }
 
-/** Index of the first NaN or ±Infinity in `x`, or -1. */
-export function firstNonFinite(x: Float32Array): number {
-  for (let i = 0; i < x.length; i++) {
-    const v = x[i];
-    if (v - v !== 0) return i; // NaN - NaN and Inf - Inf are NaN
-  }
-  return -1;
-}
 
 /** Bit masks of the exponent field: all ones means Inf or NaN. */
 const EXPONENT: Partial<Record<string, { bytes: 2 | 4; mask: number; sign: number }>> = {

@@ -27,6 +27,7 @@
 import { UserError } from "../errors.ts";
 import { type LayerWeights, LlamaBlock } from "../models/llama.ts";
 import type { CausalLM } from "../models/model.ts";
+import { withBlocks } from "./remove_layers.ts";
 
 /** One attention head: `[layer, head]`, 0-based. */
 export type HeadRef = readonly [layer: number, head: number];
@@ -237,19 +238,6 @@ export function attentionBlocks<A>(model: CausalLM<A>): LlamaBlock<A>[] {
 /** Query heads per layer of `model` (H of each block). */
 export function headCounts<A>(model: CausalLM<A>): number[] {
   return attentionBlocks(model).map((b) => b.shape.H);
-}
-
-/** A view of `model` with other blocks (embedding, final norm and head shared). */
-function withBlocks<A>(model: CausalLM<A>, blocks: CausalLM<A>["blocks"]): CausalLM<A> {
-  return {
-    info: model.info,
-    ops: model.ops,
-    dir: model.dir,
-    blocks,
-    embed: (ids) => model.embed(ids),
-    finalNorm: (x, T) => model.finalNorm(x, T),
-    head: (x, T) => model.head(x, T),
-  };
 }
 
 /** A copy of `block` with the o_proj columns of heads `removed` zeroed (mask mode). */

@@ -42,11 +42,16 @@ export function checkLayerList(layers: readonly number[], L: number): void {
 export function withoutLayers<A>(model: CausalLM<A>, layers: readonly number[]): CausalLM<A> {
   checkLayerList(layers, model.blocks.length);
   const drop = new Set(layers);
+  return withBlocks(model, model.blocks.filter((_, i) => !drop.has(i)));
+}
+
+/** A view of `model` with other blocks (embedding, final norm and head shared). */
+export function withBlocks<A>(model: CausalLM<A>, blocks: CausalLM<A>["blocks"]): CausalLM<A> {
   return {
     info: model.info,
     ops: model.ops,
     dir: model.dir,
-    blocks: model.blocks.filter((_, i) => !drop.has(i)),
+    blocks,
     embed: (ids) => model.embed(ids),
     finalNorm: (x, T) => model.finalNorm(x, T),
     head: (x, T) => model.head(x, T),

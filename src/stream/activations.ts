@@ -8,6 +8,7 @@
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { countTokens } from "../calibration.ts";
 
 /** Where window activations live between layers when they do not fit in memory. */
 export interface ActivationStore {
@@ -18,7 +19,7 @@ export interface ActivationStore {
 
 /** Bytes the activations of `windows` take at one layer. */
 export function activationBytes(windows: readonly Int32Array[], D: number): number {
-  return windows.reduce((n, w) => n + w.length, 0) * D * 4;
+  return countTokens(windows) * D * 4;
 }
 
 /** Keeps every window's activation in a temporary file; `lengths[w]` = T_w. */

@@ -53,11 +53,6 @@ export function parseJsonl<T = Record<string, unknown>>(text: string, where: str
   return out;
 }
 
-/** Reads a JSON Lines file. */
-export function readJsonl<T = Record<string, unknown>>(path: string): T[] {
-  return parseJsonl<T>(readText(path), `"${path}"`);
-}
-
 /** A field that must be a string. */
 export function str(o: Record<string, unknown>, key: string, where: string): string {
   const v = o[key];
