@@ -8,17 +8,13 @@
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
 import { UserError } from "../../src/errors.ts";
 import { checkGroups, checkLength } from "./_common.ts";
+import type { AttentionOptions } from "../../src/backend/ops.ts";
 
 /** The shader's largest head dim (its `MAX_HD`). */
 export const MAX_HEAD_DIM = 128;
 
-/** Options of {@link attention}: as `AttentionOptions` of the CPU kernel, slopes on the GPU. */
-export interface GpuAttentionOptions {
-  /** [H] ALiBi slopes: score(p, j) += slope_h · (j - p). */
-  alibiSlopes?: GpuTensor;
-  /** Query position p sees keys j with p - window < j ≤ p. */
-  window?: number;
-}
+/** Options of {@link attention}: the backend's `AttentionOptions`, slopes on the GPU. */
+export type GpuAttentionOptions = AttentionOptions<GpuTensor>;
 
 /** Query rows per workgroup (the shader's `WG`). */
 export interface AttentionTuning {

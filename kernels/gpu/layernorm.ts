@@ -1,10 +1,11 @@
 /**
- * Dispatcher of `kernels/wgsl/layernorm.wgsl`. Oracle: `kernels/cpu/layernorm.ts`.
+ * LayerNorm on the GPU: `kernels/wgsl/group_norm.wgsl` with one group per row (G = 1). Oracle:
+ * `kernels/cpu/layernorm.ts`.
  *
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkGroups, checkLength } from "./_common.ts";
+import { checkLength, grid1d } from "./_common.ts";
 
 /**
  * Records `out[t] = (x[t] - mean) / sqrt(var + eps) · weight + bias` (biased variance), one
@@ -30,7 +31,6 @@ export function layernorm(
   checkLength("layernorm", "weight", weight, D);
   checkLength("layernorm", "bias", bias, D);
   checkLength("layernorm", "out", out, T * D);
-  checkGroups("layernorm", "rows", T);
-  const buffers = [gpu.uniform([T, D], [eps]), x.buffer, weight.buffer, bias.buffer, out.buffer];
-  gpu.dispatch(gpu.pipeline("layernorm", { WG: wg }), buffers, [T]);
+  const buffers = [gpu.uniform([T, D, 1], [eps]), x.buffer, weight.buffer, bias.buffer, out.buffer]; // rows, S, G
+  gpu.dispatch(gpu.pipeline("group_norm", { WG: wg }), buffers, grid1d(T, 1));
 }

@@ -1,6 +1,7 @@
 /**
- * WebGPU kernel dispatchers: each records one shader of `kernels/wgsl/` (or a buffer copy) on a
- * {@link Gpu}, with the output first as in `kernels/cpu/`, whose kernels are their oracles.
+ * WebGPU kernel dispatchers: each records a shader of `kernels/wgsl/` on a {@link Gpu}
+ * (blockChangeSums two; concatRows only buffer copies), with the output first as in
+ * `kernels/cpu/`, whose kernels are their oracles.
  * Dimension legend: T tokens, D hidden, H query heads, Hkv kv heads, Hd head dim, F ffn, V vocab.
  *
  * @example

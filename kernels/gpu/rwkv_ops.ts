@@ -8,7 +8,7 @@
  * | {@link tokenShift}                                 | `rwkv_shift.wgsl`        | `rwkv_token_shift.ts`   |
  * | {@link timeMix}, {@link timeMaa}                   | `rwkv_mix.wgsl`          | `rwkv_token_shift.ts`   |
  * | {@link activate}, {@link mulInPlace}               | `rwkv_pointwise.wgsl`    | `rwkv_activations.ts`   |
- * | {@link groupNorm}                                  | `rwkv_group_norm.wgsl`   | `rwkv_group_norm.ts`    |
+ * | {@link groupNorm}                                  | `group_norm.wgsl`        | `rwkv_group_norm.ts`    |
  * | {@link decay7InPlace}, {@link sigmoidOfSumInPlace} | `rwkv_v7_sigmoid.wgsl`   | `rwkv_v7.ts`            |
  * | {@link valueResidual7}                             | `rwkv_v7_residual.wgsl`  | `rwkv_v7.ts`            |
  * | {@link keys7}                                      | `rwkv_v7_keys.wgsl`      | `rwkv_v7.ts`            |
@@ -186,7 +186,7 @@ export function groupNorm(
   checkLength("groupNorm", "out", out, T * C);
   checkNoAlias("groupNorm", { out }, { x, weight, bias });
   const buffers = [gpu.uniform([T * G, S, G], [eps]), x.buffer, weight.buffer, bias.buffer, out.buffer];
-  gpu.dispatch(gpu.pipeline("rwkv_group_norm", { WG: WG_ROW }), buffers, grid1d(T * G, 1));
+  gpu.dispatch(gpu.pipeline("group_norm", { WG: WG_ROW }), buffers, grid1d(T * G, 1));
 }
 
 // x ← σ(bias + x) (decay 0) or exp(−e^{−1/2}·σ(bias + x)) (decay 1), in place.

@@ -13,7 +13,7 @@
 //   include ±100 and ±89, where exp(−x) overflows f32: σ → 0, silu → ±0, tanh → ±1.
 //                                                [1.8e-7; silu 9.5e-7 at x ≈ 20, 5e-8 relative]
 // - groupNorm: atol 1e-5, rtol 1e-5. f32 sums over a group against float64 ones; rows far
-//   from zero compared with their spread included (see rwkv_group_norm.wgsl).          [9.5e-7]
+//   from zero compared with their spread included (see group_norm.wgsl).          [9.5e-7]
 // - keys7's κ̂: atol 1e-6, rtol 1e-5. f32 sum of squares over a head (|κ̂| ≤ 1).          [1.2e-7]
 // - bonus7: atol 1e-5, rtol 1e-5. f32 dot product over a head against a float64 one.   [6.0e-7]
 import fc from "fast-check";

@@ -15,10 +15,12 @@
  */
 import { WGSL } from "../../kernels/wgsl/_sources.ts";
 import { UserError } from "../errors.ts";
-import { BufferPool, GpuTensor } from "./_gpu_pool.ts";
+import { BufferPool, bufferBytes, GpuTensor } from "./_gpu_pool.ts";
 
 export { GpuTensor };
 
+/** Usage of every tensor buffer, weights and activations alike (a function: Node and Bun have no GPUBufferUsage). */
+const tensorUsage = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 /** Dispatches recorded before the encoder is submitted, so the GPU starts while we record more. */
 const DISPATCHES_PER_SUBMIT = 64;
 /** Uniform buffers kept for reuse (they are keyed by content and never change). */
@@ -27,6 +29,10 @@ const MAX_UNIFORMS = 4096;
 /** A WebGPU device with the caches the kernels need. */
 export class Gpu {
   readonly #pipelines = new Map<string, GPUComputePipeline>();
+  /** Bind group layout 0 of each pipeline (asked once: the call makes a new object each time). */
+  readonly #layouts = new WeakMap<GPUComputePipeline, GPUBindGroupLayout>();
+  /** Tensors made by {@link Gpu.upload}: {@link Gpu.dispose} destroys these and pools the rest. */
+  readonly #weights = new WeakSet<GpuTensor>();
   readonly #modules = new Map<string, GPUShaderModule>();
   readonly #uniforms = new Map<string, GPUBuffer>();
   readonly #staging: GPUBuffer[] = [];
@@ -43,8 +49,7 @@ export class Gpu {
    * @param adapter one line about the adapter, e.g. `llvmpipe (LLVM 15.0.6, 256 bits), software`
    */
   constructor(readonly device: GPUDevice, readonly adapter: string) {
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    this.#pool = new BufferPool(device, usage, Math.min(2 ** 30, device.limits.maxBufferSize));
+    this.#pool = new BufferPool(device, tensorUsage(), Math.min(2 ** 30, device.limits.maxBufferSize));
     this.placeholder = device.createBuffer({ size: 16, usage: GPUBufferUsage.STORAGE, label: "placeholder" });
     device.addEventListener("uncapturederror", (e) => {
       this.#error ??= (e as GPUUncapturedErrorEvent).error.message;
@@ -134,10 +139,12 @@ export class Gpu {
    * when that work is done). `t` must not be used again.
    */
   dispose(t: GpuTensor): void {
-    if (this.#pool.release(t)) return;
+    if (!this.#weights.has(t)) return this.release(t);
+    this.#weights.delete(t);
     this.flush();
     t.buffer.destroy();
   }
+
 
   /** A tensor holding a copy of `data` (weights: made once, never pooled). */
   upload(data: Float32Array | Uint32Array, label = "weight"): GpuTensor {
@@ -148,14 +155,15 @@ export class Gpu {
           `maxStorageBufferBindingSize of this WebGPU adapter (${this.adapter}); use --backend cpu`,
       );
     }
-    const usage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
-    return new GpuTensor(this.#create(data, usage, label), data.length);
+    const t = new GpuTensor(this.#create(data, tensorUsage(), label), data.length);
+    this.#weights.add(t);
+    return t;
   }
 
   /** Records one dispatch of `pipeline` with `buffers` at bindings 0, 1, 2, ... of group 0. */
   dispatch(pipeline: GPUComputePipeline, buffers: readonly GPUBuffer[], groups: readonly number[]): void {
     const bindGroup = this.device.createBindGroup({
-      layout: pipeline.getBindGroupLayout(0),
+      layout: this.#layout(pipeline),
       entries: buffers.map((buffer, binding) => ({ binding, resource: { buffer } })),
     });
     this.#encoder ??= this.device.createCommandEncoder();
@@ -202,7 +210,7 @@ export class Gpu {
   /** Copies `t` back to the host through a mappable staging buffer. */
   async read(t: GpuTensor): Promise<Float32Array> {
     const bytes = t.length * 4;
-    const size = Math.max(16, Math.ceil(bytes / 16) * 16);
+    const size = bufferBytes(t.length);
     const i = this.#staging.findIndex((b) => b.size === size);
     const staging = i >= 0 ? this.#staging.splice(i, 1)[0] : this.device.createBuffer({
       size,
@@ -231,10 +239,16 @@ export class Gpu {
     if (e !== null) throw new Error(`WebGPU reported an error (${this.adapter}): ${e}`);
   }
 
+  #layout(pipeline: GPUComputePipeline): GPUBindGroupLayout {
+    let layout = this.#layouts.get(pipeline);
+    if (!layout) this.#layouts.set(pipeline, layout = pipeline.getBindGroupLayout(0));
+    return layout;
+  }
+
   // A buffer holding `data`, written through a mapping at creation (never queue.writeBuffer,
   // which would run before commands still waiting in our encoder).
   #create(data: Float32Array | Uint32Array, usage: number, label: string): GPUBuffer {
-    const size = Math.max(16, Math.ceil(data.byteLength / 16) * 16);
+    const size = bufferBytes(data.length);
     const b = this.device.createBuffer({ size, usage, label, mappedAtCreation: true });
     const view = data instanceof Float32Array
       ? new Float32Array(b.getMappedRange())

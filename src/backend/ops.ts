@@ -10,7 +10,6 @@
  *
  * @module
  */
-import type { RopeScaling } from "../../kernels/cpu/rope.ts";
 import type { RwkvOps } from "./rwkv_ops.ts";
 
 /** Options of {@link Ops.attention}. */
@@ -72,4 +71,3 @@ export interface Ops<A> {
   readonly rwkv?: RwkvOps<A>;
 }
 
-export type { RopeScaling };

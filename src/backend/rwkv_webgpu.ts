@@ -1,5 +1,5 @@
 /**
- * The WebGPU implementation of {@link RwkvOps}: each op one or two dispatches of the shaders in
+ * The WebGPU implementation of {@link RwkvOps}: each computing op one dispatch of the shaders in
  * `kernels/wgsl/rwkv_*.wgsl` through `kernels/gpu/rwkv_ops.ts` and `kernels/gpu/rwkv_wkv.ts`.
  * WKV states are f32 tensors on the GPU (the CPU oracle, `rwkv_cpu.ts`, keeps them in float64);
  * the recurrence runs as one kernel per block and call, tokens one after another inside it.

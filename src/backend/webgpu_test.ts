@@ -178,6 +178,12 @@ test("dispose() destroys a weight (later use is a GPU error) and pools an activa
   const buffer = a.buffer;
   ops.dispose(a);
   assert.equal(ops.gpu.tensor(777).buffer, buffer);
+  const b = ops.gpu.tensor(778); // released, then disposed: still an activation, not destroyed
+  ops.release(b);
+  ops.dispose(b);
+  const reused = ops.gpu.tensor(778);
+  assert.equal(reused.buffer, b.buffer);
+  assert.equal((await ops.read(reused)).length, 778); // a destroyed buffer would make this a GPU error
 }, { skip });
 
 test("head-sweep on the GPU (each masked o_proj disposed after its run) matches the CPU", async () => {

@@ -1,9 +1,11 @@
-// GroupNorm over the heads of each token (RWKV 5, 6, 7 `att.ln_x`): for token t and group g,
+// GroupNorm over the heads of each token (RWKV 5, 6, 7 `att.ln_x`), and LayerNorm as its G = 1
+// case (each token one group of D channels): for token t and group g,
 // over the S channels c = g·S + j of the group,
 //   mean = Σ_j x[t, c] / S,  var = Σ_j (x[t, c] − mean)² / S  (biased, two passes)
 //   out[t, c] = (x[t, c] − mean) / sqrt(var + eps) · weight[c] + bias[c]
 // x and out are [T, G·S]; weight and bias [G·S].
-// Oracle: groupNorm in kernels/cpu/rwkv_group_norm.ts. Dispatcher: groupNorm in kernels/gpu/rwkv_ops.ts.
+// Oracles: groupNorm in kernels/cpu/rwkv_group_norm.ts, layernorm in kernels/cpu/layernorm.ts.
+// Dispatchers: groupNorm in kernels/gpu/rwkv_ops.ts, layernorm in kernels/gpu/layernorm.ts.
 //
 // One workgroup per (token, group) row of S values; rows are laid out in a 2-D grid when there
 // are more than 65535. Each of the WG threads sums a strided share of the row, then the partial
@@ -19,7 +21,7 @@
 // whose errors are relative to the deviations, not to x. On llvmpipe, rows of 100 ± 0.03 at
 // eps 1e-5 came within 7e-7 of the oracle this way, 2.4e-3 with the plain two passes.
 
-override WG: u32 = 64; // threads per row, a power of two (head sizes are 64 in RWKV 5 to 7)
+override WG: u32 = 64; // threads per row, a power of two (64 for RWKV heads, 256 for LayerNorm rows)
 
 struct Shape {
   rows: u32, // T·G
