@@ -1,3 +1,4 @@
+import { getFloat16 } from "@petamoriken/float16";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { test } from "./testing/harness.ts";
@@ -27,4 +28,15 @@ test("F16 round-trips values that are exactly representable in half precision", 
     const x = new Float32Array(ints.map((i) => i / 8));
     assert.deepEqual(toFloat32(fromFloat32(x, "F16"), "F16"), x);
   }));
+});
+
+test("F16 decoding agrees with @petamoriken/float16 on all 65536 bit patterns", () => {
+  const bytes = new Uint8Array(2 * 65536);
+  const view = new DataView(bytes.buffer);
+  for (let b = 0; b < 65536; b++) view.setUint16(2 * b, b, true);
+  const got = toFloat32(bytes, "F16");
+  for (let b = 0; b < 65536; b++) {
+    const want = getFloat16(view, 2 * b, true);
+    assert.ok(Object.is(got[b], Math.fround(want)), `bits 0x${b.toString(16)}: ${got[b]} vs ${want}`);
+  }
 });
