@@ -24,6 +24,8 @@ export async function medianMs(fn: () => unknown, runs = 5, budgetMs = 20_000): 
 }
 
 /** The value after `--name` on the command line, or `def`. Benchmarks take a few plain flags. */
+export function flag(name: string, def: string): string;
+export function flag(name: string, def?: string): string | undefined;
 export function flag(name: string, def?: string): string | undefined {
   const args = process.argv.slice(2);
   const i = args.indexOf(`--${name}`);

@@ -3,7 +3,7 @@
  *
  *   deno run -A bench/forward.ts                       all shapes, a table
  *   deno run -A bench/forward.ts --shape stories110m --tokens 256 --json
- *   deno run -A bench/forward.ts --threads 1           one thread (default: one per core)
+ *   deno run -A bench/forward.ts --threads 1           one thread (default: one per core, at most 8)
  *   deno run -A bench/forward.ts --kernel js           the plain-JavaScript matmul (default: wasm-simd)
  *   node scripts/build.mjs --bench && node dist-bench/forward.js ... / bun bench/forward.ts ...   (same flags)
  *

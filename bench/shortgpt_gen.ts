@@ -34,11 +34,8 @@ import { forward } from "../src/models/forward.ts";
 import { loadModel } from "../src/models/load.ts";
 import { type CausalLM, newRun, type Run } from "../src/models/model.ts";
 import { withoutLayers } from "../src/prune/remove_layers.ts";
+import { flag } from "./_machine.ts";
 
-function flag(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : fallback;
-}
 const modelDir = flag("model", "testdata/models/bytellama-12L");
 const textPath = flag("text", "testdata/texts/tinystories_heldout.txt");
 const nPrompts = Number(flag("prompts", "8"));

@@ -81,22 +81,24 @@ for (const name of chosen) {
     // say so and run again, at most MAX_RERUNS times; one more crash, or any failed test, fails.
     const crashed = (x) =>
       (["SIGABRT", "SIGSEGV"].includes(x.r.signal) || [134, 139].includes(x.r.status)) && x.res && x.res.failed === 0;
-    for (let retry = 1; retry <= MAX_RERUNS && crashed(run); retry++) {
-      console.log(`\n${name}: crashed at exit after ${run.res.passed} passed, 0 failed; running again (${retry} of ${MAX_RERUNS})`);
-      lines.push(`${name}: note: a run crashed at exit after all its tests passed (README, Known issues) and was rerun`);
+    let reruns = 0;
+    for (; reruns < MAX_RERUNS && crashed(run); reruns++) {
+      console.log(`\n${name}: crashed at exit after ${run.res.passed} passed, 0 failed; running again (${reruns + 1} of ${MAX_RERUNS})`);
       run = runOnce(cmd);
+    }
+    if (reruns > 0) {
+      lines.push(`${name}: note: ${reruns} run(s) crashed at exit after all their tests passed (README, Known issues) and were rerun`);
     }
     if (!run.res) { unread = true; status = run.r.status ?? 1; continue; }
     for (const k of Object.keys(res)) res[k] += run.res[k];
     if (run.r.status !== 0) status = run.r.status ?? 1;
   }
-  const r = { status };
   if (unread) res = null;
   const secs = ((Date.now() - t0) / 1000).toFixed(0);
-  if (!res) { lines.push(`${name}: could not read a test summary (exit ${r.status})`); ok = false; continue; }
+  if (!res) { lines.push(`${name}: could not read a test summary (exit ${status})`); ok = false; continue; }
   lines.push(`${name}: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped (${secs} s)`);
   for (const k of Object.keys(total)) total[k] += res[k];
-  if (r.status !== 0 || res.failed > 0 || res.passed === 0) ok = false;
+  if (status !== 0 || res.failed > 0 || res.passed === 0) ok = false;
 }
 console.log("\n" + lines.join("\n"));
 console.log(`${total.passed} passed, ${total.failed} failed`);

@@ -7,8 +7,8 @@
  * one-thread kernel.
  *
  * The workers read the weight and the input where they are, so both must live in a
- * `SharedArrayBuffer`: `cpu.upload` copies weights into one ({@link sharedCopy}) once at load
- * time; the inputs (activations, small next to a weight) are copied into shared scratch buffers
+ * `SharedArrayBuffer`: checkpoint tensors are decoded straight into one (`toFloat32` in
+ * src/tensor.ts), and `cpu.upload` copies any other array into one ({@link sharedCopy}); the inputs (activations, small next to a weight) are copied into shared scratch buffers
  * per call when they are not shared already, and the result is computed into a shared scratch
  * buffer and copied into the ordinary Float32Array the op returns. A matmul whose weight is not
  * shared (one that did not come from `cpu.upload`) runs on the main thread alone.
@@ -56,7 +56,7 @@ const scratchBuffers = Array.from({ length: 5 }, () => new Float32Array(new Shar
  */
 export function setThreads(n: number): void {
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`Thread count ${n} is invalid; expected an integer ≥ 1`);
-  threadCount = n; // workers beyond n - 1 stay idle (unref'd) until the count goes up again
+  threadCount = n; // workers beyond n - 1 get no work and close after IDLE_MS; new ones start when needed
 }
 
 /** The number of threads the CPU backend's matmul and attention use (the main thread included). */

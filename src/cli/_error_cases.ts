@@ -414,6 +414,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   { group: "config", name: "an odd head_dim with RoPE", args: (f) => ["info", f.bad["config-odd-head-dim"]], expect: /head_dim 7 is odd/ },
   { group: "safetensors", name: "a shard named outside the folder", args: (f) => ["info", f.bad["shard-escapes"]], expect: /names shard "\.\.\/x\.safetensors"/ },
   { group: "tokens and text", name: "an id past the vocabulary while streaming", args: (f) => ["importance", f.good, "--ids", "1,600", "--stream"], expect: /Token id 600 at position 1 is out of range/ },
+  { group: "tokens and text", name: "an id past the vocabulary in a streamed forward", args: (f) => ["forward", f.good, "--ids", "1,600", "--stream"], expect: /Token id 600 at position 1 is out of range/ },
   { group: "config", name: "a switch that is a string", args: (f) => ["info", f.bad["config-tie-yes"]], expect: /"tie_word_embeddings" is "yes"; expected true or false/ },
   { group: "config", name: "a token id that is a string", args: (f) => ["info", f.bad["config-eos-string"]], expect: /"eos_token_id" is "2"; expected a token id/ },
   { group: "config", name: "rope_scaling a number", args: (f) => ["info", f.bad["config-rope-scaling-4"]], expect: /"rope_scaling" is 4; expected an object/ },
@@ -509,4 +510,5 @@ export const SUCCESS_CASES: readonly { name: string; args: (f: Fixtures) => stri
   { name: "forward with ids", args: (f) => ["forward", f.good, "--ids", "1,403,407"], stdout: /3 tokens through 5 layers/ },
   { name: "tokenize text", args: (f) => ["tokenize", f.good, "--text", "Once upon a time"], stdout: /^1 403 407 261 378\n$/ },
   { name: "prune into a new folder", args: (f) => ["prune", f.good, "--out", join(f.root, "pruned-ok"), "--layers", "3"], stdout: /4 layers left/ },
+  { name: "forward --out into a folder not made yet", args: (f) => ["forward", f.good, "--ids", "1,2", "--out", join(f.root, "new-folder", "dump.safetensors")], stdout: /2 tokens through 5 layers/ },
 ];

@@ -1,10 +1,10 @@
 /** `shortgpt forward <model>`: run the model, print a summary or dump every tensor. @module */
 import { version } from "../version.ts";
-import { fsReason, UserError } from "../errors.ts";
+import { UserError } from "../errors.ts";
 import { readRawConfig } from "../io/config.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
-import { forward } from "../models/forward.ts";
+import { checkIds, forward } from "../models/forward.ts";
 import { runtimeName } from "../runtime.ts";
 import { fromFloat32 } from "../tensor.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
@@ -14,9 +14,7 @@ import { MEMORY_FLAGS, planMemory } from "./memory.ts";
 import { streamLayers } from "../stream/layer_stream.ts";
 import { loadModel, openModel } from "../models/load.ts";
 import { checkTensorShapes, idsFromFlags, oneOf, requireModel } from "./common.ts";
-import { note, out, refuseInsideModel } from "./output.ts";
-import { renameSync, rmSync } from "node:fs";
-import process from "node:process";
+import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
 export const spec: CommandSpec = {
   name: "forward",
@@ -64,8 +62,7 @@ export async function run(p: Parsed): Promise<void> {
     const stacked = new Float32Array(hidden.length * T * D);
     hidden.forEach((h, i) => stacked.set(h, i * T * D));
     const idBytes = new Uint8Array(Int32Array.from(ids).buffer);
-    const tmp = `${outPath}.tmp-${process.pid}`;
-    try {
+    writeFileAtomic(outPath, (tmp) =>
       writeSafetensors(tmp, [
         { name: "logits", dtype: "F32", shape: [T, V], bytes: fromFloat32(logits, "F32") },
         { name: "hidden_states", dtype: "F32", shape: [hidden.length, T, D], bytes: fromFloat32(stacked, "F32") },
@@ -77,15 +74,8 @@ export async function run(p: Parsed): Promise<void> {
         runtime: runtimeName(),
         version,
         hidden_states: "raw: [0] = embeddings, [i] = input of layer i, [L] = before the final norm",
-      });
-      renameSync(tmp, outPath);
-    } catch (e) {
-      try {
-        rmSync(tmp, { force: true });
-      } catch { /* report the write's failure, not the clean-up's */ }
-      if (e instanceof UserError) throw e;
-      throw new UserError(`Cannot write "${outPath}": ${fsReason(e)}`);
-    }
+      })
+    );
   }
   // The next-token distribution after the last position.
   const last = logits.subarray((T - 1) * V, T * V);
@@ -108,9 +98,10 @@ async function runOne(p: Parsed, dir: string, ids: Int32Array) {
   const ops = await backendFromFlags(p);
   if (plan.stream) {
     checkTensorShapes(dir); // every layer's names and shapes from the headers, before any work
-    note(`streaming layer by layer: ${plan.reason}`, bool(p, "quiet"));
     const { parts, close } = openModel(dir, ops);
     try {
+      checkIds(parts, ids); // a bad id is one line, before the note
+      note(`streaming layer by layer: ${plan.reason}`, bool(p, "quiet"));
       const hidden: Float32Array[] = [];
       let logits = new Float32Array(0);
       const collect = { state: (_w: number, i: number, x: Float32Array) => void (hidden[i] = new Float32Array(x)), finish: () => [] };

@@ -20,17 +20,22 @@ export function note(text: string, quiet = false): void {
   if (!quiet) process.stderr.write(text.endsWith("\n") ? text : text + "\n");
 }
 
-/** Writes `data` to `path` through a temporary sibling and a rename. */
-export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+/**
+ * Writes `path` through a temporary sibling and a rename, creating its folder: `data` is the
+ * content, or a function that writes the temporary file it is given.
+ */
+export function writeFileAtomic(path: string, data: string | Uint8Array | ((tmp: string) => void)): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     mkdirSync(dirname(resolve(path)), { recursive: true });
-    writeFileSync(tmp, data);
+    if (typeof data === "function") data(tmp);
+    else writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
     try {
       rmSync(tmp, { force: true });
     } catch { /* report the write's failure, not the clean-up's */ }
+    if (e instanceof UserError) throw e;
     throw new UserError(`Cannot write "${path}": ${fsReason(e)}`);
   }
 }

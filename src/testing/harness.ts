@@ -14,7 +14,7 @@ type TestFn = () => void | Promise<void>;
 export interface TestOptions {
   /** Skip this test and print why (e.g. "no WebGPU adapter in this runtime"). */
   skip?: string;
-  /** Time limit in milliseconds (default 120 000). */
+  /** Time limit in milliseconds on Node and Bun (default 120 000); Deno's test runner has none. */
   timeout?: number;
 }
 
