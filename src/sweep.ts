@@ -90,10 +90,26 @@ export async function sweep<A>(
   const progress = opts.onProgress ?? (() => {});
 
   const bi = new BlockInfluence(L, conv.reduce), rm = new RelativeMagnitude(L);
-  await observeWindows(model, windows, [bi, rm], conv.lastHidden, (d, t) => progress("hidden states", d, t));
+  if (metrics.includes("bi") || metrics.includes("relmag")) {
+    await observeWindows(model, windows, [bi, rm], conv.lastHidden, (d, t) => progress("hidden states", d, t));
+  }
   const single = await pplRemovalScores(model, windows, (d, t) => progress("single-layer removal", d, t));
   const dense = (await perplexity(model, windows)).ppl;
   const denseAcc = opts.accuracy ? await opts.accuracy(model) : undefined;
+  // Curves share points (every curve's k = 1 is a single-layer removal; metrics whose orders
+  // begin alike share more): each set of removed layers is measured once.
+  const measured = new Map<string, { ppl: number; acc?: number }>();
+  if (!opts.accuracy) single.forEach((ppl, i) => measured.set(String(i), { ppl }));
+  const measure = async (removed: number[]) => {
+    const key = [...removed].sort((a, b) => a - b).join(",");
+    let r = measured.get(key);
+    if (!r) {
+      const pruned = withoutLayers(model, removed);
+      r = { ppl: (await perplexity(pruned, windows)).ppl, acc: opts.accuracy ? await opts.accuracy(pruned) : undefined };
+      measured.set(key, r);
+    }
+    return r;
+  };
   const scoresOf: Record<SweepMetric, () => number[]> = {
     bi: () => bi.finish(),
     relmag: () => rm.finish(),
@@ -110,9 +126,9 @@ export async function sweep<A>(
     const ppl = [dense];
     const acc = opts.accuracy ? [denseAcc!] : undefined;
     for (let k = 1; k <= K; k++) {
-      const pruned = withoutLayers(model, order.slice(0, k));
-      ppl.push((await perplexity(pruned, windows)).ppl);
-      if (acc) acc.push(await opts.accuracy!(pruned));
+      const point = await measure(order.slice(0, k));
+      ppl.push(point.ppl);
+      if (acc) acc.push(point.acc!);
       progress("removal curves", ++done, total);
     }
     curves[m] = acc ? { scores, order, ppl, acc } : { scores, order, ppl };

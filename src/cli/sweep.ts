@@ -6,8 +6,7 @@ import { Progress } from "../report/progress.ts";
 import { barChart, lineChart } from "../report/svg.ts";
 import { parseSweepMetrics, sweep, SWEEP_METRICS, type SweepResult } from "../sweep.ts";
 import { version } from "../version.ts";
-import { evaluateTask } from "../eval/evaluate.ts";
-import { findTask } from "../eval/tasks/mod.ts";
+import { readTaskItems, scoreTaskItems } from "../eval/evaluate.ts";
 import { readRawConfig } from "../io/config.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import type { CausalLM } from "../models/model.ts";
@@ -104,20 +103,20 @@ export async function run(p: Parsed): Promise<void> {
   const metrics = parseSweepMetrics(str(p, "metrics")!);
   const quiet = bool(p, "quiet");
   const windows = windowsFromFlags(p, dir);
+  const task = str(p, "task"), data = str(p, "data");
+  if ((task === undefined) !== (data === undefined)) throw new UserError(`--task and --data go together: give both or neither`);
+  // The task's items, read once now: a bad --task or --data fails before any work.
+  const taskItems = task === undefined ? undefined : readTaskItems(task, data!, { limit: num(p, "limit") });
   const model = await loadForCli(dir, p);
   for (const w of windows) checkIds(model, w); // a bad id: one line, before any progress
   const L = model.blocks.length, maxRemove = num(p, "max-remove");
   if (maxRemove !== undefined && !(maxRemove >= 0 && maxRemove <= L - 1)) {
     throw new UserError(`--max-remove ${maxRemove}: give a number from 0 to ${L - 1} (the model has ${L} layers)`);
   }
-  const task = str(p, "task"), data = str(p, "data");
-  if ((task === undefined) !== (data === undefined)) throw new UserError(`--task and --data go together: give both or neither`);
   let accuracy: ((m: CausalLM<unknown>) => Promise<number>) | undefined;
-  if (task !== undefined) {
-    findTask(task); // an unknown task fails now, not after the perplexity sweep
+  if (taskItems) {
     const tok = loadTokenizer(dir, readRawConfig(dir));
-    const limit = num(p, "limit");
-    accuracy = async (m) => (await evaluateTask(m, tok, task, data!, { limit })).acc;
+    accuracy = async (m) => (await scoreTaskItems(m, tok, taskItems)).acc;
   }
   let bar: Progress | undefined, phase = "";
   const r = await sweep(model, windows, metrics, {

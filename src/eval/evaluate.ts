@@ -7,8 +7,8 @@
 import type { Tokenizer } from "../io/tokenizer/mod.ts";
 import type { CausalLM } from "../models/model.ts";
 import { UserError } from "../errors.ts";
-import { type EvalReport, evaluateGreedy, evaluateMultipleChoice, type OnItem } from "./multiple_choice.ts";
-import { findTask, type ReadOptions } from "./tasks/mod.ts";
+import { type EvalReport, evaluateGreedy, evaluateMultipleChoice, type McItem, type OnItem } from "./multiple_choice.ts";
+import { findTask, type ReadOptions, type Task } from "./tasks/mod.ts";
 
 /** Options of {@link evaluateTask}. */
 export interface EvaluateOptions extends ReadOptions {
@@ -40,6 +40,11 @@ export async function evaluateTask<A>(
   dataDir: string,
   opts: EvaluateOptions = {},
 ): Promise<EvalReport> {
+  return await scoreTaskItems(model, tok, readTaskItems(taskName, dataDir, opts), opts);
+}
+
+/** A task's items read from `dataDir`, checked (shots, limit, at least one item); no model needed. */
+export function readTaskItems(taskName: string, dataDir: string, opts: ReadOptions = {}): TaskItems {
   const task = findTask(taskName);
   const shots = opts.shots ?? 0;
   if (!Number.isInteger(shots) || shots < 0 || shots > task.maxShots) {
@@ -54,8 +59,24 @@ export async function evaluateTask<A>(
   }
   const items = task.read(dataDir, { shots, split: opts.split, limit: opts.limit });
   if (items.length === 0) throw new UserError(`Task "${task.name}" read no items from "${dataDir}"`);
+  return { task, items };
+}
+
+/** Scores items read by {@link readTaskItems} (a sweep reads them once and scores them at every point). */
+export async function scoreTaskItems<A>(
+  model: CausalLM<A>,
+  tok: Tokenizer,
+  { task, items }: TaskItems,
+  opts: Omit<EvaluateOptions, keyof ReadOptions> = {},
+): Promise<EvalReport> {
   const scoring = { sharePrefix: opts.sharePrefix, bos: opts.bos };
   return task.scoring === "greedy"
     ? await evaluateGreedy(model, tok, task.name, items, opts.onItem, scoring)
     : await evaluateMultipleChoice(model, tok, task.name, items, opts.onItem, scoring);
+}
+
+/** A task and its items. */
+export interface TaskItems {
+  task: Task;
+  items: McItem[];
 }
