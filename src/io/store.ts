@@ -29,12 +29,25 @@ export class TensorStore {
     }
   }
 
+  /** A store over the files `open()` opens one by one; on any error every file opened so far is closed. */
+  static #from(dir: string, paths: readonly string[], check: (files: SafetensorsFile[]) => void = () => {}): TensorStore {
+    const files: SafetensorsFile[] = [];
+    try {
+      for (const p of paths) files.push(SafetensorsFile.open(p));
+      check(files);
+      return new TensorStore(dir, files);
+    } catch (e) {
+      for (const f of files) f.close();
+      throw e;
+    }
+  }
+
   /** Opens the safetensors files of folder `dir` (headers only). */
   static open(dir: string): TensorStore {
     const index = join(dir, "model.safetensors.index.json");
     if (existsSync(index)) return TensorStore.#openSharded(dir, index);
     const single = join(dir, "model.safetensors");
-    if (existsSync(single)) return new TensorStore(dir, [SafetensorsFile.open(single)]);
+    if (existsSync(single)) return TensorStore.#from(dir, [single]);
     let names: string[] = [];
     try {
       names = readdirSync(dir).filter((n) => n.endsWith(".safetensors")).sort();
@@ -46,7 +59,7 @@ export class TensorStore {
         `No weights in "${dir}": expected model.safetensors or model.safetensors.index.json (convert .bin/.pth checkpoints to safetensors first)`,
       );
     }
-    return new TensorStore(dir, names.map((n) => SafetensorsFile.open(join(dir, n))));
+    return TensorStore.#from(dir, names.map((n) => join(dir, n)));
   }
 
   static #openSharded(dir: string, indexPath: string): TensorStore {
@@ -59,29 +72,21 @@ export class TensorStore {
       throw new UserError(`Cannot read "${indexPath}": ${(e as Error).message}; expected {"weight_map": {tensor: shard}}`);
     }
     const shardNames = [...new Set(Object.values(weightMap))].sort();
-    const files: SafetensorsFile[] = [];
-    try {
-      for (const shard of shardNames) {
-        if (typeof shard !== "string" || !shard.endsWith(".safetensors") || shard.includes("/") || shard.includes("\\")) {
-          throw new UserError(`"${indexPath}" names shard ${JSON.stringify(shard)}; expected the name of a .safetensors file in the same folder`);
-        }
-        const path = join(dir, shard);
-        if (!existsSync(path)) {
-          throw new UserError(`"${indexPath}" names shard "${shard}", which is missing; the download may be incomplete`);
-        }
-        files.push(SafetensorsFile.open(path));
+    for (const shard of shardNames) {
+      if (typeof shard !== "string" || !shard.endsWith(".safetensors") || shard.includes("/") || shard.includes("\\")) {
+        throw new UserError(`"${indexPath}" names shard ${JSON.stringify(shard)}; expected the name of a .safetensors file in the same folder`);
       }
+      if (!existsSync(join(dir, shard))) {
+        throw new UserError(`"${indexPath}" names shard "${shard}", which is missing; the download may be incomplete`);
+      }
+    }
+    return TensorStore.#from(dir, shardNames.map((s) => join(dir, s)), (files) => {
       for (const [name, shard] of Object.entries(weightMap)) {
-        const f = files[shardNames.indexOf(shard)];
-        if (!f.tensors.has(name)) {
+        if (!files[shardNames.indexOf(shard)].tensors.has(name)) {
           throw new UserError(`"${indexPath}" says tensor "${name}" is in "${shard}", but that shard does not hold it`);
         }
       }
-    } catch (e) {
-      for (const f of files) f.close();
-      throw e;
-    }
-    return new TensorStore(dir, files);
+    });
   }
 
   /** Names of every tensor, in file order. */
