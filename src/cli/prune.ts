@@ -1,6 +1,8 @@
 /** `shortgpt prune <model> --out DIR`: remove layers and write a loadable folder. @module */
 import { UserError } from "../errors.ts";
-import { parseMetric } from "../importance/mod.ts";
+import { parseMetric, removalOrder } from "../importance/mod.ts";
+import { reverseScores } from "../importance/reverse.ts";
+import { sequentialScores } from "../importance/sequential.ts";
 import { savePrunedLayers } from "../prune/save.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
@@ -60,11 +62,17 @@ export async function run(p: Parsed): Promise<void> {
     const L = layerCount(dir);
     if (!(removeN! >= 1 && removeN! < L)) throw new UserError(`--remove ${removeN}: give a number from 1 to ${L - 1} (the model has ${L} layers)`);
     if (spec.kind === "angular") throw new UserError(`--remove with angular:N is not defined here; use --layers with the block it reports`);
-    const windows = spec.kind === "sequential" || spec.kind === "reverse" ? [] : windowsFromFlags(p, dir);
-    const report = await scoreFromFlags(p, dir, windows, spec);
-    layers = report.order.slice(0, removeN);
-    metric = report.metric;
-    scores = report.scores;
+    if (spec.kind === "sequential" || spec.kind === "reverse") {
+      // Scores from the layer count alone: no weights to run, only to check before copying them.
+      scores = spec.kind === "sequential" ? sequentialScores(L) : reverseScores(L);
+      checkModelWeights(dir);
+      metric = spec.kind;
+    } else {
+      const report = await scoreFromFlags(p, dir, windowsFromFlags(p, dir), spec);
+      scores = report.scores;
+      metric = report.metric;
+    }
+    layers = removalOrder(scores).slice(0, removeN);
   }
   const summary = savePrunedLayers(dir, outDir, layers, { metric, scores, force });
   out(`removed layers ${summary.removedLayers.join(", ")}${metric ? ` (lowest ${metric})` : ""}; ${summary.layers} layers left`);
