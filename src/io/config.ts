@@ -135,7 +135,11 @@ export function readRawConfig(dir: string): RawConfig {
   return raw as RawConfig;
 }
 
-function positiveInt(raw: RawConfig, key: string, fallback?: number): number {
+// Field checks shared by the config resolvers (this file's and src/models/rwkv/config.ts): each
+// names the field, the value found and what was expected. null counts as absent.
+
+/** A field that must be a positive integer (`fallback` when absent). */
+export function positiveInt(raw: RawConfig, key: string, fallback?: number): number {
   const v = raw[key] ?? fallback;
   if (!Number.isSafeInteger(v) || (v as number) <= 0) {
     const shown = v === undefined ? "missing" : JSON.stringify(v);
@@ -144,24 +148,34 @@ function positiveInt(raw: RawConfig, key: string, fallback?: number): number {
   return v as number;
 }
 
-/** An optional field that must be a positive finite number when present (null counts as absent). */
-function positiveNumber(raw: RawConfig, key: string, fallback: number): number {
+/** A field that must be an integer ≥ 0 (`fallback` when absent). */
+export function nonNegativeInt(raw: RawConfig, key: string, fallback: number): number {
+  const v = raw[key] ?? fallback;
+  if (!Number.isSafeInteger(v) || (v as number) < 0) {
+    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected an integer ≥ 0`);
+  }
+  return v as number;
+}
+
+/** A field that must be a positive finite number (`fallback` when absent). */
+export function positiveNumber(raw: RawConfig, key: string, fallback?: number): number {
   const v = raw[key] ?? fallback;
   if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected a positive number`);
+    const shown = v === undefined ? "missing" : JSON.stringify(v);
+    throw new UserError(`config.json: "${key}" is ${shown}; expected a positive number`);
   }
   return v;
 }
 
-/** An optional true/false field (null counts as absent). */
-function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
+/** A true/false field (`fallback` when absent). */
+export function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
   const v = raw[key] ?? fallback;
   if (typeof v !== "boolean") throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected true or false`);
   return v;
 }
 
 /** `bos_token_id` / `eos_token_id`: an id ≥ 0, a list of them (the first is used), or null. */
-function tokenId(raw: RawConfig, key: string): number | null {
+export function tokenId(raw: RawConfig, key: string): number | null {
   const v = raw[key];
   const id = Array.isArray(v) ? v[0] : v;
   if (id === undefined || id === null) return null;

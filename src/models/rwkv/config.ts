@@ -14,7 +14,7 @@
  * @module
  */
 import { UserError } from "../../errors.ts";
-import type { RawConfig } from "../../io/config.ts";
+import { bool, nonNegativeInt, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config.ts";
 
 /** Architectures, in rwkv.cpp's naming (rwkv.cpp "5.1" is ChatRWKV's "5.0"). */
 export const RWKV_VERSIONS = ["4.0", "5.1", "5.2", "6.0", "7.0"] as const;
@@ -106,7 +106,7 @@ export function resolveRwkvConfig(raw: RawConfig): RwkvConfig {
   }
   const version = parseVersion(raw.rwkv_version);
   const D = positiveInt(raw, "n_embd");
-  const A = raw.dim_att === undefined || raw.dim_att === null ? D : positiveInt(raw, "dim_att");
+  const A = positiveInt(raw, "dim_att", D);
   const rescaleEvery = nonNegativeInt(raw, "rescale_every", 0);
   if (rescaleEvery !== 0) {
     throw new UserError(
@@ -124,8 +124,8 @@ export function resolveRwkvConfig(raw: RawConfig): RwkvConfig {
     layerNormEps: positiveNumber(raw, "layer_norm_eps", 1e-5),
     rescaleEvery,
     tieWordEmbeddings: bool(raw, "tie_word_embeddings", false),
-    bosTokenId: tokenId(raw.bos_token_id),
-    eosTokenId: tokenId(raw.eos_token_id),
+    bosTokenId: tokenId(raw, "bos_token_id"),
+    eosTokenId: tokenId(raw, "eos_token_id"),
   };
   if (version === "4.0") return Object.freeze({ ...base, version });
   const heads = resolveHeads(raw, A);
@@ -163,12 +163,8 @@ export function resolveRwkvConfig(raw: RawConfig): RwkvConfig {
 // Hugging Face RwkvConfig (transformers/models/rwkv/configuration_rwkv.py), RWKV-4.
 function resolveHf(raw: RawConfig): RwkvConfigV4 {
   const D = positiveInt(raw, "hidden_size");
-  const A = raw.attention_hidden_size === undefined || raw.attention_hidden_size === null
-    ? D
-    : positiveInt(raw, "attention_hidden_size");
-  const F = raw.intermediate_size === undefined || raw.intermediate_size === null
-    ? 4 * D
-    : positiveInt(raw, "intermediate_size");
+  const A = positiveInt(raw, "attention_hidden_size", D);
+  const F = positiveInt(raw, "intermediate_size", 4 * D);
   return Object.freeze({
     version: "4.0",
     names: "hf",
@@ -180,8 +176,8 @@ function resolveHf(raw: RawConfig): RwkvConfigV4 {
     layerNormEps: positiveNumber(raw, "layer_norm_epsilon", 1e-5),
     rescaleEvery: nonNegativeInt(raw, "rescale_every", 6),
     tieWordEmbeddings: bool(raw, "tie_word_embeddings", false),
-    bosTokenId: tokenId(raw.bos_token_id),
-    eosTokenId: tokenId(raw.eos_token_id),
+    bosTokenId: tokenId(raw, "bos_token_id"),
+    eosTokenId: tokenId(raw, "eos_token_id"),
   });
 }
 
@@ -217,43 +213,4 @@ function resolveHeads(raw: RawConfig, A: number): RwkvHeads {
     );
   }
   return { numHeads: H, headSize: S, lnXEps: positiveNumber(raw, "ln_x_eps") };
-}
-
-function positiveInt(raw: RawConfig, key: string): number {
-  const v = raw[key];
-  if (!Number.isSafeInteger(v) || (v as number) <= 0) {
-    const shown = v === undefined ? "missing" : JSON.stringify(v);
-    throw new UserError(`config.json: "${key}" is ${shown}; expected a positive integer`);
-  }
-  return v as number;
-}
-
-function nonNegativeInt(raw: RawConfig, key: string, fallback: number): number {
-  const v = raw[key] ?? fallback;
-  if (!Number.isSafeInteger(v) || (v as number) < 0) {
-    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected an integer ≥ 0`);
-  }
-  return v as number;
-}
-
-function positiveNumber(raw: RawConfig, key: string, fallback?: number): number {
-  const v = raw[key] ?? fallback;
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    const shown = v === undefined ? "missing" : JSON.stringify(v);
-    throw new UserError(`config.json: "${key}" is ${shown}; expected a positive number`);
-  }
-  return v;
-}
-
-function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
-  const v = raw[key] ?? fallback;
-  if (typeof v !== "boolean") {
-    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected true or false`);
-  }
-  return v;
-}
-
-function tokenId(v: unknown): number | null {
-  const id = Array.isArray(v) ? v[0] : v;
-  return Number.isSafeInteger(id) ? id as number : null;
 }
