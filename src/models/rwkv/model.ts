@@ -31,6 +31,18 @@ import { loadBlockV5 } from "./v5.ts";
 import { loadBlockV6 } from "./v6.ts";
 import { loadBlockV7 } from "./v7.ts";
 
+/** The model facts of an RWKV config. */
+function rwkvInfo(config: RwkvConfig): ModelInfo {
+  return Object.freeze({
+    family: "rwkv",
+    hiddenSize: config.hiddenSize,
+    vocabSize: config.vocabSize,
+    maxPositions: Number.MAX_SAFE_INTEGER, // a recurrence: no context limit
+    bosTokenId: config.bosTokenId,
+    eosTokenId: config.eosTokenId,
+  });
+}
+
 /** An RWKV language model. */
 export class RwkvModel<A> implements CausalLM<A> {
   readonly info: ModelInfo;
@@ -47,14 +59,7 @@ export class RwkvModel<A> implements CausalLM<A> {
     readonly headWeight: A, // [V,D] head.weight
   ) {
     this.blocks = blocks;
-    this.info = Object.freeze({
-      family: "rwkv",
-      hiddenSize: config.hiddenSize,
-      vocabSize: config.vocabSize,
-      maxPositions: Number.MAX_SAFE_INTEGER, // a recurrence: no context limit
-      bosTokenId: config.bosTokenId,
-      eosTokenId: config.eosTokenId,
-    });
+    this.info = rwkvInfo(config);
   }
 
   /** X_0 = ln0(emb[ids]): [T] → [T,D]. */
@@ -139,24 +144,20 @@ export function openRwkvParts<A>(ops: Ops<A>, raw: RawConfig, weights: Weights, 
   const be = rwkvBackend(ops);
   const cfg = resolveRwkvConfig(raw);
   const stem = stemWeights(ops, cfg, weights);
-  let model: RwkvModel<A> | undefined;
+  const { hiddenSize: D, vocabSize: V, layerNormEps: eps } = cfg;
+  // Each stem tensor is read when first used; the embedding can be dropped once every window is
+  // embedded (a tied head reads it again).
+  let emb: A | undefined, ln0: LayerNormWeights<A> | undefined, lnOut: LayerNormWeights<A> | undefined;
   let head: A | undefined;
-  // The stem model (no blocks); its head is never used (parts.head reads head.weight when asked).
-  const base = () => {
-    if (!model) {
-      const emb = stem.emb();
-      model = new RwkvModel(ops, cfg, dir, emb, stem.ln0(), [], stem.ln_out(), emb);
-    }
-    return model;
-  };
   return {
-    info: base().info,
+    info: rwkvInfo(cfg),
     ops,
     dir,
     numLayers: cfg.numLayers,
-    embed: (ids) => base().embed(ids),
-    finalNorm: (x, T) => base().finalNorm(x, T),
-    head: (x, T) => ops.linear(x, (head ??= stem.head(base().emb)), T, cfg.hiddenSize, cfg.vocabSize),
+    embed: (ids) => layerNorm(ops, ops.embed(emb ??= stem.emb(), ids, D), ln0 ??= stem.ln0(), ids.length, D, eps),
+    finalNorm: (x, T) => layerNorm(ops, x, lnOut ??= stem.ln_out(), T, D, eps),
+    head: (x, T) => ops.linear(x, head ??= stem.head(emb), T, D, V),
+    releaseEmbed: () => void (emb = undefined),
     loadBlock: blockLoader(be, cfg, weights),
   };
 }
