@@ -1,6 +1,6 @@
 /** `shortgpt ppl <model>`: perplexity over calibration windows. @module */
 import { UserError } from "../errors.ts";
-import { perplexity, type PerplexityResult } from "../eval/perplexity.ts";
+import { perplexity, perplexityFrom, type PerplexityResult } from "../eval/perplexity.ts";
 import { checkIds } from "../models/forward.ts";
 import { loadModel, openModel } from "../models/load.ts";
 import { streamLayers } from "../stream/layer_stream.ts";
@@ -46,7 +46,7 @@ export async function run(p: Parsed): Promise<void> {
       const progress = new Progress("layers", parts.numLayers, { quiet });
       const s = await streamLayers(parts, windows, [], { nll: true, activationBudget: plan.budget / 2, onLayer: () => progress.tick() });
       progress.done();
-      r = { ppl: Math.exp(s.nll / s.predicted), nll_mean: s.nll / s.predicted, tokens: s.predicted, windows: windows.length };
+      r = perplexityFrom(s.nll, s.predicted, windows.length);
       note(`peak memory ${(peakRss() / 2 ** 20).toFixed(0)} MiB`, quiet);
     } finally {
       close();

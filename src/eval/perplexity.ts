@@ -60,6 +60,11 @@ export async function perplexity<A>(
     }
     onWindow?.(w + 1, windows.length);
   }
+  return perplexityFrom(nll, tokens, windows.length);
+}
+
+/** The {@link PerplexityResult} of a summed NLL over `tokens` predicted tokens in `windows` windows. */
+export function perplexityFrom(nll: number, tokens: number, windows: number): PerplexityResult {
   const nll_mean = tokens > 0 ? nll / tokens : NaN;
-  return { ppl: Math.exp(nll_mean), nll_mean, tokens, windows: windows.length };
+  return { ppl: Math.exp(nll_mean), nll_mean, tokens, windows };
 }

@@ -10,7 +10,7 @@
  */
 import type { HiddenStateMetric } from "../importance/metric.ts";
 import { type ImportanceRunner, sumsAt, useChangeSums } from "../importance/mod.ts";
-import { windowNll } from "../eval/perplexity.ts";
+import { perplexityFrom, windowNll } from "../eval/perplexity.ts";
 import { anyNonFinite, checkFinite, checkIds } from "../models/forward.ts";
 import { type ModelParts, newRun, type Run } from "../models/model.ts";
 import { collectGarbage } from "../runtime.ts";
@@ -178,7 +178,7 @@ export function streamRunner<A>(
       const scores: number[] = [];
       for (let i = 0; i < parts.numLayers; i++) {
         const r = await streamLayers(parts, windows, [], { nll: true, skip: new Set([i]), activationBudget });
-        scores.push(Math.exp(r.nll / r.predicted));
+        scores.push(perplexityFrom(r.nll, r.predicted, windows.length).ppl);
         onProgress?.(i + 1, parts.numLayers);
       }
       return scores;
