@@ -31,3 +31,20 @@ export function checkGroups(kernel: string, what: string, count: number): void {
     );
   }
 }
+
+/**
+ * Throws when a tensor the kernel writes (`written`) is also bound as another argument: WebGPU
+ * refuses a buffer bound twice when one binding is writable. Read-only inputs may coincide.
+ */
+export function checkNoAlias(
+  kernel: string,
+  written: Record<string, GpuTensor>,
+  read: Record<string, GpuTensor | undefined>,
+): void {
+  const all = Object.entries({ ...written, ...read });
+  for (const [w, t] of Object.entries(written)) {
+    for (const [name, u] of all) {
+      if (name !== w && u?.buffer === t.buffer) throw new Error(`${kernel}: ${w} and ${name} are the same tensor`);
+    }
+  }
+}

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkLength, grid1d } from "./_common.ts";
+import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
 
 /**
  * Records `x[i] += y[i]` for i < n, in place, `wg` threads per workgroup.
@@ -14,7 +14,7 @@ import { checkLength, grid1d } from "./_common.ts";
  * @param y [n] branch output (a different tensor)
  */
 export function addInPlace(gpu: Gpu, x: GpuTensor, y: GpuTensor, n: number, { wg = 256 }: { wg?: number } = {}): void {
-  if (x === y) throw new Error("addInPlace: x and y are the same tensor");
+  checkNoAlias("addInPlace", { x }, { y });
   checkLength("addInPlace", "x", x, n);
   checkLength("addInPlace", "y", y, n);
   gpu.dispatch(gpu.pipeline("add", { WG: wg }), [gpu.uniform([n]), x.buffer, y.buffer], grid1d(n, wg));

@@ -7,7 +7,7 @@
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
 import { UserError } from "../../src/errors.ts";
-import { checkGroups, checkLength } from "./_common.ts";
+import { checkGroups, checkLength, checkNoAlias } from "./_common.ts";
 import type { AttentionOptions } from "../../src/backend/ops.ts";
 
 /** The shader's largest head dim (its `MAX_HD`). */
@@ -63,5 +63,6 @@ export function attention(
   const uniform = gpu.uniform([Tq, Tk, H, Hkv, Hd, opts.window ?? 0, opts.alibiSlopes ? 1 : 0]);
   const slopes = opts.alibiSlopes?.buffer ?? gpu.placeholder;
   const pipeline = gpu.pipeline("attention", { WG: wg });
+  checkNoAlias("attention", { out }, { q, k, v, alibiSlopes: opts.alibiSlopes });
   gpu.dispatch(pipeline, [uniform, q.buffer, k.buffer, v.buffer, slopes, out.buffer], [Math.ceil(Tq / wg), H]);
 }

@@ -7,7 +7,7 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkGroups, checkLength } from "./_common.ts";
+import { checkGroups, checkLength, checkNoAlias } from "./_common.ts";
 
 /**
  * Records `out[2·slot] = Σ_t (1 − cos(x[t], y[t]))` (cos = 0.5 when a norm is 0) and
@@ -35,6 +35,7 @@ export function blockChangeSums(
   checkLength("blockChangeSums", "y", y, T * D);
   checkLength("blockChangeSums", "out", out, 2 * slot + 2);
   checkGroups("blockChangeSums", "rows", T);
+  checkNoAlias("blockChangeSums", { out }, { x, y });
   const scratch = gpu.tensor(2 * T);
   if (T > 0) {
     gpu.dispatch(gpu.pipeline("block_change_rows", { WG: wg }), [

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkLength } from "./_common.ts";
+import { checkLength, checkNoAlias } from "./_common.ts";
 
 /**
  * Records `out = [a; b]`.
@@ -27,6 +27,7 @@ export function concatRows(
   checkLength("concatRows", "a", a, Ta * C);
   checkLength("concatRows", "b", b, Tb * C);
   checkLength("concatRows", "out", out, (Ta + Tb) * C);
+  checkNoAlias("concatRows", { out }, { a, b });
   if (Ta > 0) gpu.copy(a.buffer, 0, out.buffer, 0, Ta * C * 4);
   if (Tb > 0) gpu.copy(b.buffer, 0, out.buffer, Ta * C * 4, Tb * C * 4);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkLength, grid1d } from "./_common.ts";
+import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
 
 const WG = 256;
 
@@ -21,6 +21,7 @@ export function embeddingGather(gpu: Gpu, out: GpuTensor, table: GpuTensor, ids:
   const T = ids.length;
   checkLength("embeddingGather", "out", out, T * D);
   const idBuffer = gpu.upload(Uint32Array.from(ids), "ids").buffer;
+  checkNoAlias("embeddingGather", { out }, { table });
   const buffers = [gpu.uniform([T, D]), table.buffer, idBuffer, out.buffer];
   gpu.dispatch(gpu.pipeline("embedding", { WG }), buffers, grid1d(T * D, WG));
 }

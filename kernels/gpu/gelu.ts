@@ -6,7 +6,7 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkLength, grid1d } from "./_common.ts";
+import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
 
 const WG = 256;
 
@@ -20,6 +20,7 @@ const WG = 256;
 export function gelu(gpu: Gpu, out: GpuTensor, x: GpuTensor, n: number, approximate: "none" | "tanh" = "none"): void {
   checkLength("gelu", "x", x, n);
   checkLength("gelu", "out", out, n);
+  checkNoAlias("gelu", { out }, { x });
   const buffers = [gpu.uniform([n, approximate === "tanh" ? 1 : 0]), x.buffer, out.buffer];
   gpu.dispatch(gpu.pipeline("gelu", { WG }), buffers, grid1d(n, WG));
 }

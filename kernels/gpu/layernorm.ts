@@ -5,7 +5,7 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkLength, grid1d } from "./_common.ts";
+import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
 
 /**
  * Records `out[t] = (x[t] - mean) / sqrt(var + eps) · weight + bias` (biased variance), one
@@ -31,6 +31,7 @@ export function layernorm(
   checkLength("layernorm", "weight", weight, D);
   checkLength("layernorm", "bias", bias, D);
   checkLength("layernorm", "out", out, T * D);
+  checkNoAlias("layernorm", { out }, { x, weight, bias });
   const buffers = [gpu.uniform([T, D, 1], [eps]), x.buffer, weight.buffer, bias.buffer, out.buffer]; // rows, S, G
   gpu.dispatch(gpu.pipeline("group_norm", { WG: wg }), buffers, grid1d(T, 1));
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkLength } from "./_common.ts";
+import { checkLength, checkNoAlias } from "./_common.ts";
 
 /**
  * Threads of a workgroup along N (`wgX`, default 16) and T (`wgY`, default 16), each computing
@@ -43,5 +43,6 @@ export function matmul(
   const pipeline = gpu.pipeline("matmul", { WG_X: wgX, WG_Y: wgY, TK: tk });
   const uniform = gpu.uniform([T, K, N, bias ? 1 : 0]);
   const groups = [Math.ceil(N / (4 * wgX)), Math.ceil(T / (4 * wgY))];
+  checkNoAlias("matmul", { out }, { x, w, bias });
   gpu.dispatch(pipeline, [uniform, x.buffer, w.buffer, bias?.buffer ?? gpu.placeholder, out.buffer], groups);
 }

@@ -5,7 +5,7 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkLength, grid1d } from "./_common.ts";
+import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
 
 /**
  * Records `out[0] = 1` if any of x[0..n) is NaN or ±Inf, else `0` (out is cleared first).
@@ -14,7 +14,7 @@ import { checkLength, grid1d } from "./_common.ts";
  * @param x   [n]
  */
 export function anyNonFinite(gpu: Gpu, out: GpuTensor, x: GpuTensor, n: number, { wg = 256 } = {}): void {
-  if (out === x) throw new Error("anyNonFinite: out and x are the same tensor");
+  checkNoAlias("anyNonFinite", { out }, { x });
   checkLength("anyNonFinite", "x", x, n);
   checkLength("anyNonFinite", "out", out, 1);
   gpu.clear(out);

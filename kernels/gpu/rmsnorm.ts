@@ -4,7 +4,7 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkGroups, checkLength } from "./_common.ts";
+import { checkGroups, checkLength, checkNoAlias } from "./_common.ts";
 
 /**
  * Records `out[t] = x[t] / sqrt(mean(x[t]²) + eps) · weight`, one workgroup of `wg` threads
@@ -28,6 +28,7 @@ export function rmsnorm(
   checkLength("rmsnorm", "weight", weight, D);
   checkLength("rmsnorm", "out", out, T * D);
   checkGroups("rmsnorm", "rows", T);
+  checkNoAlias("rmsnorm", { out }, { x, weight });
   gpu.dispatch(gpu.pipeline("rmsnorm", { WG: wg }), [gpu.uniform([T, D], [eps]), x.buffer, weight.buffer, out.buffer], [
     T,
   ]);

@@ -21,30 +21,13 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkLength, grid1d } from "./_common.ts";
+import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
 import type { RwkvActivation } from "../../src/backend/rwkv_ops.ts";
 
 /** Threads per workgroup of the elementwise kernels. */
 const WG = 256;
 /** Threads per (token, head) row of the reductions: one per channel of a 64-wide head. */
 const WG_ROW = 64;
-
-/**
- * Throws when a tensor the kernel writes (`written`) is also bound as another argument: WebGPU
- * refuses a buffer bound twice when one binding is writable. Read-only inputs may coincide.
- */
-function checkNoAlias(
-  kernel: string,
-  written: Record<string, GpuTensor>,
-  read: Record<string, GpuTensor | undefined>,
-): void {
-  const all = Object.entries({ ...written, ...read });
-  for (const [w, t] of Object.entries(written)) {
-    for (const [name, u] of all) {
-      if (name !== w && u?.buffer === t.buffer) throw new Error(`${kernel}: ${w} and ${name} are the same tensor`);
-    }
-  }
-}
 
 /**
  * Records the token shift `prev[0] = last`, `prev[t] = h[t−1]`; then `last ← h[T−1]`. One

@@ -9,7 +9,7 @@
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
 import { UserError } from "../../src/errors.ts";
-import { checkGroups, checkLength, grid1d } from "./_common.ts";
+import { checkGroups, checkLength, checkNoAlias, grid1d } from "./_common.ts";
 
 /** The largest head size of the WKV-5/6/7 shaders (their `MAX_S`, `MAX_N`): a private array per thread. */
 export const MAX_WKV_HEAD_SIZE = 128;
@@ -47,6 +47,7 @@ export function wkv4(
   checkLength("wkv4", "state", state, 3 * C);
   checkLength("wkv4", "y", y, T * C);
   const pipeline = gpu.pipeline("rwkv_wkv4", { WG: WKV4_WG });
+  checkNoAlias("wkv4", { y, state }, { k, v, timeDecay, timeFirst });
   const buffers = [gpu.uniform([T, C]), k.buffer, v.buffer, timeDecay.buffer, timeFirst.buffer, state.buffer, y.buffer];
   gpu.dispatch(pipeline, buffers, grid1d(C, WKV4_WG));
 }
@@ -90,6 +91,7 @@ export function wkv5(
   const pipeline = gpu.pipeline("rwkv_wkv5", { WG: headWorkgroup(S) });
   const uniform = gpu.uniform([T, H, S, dw ? 1 : 0]);
   const dwBuffer = dw?.buffer ?? gpu.placeholder;
+  checkNoAlias("wkv5", { y, state }, { r, k, v, timeDecay, u, dw });
   const buffers = [uniform, r.buffer, k.buffer, v.buffer, timeDecay.buffer, u.buffer, state.buffer, dwBuffer, y.buffer];
   gpu.dispatch(pipeline, buffers, [H]);
 }
@@ -128,6 +130,7 @@ export function wkv7(
   }
   checkLength("wkv7", "state", state, H * N * N);
   checkGroups("wkv7", "heads", H);
+  checkNoAlias("wkv7", { y, state }, { r, w, k, v, kk, a });
   const pipeline = gpu.pipeline("rwkv_wkv7", { WG: headWorkgroup(N) });
   const buffers = [
     gpu.uniform([T, H, N]),

@@ -4,7 +4,7 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
-import { checkLength, grid1d } from "./_common.ts";
+import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
 
 const WG = 256;
 
@@ -19,6 +19,7 @@ export function swiglu(gpu: Gpu, out: GpuTensor, gate: GpuTensor, up: GpuTensor,
   checkLength("swiglu", "gate", gate, n);
   checkLength("swiglu", "up", up, n);
   checkLength("swiglu", "out", out, n);
+  checkNoAlias("swiglu", { out }, { gate, up });
   const buffers = [gpu.uniform([n]), gate.buffer, up.buffer, out.buffer];
   gpu.dispatch(gpu.pipeline("swiglu", { WG }), buffers, grid1d(n, WG));
 }
