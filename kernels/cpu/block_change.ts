@@ -19,7 +19,7 @@
  *
  * @module
  */
-import { cosine, rowNorm } from "../../src/importance/metric.ts";
+import { cosine, relmagRow } from "../../src/importance/metric.ts";
 
 /**
  * Sets `out[2·slot] = Σ_t (1 − cos(x[t], y[t]))` and `out[2·slot + 1] = Σ_t ‖y[t] − x[t]‖ / ‖y[t]‖`,
@@ -78,12 +78,7 @@ export function blockChangeSumsNaive(
   let bi = 0;
   for (let t = 0; t < T; t++) bi += 1 - cosine(x, y, t, D);
   let rm = 0;
-  for (let t = 0; t < T; t++) {
-    let diff = 0;
-    for (let d = t * D; d < (t + 1) * D; d++) diff += (y[d] - x[d]) ** 2;
-    const norm = rowNorm(y, t, D);
-    rm += norm === 0 ? 0 : Math.sqrt(diff) / norm;
-  }
+  for (let t = 0; t < T; t++) rm += relmagRow(x, y, t, D);
   out[2 * slot] = bi;
   out[2 * slot + 1] = rm;
 }

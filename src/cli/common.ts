@@ -1,6 +1,6 @@
 /** Helpers shared by the commands: the model argument, ids from flags. @module */
 import { existsSync, statSync } from "node:fs";
-import { dirname } from "node:path";
+import { basename, dirname } from "node:path";
 import { cpu } from "../backend/cpu.ts";
 import { UserError } from "../errors.ts";
 import { readRawConfig, resolveLlamaConfig } from "../io/config.ts";
@@ -32,6 +32,12 @@ export function requireModel(p: Parsed, spec: CommandSpec): string {
 }
 
 /** Exactly one of the named flags, or an error listing them. */
+/** A model's name for titles and default output folders: its folder's name (trailing slashes ignored). */
+export function modelName(dir: string): string {
+  return basename(dir.replace(/[\\/]+$/, ""));
+}
+
+/** Exactly one of the flags `names` was given: which one (else a UserError naming them). */
 export function oneOf(p: Parsed, names: string[]): string {
   const given = names.filter((n) => p.flags[n] !== undefined);
   if (given.length !== 1) {

@@ -1,5 +1,5 @@
 /** `shortgpt head-sweep <model>`: perplexity with each single attention head removed (paper Fig. 6). @module */
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { headSweep, type HeadSweepResult } from "../head_sweep.ts";
 import { formatNumber, markdownTable } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
@@ -10,7 +10,7 @@ import { bool, str } from "./args.ts";
 import { checkIds } from "../models/forward.ts";
 import { loadForCli } from "./backend.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { requireModel } from "./common.ts";
+import { modelName, requireModel } from "./common.ts";
 import { parseLayerList } from "./inputs.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
@@ -72,7 +72,7 @@ export function headSweepMarkdown(name: string, r: HeadSweepResult): string {
 
 export async function run(p: Parsed): Promise<void> {
   const dir = requireModel(p, spec);
-  const name = basename(dir.replace(/\/+$/, ""));
+  const name = modelName(dir);
   const outDir = str(p, "out") ?? `head-sweep-${name}`;
   refuseInsideModel(outDir, dir, "folder");
   const quiet = bool(p, "quiet");

@@ -1,14 +1,13 @@
 /** `shortgpt importance <model>`: score every layer by a metric; print the removal order. @module */
-import { type ImportanceReport, METRICS, type MetricSpec, parseMetric, scoreLayers } from "../importance/mod.ts";
+import { checkMetric, type ImportanceReport, METRICS, type MetricSpec, parseMetric, scoreLayers } from "../importance/mod.ts";
 import { barChart } from "../report/svg.ts";
 import { markdownTable, formatNumber } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
 import { countTokens } from "../calibration.ts";
-import { UserError } from "../errors.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { requireModel } from "./common.ts";
+import { modelName, requireModel } from "./common.ts";
 import { importanceRunner, MEMORY_FLAGS, peakRss } from "./memory.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
@@ -68,9 +67,7 @@ export async function scoreFromFlags(
   const { runner, close, plan, progressUnit } = await importanceRunner(p, dir, windows);
   try {
     const L = runner.numLayers;
-    if (metric.kind === "angular" && !(metric.n >= 1 && metric.n <= L)) {
-      throw new UserError(`Metric "angular:${metric.n}" needs 1 <= n <= ${L} (the model has ${L} layers)`);
-    }
+    checkMetric(metric, L);
     if (intro) note(intro, quiet);
     if (plan.stream) note(`streaming layer by layer: ${plan.reason}`, quiet);
     const byLayer = metric.kind === "ppl" || progressUnit === "layers";
@@ -107,7 +104,7 @@ export async function run(p: Parsed): Promise<void> {
   const svg = str(p, "svg");
   if (svg) {
     writeFileAtomic(svg, barChart({
-      title: `${report.metric} per layer: ${dir.split("/").pop()}`,
+      title: `${report.metric} per layer: ${modelName(dir)}`,
       xLabel: report.metric.startsWith("angular") ? "first layer of the block" : "layer",
       yLabel: report.metric,
       labels: report.scores.map((_, i) => String(i)),

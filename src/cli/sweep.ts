@@ -1,5 +1,5 @@
 /** `shortgpt sweep <model>`: the paper's figures (removal curves, single-layer ppl, metric values). @module */
-import { basename, join } from "node:path";
+import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import { formatNumber, markdownTable } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
@@ -15,7 +15,7 @@ import { bool, num, str } from "./args.ts";
 import { checkIds } from "../models/forward.ts";
 import { loadForCli } from "./backend.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { requireModel } from "./common.ts";
+import { modelName, requireModel } from "./common.ts";
 import { CONVENTION_FLAGS } from "./importance.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
@@ -97,7 +97,7 @@ export function sweepMarkdown(name: string, r: SweepResult): string {
 
 export async function run(p: Parsed): Promise<void> {
   const dir = requireModel(p, spec);
-  const name = basename(dir.replace(/\/+$/, ""));
+  const name = modelName(dir);
   const outDir = str(p, "out") ?? `sweep-${name}`;
   refuseInsideModel(outDir, dir, "folder");
   const metrics = parseSweepMetrics(str(p, "metrics")!);

@@ -1,10 +1,9 @@
 /** `shortgpt tokenize <model> --text S`: ids with the model's tokenizer (or text with --decode). @module */
 import { readRawConfig } from "../io/config.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
-import { UserError } from "../errors.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { requireModel } from "./common.ts";
+import { oneOf, requireModel } from "./common.ts";
 import { parseIds, readTextFile } from "./inputs.ts";
 import { out } from "./output.ts";
 
@@ -30,13 +29,12 @@ BOS is added where the tokenizer has one (llama2.c, Llama); --no-bos leaves it o
 export function run(p: Parsed): void {
   const dir = requireModel(p, spec);
   const tok = loadTokenizer(dir, readRawConfig(dir));
-  const given = ["text", "text-file", "decode"].filter((f) => p.flags[f] !== undefined);
-  if (given.length !== 1) throw new UserError(`Give one of --text, --text-file or --decode`);
-  if (given[0] === "decode") {
+  const given = oneOf(p, ["text", "text-file", "decode"]);
+  if (given === "decode") {
     const text = tok.decode(parseIds(str(p, "decode")!, "--decode"));
     return out(bool(p, "json") ? JSON.stringify({ text }) : text);
   }
-  const text = given[0] === "text" ? str(p, "text")! : readTextFile(str(p, "text-file")!);
+  const text = given === "text" ? str(p, "text")! : readTextFile(str(p, "text-file")!);
   const ids = tok.encode(text, { bos: !bool(p, "no-bos") });
   out(bool(p, "json") ? JSON.stringify({ ids }) : ids.join(" "));
 }

@@ -36,6 +36,13 @@ export function parseMetric(name: string): MetricSpec {
   throw new UserError(`Unknown metric "${name}"; choose one of: ${METRICS.join(", ")}`);
 }
 
+/** Checks that `metric` can score a model of L layers (angular:N needs 1 ≤ N ≤ L). */
+export function checkMetric(metric: MetricSpec, L: number): void {
+  if (metric.kind === "angular" && !(metric.n >= 1 && metric.n <= L)) {
+    throw new UserError(`Metric "angular:${metric.n}" needs 1 <= n <= ${L} (the model has ${L} layers)`);
+  }
+}
+
 /** Canonical name of a metric spec. */
 export function metricName(m: MetricSpec): string {
   return m.kind === "angular" ? `angular:${m.n}` : m.kind;
@@ -208,9 +215,7 @@ export async function scoreLayers(
       if (metric.kind === "bi") m = new BlockInfluence(L, conv.reduce);
       else if (metric.kind === "relmag") m = new RelativeMagnitude(L);
       else if (metric.kind === "angular") {
-        if (metric.n < 1 || metric.n > L) {
-          throw new UserError(`Metric "angular:${metric.n}" needs 1 <= n <= ${L} (the model has ${L} layers)`);
-        }
+        checkMetric(metric, L);
         m = new AngularDistance(L, metric.n, conv.reduce);
       } else throw new Error(`unreachable metric ${metric.kind}`);
       await runner.observe([m], conv.lastHidden, onProgress);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type HiddenStateMetric, rowNorm } from "./metric.ts";
+import { type HiddenStateMetric, relmagRow } from "./metric.ts";
 
 /** Accumulates RM_i over windows. */
 export class RelativeMagnitude implements HiddenStateMetric {
@@ -19,12 +19,7 @@ export class RelativeMagnitude implements HiddenStateMetric {
   }
 
   step(i: number, xIn: Float32Array, xOut: Float32Array, T: number, D: number): void {
-    for (let t = 0; t < T; t++) {
-      let diff = 0;
-      for (let d = t * D; d < (t + 1) * D; d++) diff += (xOut[d] - xIn[d]) ** 2;
-      const out = rowNorm(xOut, t, D);
-      this.#sum[i] += out === 0 ? 0 : Math.sqrt(diff) / out;
-    }
+    for (let t = 0; t < T; t++) this.#sum[i] += relmagRow(xIn, xOut, t, D);
     if (i === 0) this.#tokens += T;
   }
 
