@@ -35,6 +35,7 @@ import { UserError } from "../errors.ts";
 import { checkIds } from "../models/forward.ts";
 import { LlamaBlock } from "../models/llama.ts";
 import type { CausalLM, Run } from "../models/model.ts";
+import { checkLayerIndices } from "../prune/remove_layers.ts";
 
 /** How the skipped layers' keys enter the cache. */
 export type GenKeys = "rope" | "norope";
@@ -70,19 +71,11 @@ export function fillCache<A>(block: LlamaBlock<A>, x: A, T: number, run: Run<A>,
 
 /** Checks that `skip` lists layers of `model` that can be skipped this way. */
 export function checkSkippable(model: CausalLM<unknown>, skip: readonly number[]): void {
-  const L = model.blocks.length;
-  for (const i of skip) {
-    if (!Number.isInteger(i) || i < 0 || i >= L) {
-      throw new UserError(`Layer ${i} is out of range; the model has layers 0..${L - 1}`);
-    }
-    if (!(model.blocks[i] instanceof LlamaBlock)) {
-      throw new UserError(
-        `ShortGPT-gen fills a key/value cache, which ${model.info.family} blocks do not have; use a Llama-family model`,
-      );
-    }
-  }
-  if (new Set(skip).size !== skip.length) {
-    throw new UserError(`A layer is listed twice in ${skip.join(",")}; list each once`);
+  checkLayerIndices(skip, model.blocks.length);
+  if (skip.some((i) => !(model.blocks[i] instanceof LlamaBlock))) {
+    throw new UserError(
+      `ShortGPT-gen fills a key/value cache, which ${model.info.family} blocks do not have; use a Llama-family model`,
+    );
   }
 }
 
