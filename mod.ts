@@ -26,7 +26,7 @@
 export { UserError } from "./src/errors.ts";
 
 // Tensors and files
-export { fromFloat32, numel, type Tensor, toFloat32, type DType } from "./src/tensor.ts";
+export { type DType, fromFloat32, numel, type Tensor, toFloat32 } from "./src/tensor.ts";
 export { SafetensorsFile, type TensorInfo } from "./src/io/safetensors.ts";
 export { type TensorEntry, writeSafetensors } from "./src/io/safetensors_write.ts";
 export { TensorStore } from "./src/io/store.ts";
@@ -63,7 +63,7 @@ export {
 export { BlockInfluence } from "./src/importance/block_influence.ts";
 export { RelativeMagnitude } from "./src/importance/relative_magnitude.ts";
 export { AngularDistance } from "./src/importance/angular.ts";
-export { type PerplexityResult, perplexity } from "./src/eval/perplexity.ts";
+export { perplexity, type PerplexityResult } from "./src/eval/perplexity.ts";
 export { checkLayerList, withoutLayers } from "./src/prune/remove_layers.ts";
 export { savePrunedLayers } from "./src/prune/save.ts";
 export { sweep, SWEEP_METRICS, type SweepResult } from "./src/sweep.ts";
@@ -101,7 +101,7 @@ export {
   scoreItem,
   summarize,
 } from "./src/eval/multiple_choice.ts";
-export { evaluateTask, type EvaluateOptions } from "./src/eval/evaluate.ts";
+export { type EvaluateOptions, evaluateTask } from "./src/eval/evaluate.ts";
 export { findTask, type ReadOptions, type Task, TASKS } from "./src/eval/tasks/mod.ts";
 export { generate, type GenerateOptions, type GenerateResult, mulberry32, pickToken } from "./src/eval/generate.ts";
 export { fillCache, type GenKeys, prefillSkipping } from "./src/eval/shortgpt_gen.ts";

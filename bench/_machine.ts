@@ -6,7 +6,9 @@ import { runtimeName } from "../src/runtime.ts";
 /** e.g. `AMD EPYC 7B13, 2 cores, 24 GiB, deno 2.9.6`. */
 export function machine(): string {
   const c = cpus();
-  return `${c[0]?.model?.trim() ?? "unknown CPU"}, ${c.length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, ${runtimeName()}`;
+  return `${c[0]?.model?.trim() ?? "unknown CPU"}, ${c.length} cores, ${
+    Math.round(totalmem() / 2 ** 30)
+  } GiB, ${runtimeName()}`;
 }
 
 /** Median of `runs` timings (ms) of `fn`, after one warm-up call; stops early after `budgetMs`. */

@@ -7,10 +7,13 @@
 import { cpu } from "../src/backend/cpu.ts";
 import type { Ops } from "../src/backend/ops.ts";
 import { type LlamaConfig, resolveLlamaConfig } from "../src/io/config.ts";
-import { type LayerWeights, LlamaBlock, layerShape, LlamaModel } from "../src/models/llama.ts";
+import { layerShape, type LayerWeights, LlamaBlock, LlamaModel } from "../src/models/llama.ts";
 
 /** config.json fields of the benchmark shapes (llama2.c's stories models and Llama 2 7B). */
-export const SHAPES: Record<string, { dim: number; layers: number; heads: number; kvHeads: number; ffn: number; vocab: number }> = {
+export const SHAPES: Record<
+  string,
+  { dim: number; layers: number; heads: number; kvHeads: number; ffn: number; vocab: number }
+> = {
   stories15m: { dim: 288, layers: 6, heads: 6, kvHeads: 6, ffn: 768, vocab: 32000 },
   stories110m: { dim: 768, layers: 12, heads: 12, kvHeads: 12, ffn: 2048, vocab: 32000 },
   "tinyllama-1.1b": { dim: 2048, layers: 22, heads: 32, kvHeads: 4, ffn: 5632, vocab: 32000 },

@@ -14,7 +14,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import process from "node:process";
 import { flag } from "./_machine.ts";
-import { writeSafetensors, type TensorEntry } from "../src/io/safetensors_write.ts";
+import { type TensorEntry, writeSafetensors } from "../src/io/safetensors_write.ts";
 import { fromFloat32, numel } from "../src/tensor.ts";
 import { randomArray, SHAPES } from "./_shapes.ts";
 
@@ -24,12 +24,17 @@ const out = flag("out");
 const shardBytes = Number(flag("shard-gb", "4")) * 2 ** 30;
 const s = SHAPES[shapeName];
 if (!s || !out || !["F32", "F16", "BF16"].includes(dtype)) {
-  console.error(`usage: make_synthetic.ts --shape ${Object.keys(SHAPES).join("|")} --dtype f32|f16|bf16 --out DIR [--shard-gb 4]`);
+  console.error(
+    `usage: make_synthetic.ts --shape ${Object.keys(SHAPES).join("|")} --dtype f32|f16|bf16 --out DIR [--shard-gb 4]`,
+  );
   process.exit(1);
 }
 
 const D = s.dim, F = s.ffn, V = s.vocab, Hd = D / s.heads;
-const tensors: { name: string; shape: number[]; ones?: boolean }[] = [{ name: "model.embed_tokens.weight", shape: [V, D] }];
+const tensors: { name: string; shape: number[]; ones?: boolean }[] = [{
+  name: "model.embed_tokens.weight",
+  shape: [V, D],
+}];
 for (let i = 0; i < s.layers; i++) {
   const p = `model.layers.${i}`;
   tensors.push(
@@ -61,7 +66,9 @@ const weightMap: Record<string, string> = {};
 let total = 0, seed = 1;
 const t0 = performance.now();
 shards.forEach((shard, k) => {
-  const file = shards.length === 1 ? "model.safetensors" : `model-${String(k + 1).padStart(5, "0")}-of-${String(shards.length).padStart(5, "0")}.safetensors`;
+  const file = shards.length === 1
+    ? "model.safetensors"
+    : `model-${String(k + 1).padStart(5, "0")}-of-${String(shards.length).padStart(5, "0")}.safetensors`;
   const entries: TensorEntry[] = shard.map((t) => {
     const mySeed = seed++;
     weightMap[t.name] = file;
@@ -70,29 +77,47 @@ shards.forEach((shard, k) => {
       name: t.name,
       dtype,
       shape: t.shape,
-      bytes: () => fromFloat32(t.ones ? new Float32Array(numel(t.shape)).fill(1) : randomArray(numel(t.shape), mySeed, 0.035), dtype),
+      bytes: () =>
+        fromFloat32(
+          t.ones ? new Float32Array(numel(t.shape)).fill(1) : randomArray(numel(t.shape), mySeed, 0.035),
+          dtype,
+        ),
     };
   });
   writeSafetensors(join(out, file), entries, { format: "pt" });
   console.error(`wrote ${file} (${shard.length} tensors) ${((performance.now() - t0) / 1000).toFixed(0)} s`);
 });
 if (shards.length > 1) {
-  writeFileSync(join(out, "model.safetensors.index.json"), JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2));
+  writeFileSync(
+    join(out, "model.safetensors.index.json"),
+    JSON.stringify({ metadata: { total_size: total }, weight_map: weightMap }, null, 2),
+  );
 }
-writeFileSync(join(out, "config.json"), JSON.stringify({
-  architectures: ["LlamaForCausalLM"],
-  model_type: "llama",
-  hidden_size: D,
-  intermediate_size: F,
-  num_hidden_layers: s.layers,
-  num_attention_heads: s.heads,
-  num_key_value_heads: s.kvHeads,
-  vocab_size: V,
-  max_position_embeddings: 4096,
-  rms_norm_eps: 1e-5,
-  rope_theta: 10000,
-  tie_word_embeddings: false,
-  torch_dtype: { F32: "float32", F16: "float16", BF16: "bfloat16" }[dtype],
-  shortgpt_synthetic: `random weights in the ${shapeName} shape (bench/make_synthetic.ts)`,
-}, null, 2) + "\n");
-console.log(`${out}: ${shapeName}, ${dtype}, ${(total / 2 ** 30).toFixed(2)} GiB in ${shards.length} shard(s), ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+writeFileSync(
+  join(out, "config.json"),
+  JSON.stringify(
+    {
+      architectures: ["LlamaForCausalLM"],
+      model_type: "llama",
+      hidden_size: D,
+      intermediate_size: F,
+      num_hidden_layers: s.layers,
+      num_attention_heads: s.heads,
+      num_key_value_heads: s.kvHeads,
+      vocab_size: V,
+      max_position_embeddings: 4096,
+      rms_norm_eps: 1e-5,
+      rope_theta: 10000,
+      tie_word_embeddings: false,
+      torch_dtype: { F32: "float32", F16: "float16", BF16: "bfloat16" }[dtype],
+      shortgpt_synthetic: `random weights in the ${shapeName} shape (bench/make_synthetic.ts)`,
+    },
+    null,
+    2,
+  ) + "\n",
+);
+console.log(
+  `${out}: ${shapeName}, ${dtype}, ${(total / 2 ** 30).toFixed(2)} GiB in ${shards.length} shard(s), ${
+    ((performance.now() - t0) / 1000).toFixed(0)
+  } s`,
+);

@@ -30,7 +30,11 @@ let last = t0;
 await streamLayers(parts, [ids], [bi], {
   onLayer: (done, total) => {
     const now = performance.now();
-    console.log(`layer ${done}/${total}  ${((now - last) / 1000).toFixed(1)} s  rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      `layer ${done}/${total}  ${((now - last) / 1000).toFixed(1)} s  rss ${
+        (process.memoryUsage().rss / 2 ** 20).toFixed(0)
+      } MiB`,
+    );
     last = now;
   },
 });

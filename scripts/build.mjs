@@ -2,7 +2,7 @@
 // With --tests it also compiles every *_test.ts to dist-test/ for Node's test runner, and with
 // --bench the benchmarks to dist-bench/.
 import { build } from "esbuild";
-import { readdirSync, statSync, rmSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const common = {

@@ -29,7 +29,13 @@ const runtimes = {
     // (README, Known issues); apart, neither does.
     cmds: [
       // --ignore replaces deno.json's "exclude", so the build outputs are listed again here.
-      [bin("deno"), ["test", "-A", "--unstable-webgpu", "--no-check=remote", `--ignore=${[...GPU_TESTS, "dist", "dist-test", "dist-bench", "node_modules"].join(",")}`]],
+      [bin("deno"), [
+        "test",
+        "-A",
+        "--unstable-webgpu",
+        "--no-check=remote",
+        `--ignore=${[...GPU_TESTS, "dist", "dist-test", "dist-bench", "node_modules"].join(",")}`,
+      ]],
       [bin("deno"), ["test", "-A", "--unstable-webgpu", "--no-check=remote", ...GPU_TESTS]],
     ],
     parse(out) {
@@ -65,11 +71,19 @@ for (const name of chosen) {
   console.log(`\n===== ${name} =====`);
   if (rt.prepare) {
     const r = spawnSync(rt.prepare[0], rt.prepare[1], { stdio: "inherit" });
-    if (r.status !== 0) { lines.push(`${name}: build failed`); ok = false; continue; }
+    if (r.status !== 0) {
+      lines.push(`${name}: build failed`);
+      ok = false;
+      continue;
+    }
   }
   const t0 = Date.now();
   const runOnce = (cmd) => {
-    const r = spawnSync(cmd[0], cmd[1], { encoding: "utf8", maxBuffer: 1 << 28, env: { ...process.env, NO_COLOR: "1" } });
+    const r = spawnSync(cmd[0], cmd[1], {
+      encoding: "utf8",
+      maxBuffer: 1 << 28,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     const out = strip((r.stdout ?? "") + "\n" + (r.stderr ?? ""));
     process.stdout.write(out);
     return { r, res: rt.parse(out) };
@@ -83,23 +97,40 @@ for (const name of chosen) {
       (["SIGABRT", "SIGSEGV"].includes(x.r.signal) || [134, 139].includes(x.r.status)) && x.res && x.res.failed === 0;
     let reruns = 0;
     for (; reruns < MAX_RERUNS && crashed(run); reruns++) {
-      console.log(`\n${name}: crashed at exit after ${run.res.passed} passed, 0 failed; running again (${reruns + 1} of ${MAX_RERUNS})`);
+      console.log(
+        `\n${name}: crashed at exit after ${run.res.passed} passed, 0 failed; running again (${
+          reruns + 1
+        } of ${MAX_RERUNS})`,
+      );
       run = runOnce(cmd);
     }
     if (reruns > 0) {
-      lines.push(`${name}: note: ${reruns} run(s) crashed at exit after all their tests passed (README, Known issues) and were rerun`);
+      lines.push(
+        `${name}: note: ${reruns} run(s) crashed at exit after all their tests passed (README, Known issues) and were rerun`,
+      );
     }
-    if (!run.res) { unread = true; status = run.r.status ?? 1; continue; }
+    if (!run.res) {
+      unread = true;
+      status = run.r.status ?? 1;
+      continue;
+    }
     for (const k of Object.keys(res)) res[k] += run.res[k];
     if (run.r.status !== 0) status = run.r.status ?? 1;
   }
   if (unread) res = null;
   const secs = ((Date.now() - t0) / 1000).toFixed(0);
-  if (!res) { lines.push(`${name}: could not read a test summary (exit ${status})`); ok = false; continue; }
+  if (!res) {
+    lines.push(`${name}: could not read a test summary (exit ${status})`);
+    ok = false;
+    continue;
+  }
   lines.push(`${name}: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped (${secs} s)`);
   for (const k of Object.keys(total)) total[k] += res[k];
   if (status !== 0 || res.failed > 0 || res.passed === 0) ok = false;
 }
 console.log("\n" + lines.join("\n"));
 console.log(`${total.passed} passed, ${total.failed} failed`);
-if (!ok) { console.log("FAILED: see the runtime sections above"); process.exit(1); }
+if (!ok) {
+  console.log("FAILED: see the runtime sections above");
+  process.exit(1);
+}

@@ -21,7 +21,11 @@ export function cutWindows(ids: readonly number[], window: number): Int32Array[]
 }
 
 /** Windows from several sequences (ids-file lines), each cut separately, then the first `maxWindows`. */
-export function makeWindows(sequences: readonly (readonly number[])[], window: number, maxWindows?: number): Int32Array[] {
+export function makeWindows(
+  sequences: readonly (readonly number[])[],
+  window: number,
+  maxWindows?: number,
+): Int32Array[] {
   if (maxWindows !== undefined && (!Number.isSafeInteger(maxWindows) || maxWindows < 1)) {
     throw new UserError(`--max-windows is ${maxWindows}; it must be a whole number >= 1`);
   }

@@ -9,7 +9,7 @@
 import process from "node:process";
 import { UserError } from "./errors.ts";
 import { setMatmulKernel, setThreads, stopWorkers } from "./backend/cpu.ts";
-import { type CommandSpec, helpText, type Parsed, parseArgs } from "./cli/args.ts";
+import { type CommandSpec, helpText, parseArgs, type Parsed } from "./cli/args.ts";
 import * as compare from "./cli/compare.ts";
 import * as demo from "./cli/demo.ts";
 import * as evalCommand from "./cli/eval.ts";
@@ -30,7 +30,21 @@ interface Command {
   run(p: Parsed): void | number | Promise<void | number>;
 }
 
-const COMMANDS: Command[] = [info, forward, compare, tokenize, importance, prune, pruneHeads, ppl, evalCommand, generate, sweep, headSweep, demo];
+const COMMANDS: Command[] = [
+  info,
+  forward,
+  compare,
+  tokenize,
+  importance,
+  prune,
+  pruneHeads,
+  ppl,
+  evalCommand,
+  generate,
+  sweep,
+  headSweep,
+  demo,
+];
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.spec.name.length));

@@ -86,7 +86,10 @@ export async function sweep<A>(
 ): Promise<SweepResult> {
   const L = model.blocks.length;
   const K = Math.min(opts.maxRemove ?? L - 1, L - 1);
-  const conv: Conventions = { lastHidden: opts.conventions?.lastHidden ?? "raw", reduce: opts.conventions?.reduce ?? "mean" };
+  const conv: Conventions = {
+    lastHidden: opts.conventions?.lastHidden ?? "raw",
+    reduce: opts.conventions?.reduce ?? "mean",
+  };
   const progress = opts.onProgress ?? (() => {});
 
   const bi = new BlockInfluence(L, conv.reduce), rm = new RelativeMagnitude(L);
@@ -105,7 +108,10 @@ export async function sweep<A>(
     let r = measured.get(key);
     if (!r) {
       const pruned = withoutLayers(model, removed);
-      r = { ppl: (await perplexity(pruned, windows)).ppl, acc: opts.accuracy ? await opts.accuracy(pruned) : undefined };
+      r = {
+        ppl: (await perplexity(pruned, windows)).ppl,
+        acc: opts.accuracy ? await opts.accuracy(pruned) : undefined,
+      };
       measured.set(key, r);
     }
     return r;

@@ -35,12 +35,39 @@ test("shortgpt sweep writes JSON, Markdown and SVGs for any subset of metrics, w
   const out = mkdtempSync(join(tmpdir(), "shortgpt-sweep-"));
   try {
     const code = await main([
-      "sweep", modelDir("stories260K"), "--text-file", "testdata/texts/tinystories_heldout.txt", "--window", "32",
-      "--max-windows", "2", "--metrics", "bi,reverse", "--max-remove", "2", "--task", "copa", "--data", "testdata/eval/copa",
-      "--limit", "4", "--out", out, "--quiet",
+      "sweep",
+      modelDir("stories260K"),
+      "--text-file",
+      "testdata/texts/tinystories_heldout.txt",
+      "--window",
+      "32",
+      "--max-windows",
+      "2",
+      "--metrics",
+      "bi,reverse",
+      "--max-remove",
+      "2",
+      "--task",
+      "copa",
+      "--data",
+      "testdata/eval/copa",
+      "--limit",
+      "4",
+      "--out",
+      out,
+      "--quiet",
     ]);
     assert.equal(code, 0);
-    for (const f of ["sweep.json", "sweep.md", "removal_curves.svg", "single_layer.svg", "metric_bi.svg", "accuracy_curves.svg"]) {
+    for (
+      const f of [
+        "sweep.json",
+        "sweep.md",
+        "removal_curves.svg",
+        "single_layer.svg",
+        "metric_bi.svg",
+        "accuracy_curves.svg",
+      ]
+    ) {
       assert.ok(existsSync(join(out, f)), f);
     }
     const json = JSON.parse(readFileSync(join(out, "sweep.json"), "utf8"));

@@ -75,7 +75,9 @@ export function toFloat32(bytes: Uint8Array, dtype: DType): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Weights are decoded straight into shared memory where the runtime has it, so the CPU
   // backend's worker threads can read them without a second copy (src/backend/cpu.ts upload).
-  const out = new Float32Array(typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4));
+  const out = new Float32Array(
+    typeof SharedArrayBuffer === "function" ? new SharedArrayBuffer(n * 4) : new ArrayBuffer(n * 4),
+  );
   switch (dtype) {
     case "F32":
       for (let i = 0; i < n; i++) out[i] = view.getFloat32(4 * i, true);

@@ -15,7 +15,7 @@
  */
 import { WGSL } from "../../kernels/wgsl/_sources.ts";
 import { UserError } from "../errors.ts";
-import { BufferPool, bufferBytes, GpuTensor } from "./_gpu_pool.ts";
+import { bufferBytes, BufferPool, GpuTensor } from "./_gpu_pool.ts";
 
 export { GpuTensor };
 
@@ -144,7 +144,6 @@ export class Gpu {
     this.flush();
     t.buffer.destroy();
   }
-
 
   /** A tensor holding a copy of `data` (weights: made once, never pooled). */
   upload(data: Float32Array | Uint32Array, label = "weight"): GpuTensor {

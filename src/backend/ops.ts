@@ -50,7 +50,17 @@ export interface Ops<A> {
   /** Rotary embedding in place (rotate_half): x [T, H·Hd], token t at position pos0 + t. */
   rope(x: A, T: number, H: number, Hd: number, pos0: number, invFreq: Float64Array): void;
   /** Causal attention with grouped query heads: q [Tq,H·Hd], k/v [Tk,Hkv·Hd] → [Tq,H·Hd]. */
-  attention(q: A, k: A, v: A, Tq: number, Tk: number, H: number, Hkv: number, Hd: number, opts?: AttentionOptions<A>): A;
+  attention(
+    q: A,
+    k: A,
+    v: A,
+    Tq: number,
+    Tk: number,
+    H: number,
+    Hkv: number,
+    Hd: number,
+    opts?: AttentionOptions<A>,
+  ): A;
   /** silu(gate) ⊙ up: [n] → [n]. */
   swiglu(gate: A, up: A, n: number): A;
   /** x += y, in place: [n]. */
@@ -70,4 +80,3 @@ export interface Ops<A> {
   /** The operations RWKV blocks need (token shift, WKV recurrences, ...); absent on a backend without them. */
   readonly rwkv?: RwkvOps<A>;
 }
-

@@ -191,5 +191,9 @@ test("head-sweep on the GPU (each masked o_proj disposed after its run) matches 
   const windows = [Int32Array.from([1, 403, 407, 261, 378, 432, 380, 395])];
   const onCpu = await headSweep(loadModel(modelDir("stories260K"), cpu), windows, { layers: [1] });
   const onGpu = await headSweep(loadModel(modelDir("stories260K"), ops), windows, { layers: [1] });
-  assertAllClose(onGpu.ppl.flat() as number[], onCpu.ppl.flat() as number[], { atol: 0, rtol: 1e-4, label: "head-sweep ppl" });
+  assertAllClose(onGpu.ppl.flat() as number[], onCpu.ppl.flat() as number[], {
+    atol: 0,
+    rtol: 1e-4,
+    label: "head-sweep ppl",
+  });
 }, { skip });

@@ -49,7 +49,12 @@ export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
   debug: { type: "boolean", help: "show stack traces for every error" },
   backend: { type: "string", arg: "B", choices: ["cpu", "webgpu", "auto"], default: "cpu", help: "where to compute" },
   threads: { type: "int", arg: "N", help: "CPU threads for large matmuls (default: the number of cores, at most 8)" },
-  kernel: { type: "string", arg: "K", choices: ["wasm-simd", "js"], help: "CPU matmul kernel; both give the same bits (default wasm-simd)" },
+  kernel: {
+    type: "string",
+    arg: "K",
+    choices: ["wasm-simd", "js"],
+    help: "CPU matmul kernel; both give the same bits (default wasm-simd)",
+  },
 };
 
 function closest(name: string, names: string[]): string | undefined {
@@ -99,7 +104,9 @@ export function parseArgs(argv: readonly string[], spec: CommandSpec): Parsed {
     if (!f) {
       const guess = name.length <= 40 ? closest(name, Object.keys(all)) : undefined;
       throw new UserError(
-        `Unknown flag "--${shorten(name)}" for ${where}; ${guess ? `did you mean "--${guess}"? See` : "see"} "shortgpt ${spec.name} --help"`,
+        `Unknown flag "--${shorten(name)}" for ${where}; ${
+          guess ? `did you mean "--${guess}"? See` : "see"
+        } "shortgpt ${spec.name} --help"`,
       );
     }
     let raw: string | undefined = eq < 0 ? undefined : arg.slice(eq + 1);
@@ -134,7 +141,9 @@ function convert(name: string, raw: string, f: FlagSpec): FlagValue {
   }
   if (f.type === "number") {
     const v = Number(raw);
-    if (raw.trim() === "" || !Number.isFinite(v)) throw new UserError(`Flag "--${name}" needs a number; got "${shorten(raw)}"`);
+    if (raw.trim() === "" || !Number.isFinite(v)) {
+      throw new UserError(`Flag "--${name}" needs a number; got "${shorten(raw)}"`);
+    }
     return v;
   }
   if (f.choices && !f.choices.includes(raw)) {
@@ -149,7 +158,10 @@ export function helpText(spec: CommandSpec): string {
   if (spec.description) lines.push("", spec.description.trim());
   const row = (name: string, f: FlagSpec) => {
     const left = `  --${name}${f.type === "boolean" ? "" : ` ${f.arg ?? (f.type === "string" ? "S" : "N")}`}`;
-    const extra = [f.choices ? `one of ${f.choices.join("|")}` : "", f.default !== undefined ? `default ${f.default}` : ""]
+    const extra = [
+      f.choices ? `one of ${f.choices.join("|")}` : "",
+      f.default !== undefined ? `default ${f.default}` : "",
+    ]
       .filter(Boolean).join("; ");
     return `${left.padEnd(26)} ${f.help}${extra ? ` (${extra})` : ""}`;
   };

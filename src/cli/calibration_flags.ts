@@ -8,7 +8,11 @@ import { idsFromFlags, oneOf } from "./common.ts";
 import { readTextFile } from "./inputs.ts";
 
 export const CALIBRATION_FLAGS: Record<string, FlagSpec> = {
-  "text-file": { type: "string", arg: "F", help: "UTF-8 text, tokenized once with the model's tokenizer and cut into windows" },
+  "text-file": {
+    type: "string",
+    arg: "F",
+    help: "UTF-8 text, tokenized once with the model's tokenizer and cut into windows",
+  },
   "ids-file": { type: "string", arg: "F", help: "token ids, one sequence per line (or a JSON array of arrays)" },
   ids: { type: "string", arg: "IDS", help: "one sequence of token ids, e.g. 1,403,407" },
   window: { type: "int", arg: "N", default: 256, help: "tokens per calibration window" },

@@ -19,7 +19,9 @@ export function requireModel(p: Parsed, spec: CommandSpec): string {
     throw new UserError(`Unexpected argument "${p.positionals[spec.positionals.length]}"; usage: ${spec.usage}`);
   }
   if (!existsSync(dir)) {
-    throw new UserError(`Model folder "${dir}" does not exist; give the folder that holds config.json and the .safetensors files`);
+    throw new UserError(
+      `Model folder "${dir}" does not exist; give the folder that holds config.json and the .safetensors files`,
+    );
   }
   if (!statSync(dir).isDirectory()) {
     const parent = dirname(dir);
@@ -42,7 +44,11 @@ export function oneOf(p: Parsed, names: string[]): string {
   const given = names.filter((n) => p.flags[n] !== undefined);
   if (given.length !== 1) {
     const list = names.map((n) => `--${n}`).join(" | ");
-    throw new UserError(given.length === 0 ? `Give one of ${list}` : `Give only one of ${list}; got ${given.map((n) => `--${n}`).join(" and ")}`);
+    throw new UserError(
+      given.length === 0
+        ? `Give one of ${list}`
+        : `Give only one of ${list}; got ${given.map((n) => `--${n}`).join(" and ")}`,
+    );
   }
   return given[0];
 }

@@ -77,7 +77,11 @@ export function run(p: Parsed): number {
     out(`${"tensor".padEnd(20)} ${"shape".padEnd(16)} ${"max_abs".padStart(9)} ${"max_rel".padStart(9)}  result`);
     for (const r of rows) {
       const verdict = r.ok ? "ok" : r.note ?? `${r.mismatches} beyond atol=${atol} rtol=${rtol}`;
-      out(`${r.name.padEnd(20)} ${shapeString(r.shape).padEnd(16)} ${fmt(r.max_abs).padStart(9)} ${fmt(r.max_rel).padStart(9)}  ${verdict}`);
+      out(
+        `${r.name.padEnd(20)} ${shapeString(r.shape).padEnd(16)} ${fmt(r.max_abs).padStart(9)} ${
+          fmt(r.max_rel).padStart(9)
+        }  ${verdict}`,
+      );
     }
     out(allOk ? "all tensors agree" : "some tensors differ");
   }

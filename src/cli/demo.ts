@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { makeWindows, countTokens } from "../calibration.ts";
+import { countTokens, makeWindows } from "../calibration.ts";
 import { UserError } from "../errors.ts";
 import { perplexity } from "../eval/perplexity.ts";
 import { computeImportance, parseMetric } from "../importance/mod.ts";
@@ -27,7 +27,9 @@ export const spec: CommandSpec = {
 Uses testdata/models/bytellama-12L (a byte-level Llama trained by the project) and
 testdata/texts/tinystories_heldout.txt (held-out text for that model): 16 windows of 256 bytes.`,
   positionals: [],
-  flags: { out: { type: "string", arg: "DIR", default: "shortgpt-demo", help: "folder for the reports and the pruned model" } },
+  flags: {
+    out: { type: "string", arg: "DIR", default: "shortgpt-demo", help: "folder for the reports and the pruned model" },
+  },
   examples: ["shortgpt demo", "npm run demo"],
 };
 
@@ -37,7 +39,9 @@ export function bundledTestdata(): string {
     const dir = fileURLToPath(new URL(rel, import.meta.url));
     if (existsSync(join(dir, "models", "bytellama-12L"))) return dir;
   }
-  throw new UserError(`Cannot find the bundled testdata/ folder next to shortgpt; run the demo from a clone of the repository`);
+  throw new UserError(
+    `Cannot find the bundled testdata/ folder next to shortgpt; run the demo from a clone of the repository`,
+  );
 }
 
 const MARKER = ".shortgpt-demo";
@@ -59,7 +63,11 @@ export async function run(p: Parsed): Promise<void> {
   const ids = loadTokenizer(modelPath, readRawConfig(modelPath)).encode(readTextFile(textPath));
   const windows = makeWindows([ids], 256, 16);
   out(`shortgpt demo: ${L}-layer byte-level Llama (testdata/models/bytellama-12L)`);
-  out(`calibration: ${windows.length} windows x 256 bytes = ${countTokens(windows)} tokens of held-out TinyStories text\n`);
+  out(
+    `calibration: ${windows.length} windows x 256 bytes = ${
+      countTokens(windows)
+    } tokens of held-out TinyStories text\n`,
+  );
 
   const progress = new Progress("Block Influence", windows.length, { quiet });
   const bi = await computeImportance(model, windows, parseMetric("bi"), {}, () => progress.tick());
@@ -88,15 +96,18 @@ export async function run(p: Parsed): Promise<void> {
 
   writeFileAtomic(join(outDir, "importance_bi.json"), JSON.stringify({ model: modelPath, ...bi }, null, 2) + "\n");
   writeFileAtomic(join(outDir, "importance_bi.md"), `# Block Influence of bytellama-12L\n\n${importanceTable(bi)}\n`);
-  writeFileAtomic(join(outDir, "importance_bi.svg"), barChart({
-    title: "Block Influence per layer: bytellama-12L",
-    xLabel: "layer",
-    yLabel: "BI",
-    labels: bi.scores.map((_, i) => String(i)),
-    values: bi.scores,
-    highlight: [lowest],
-    note: `${windows.length} windows x 256 bytes of held-out TinyStories; removed layer highlighted`,
-  }));
+  writeFileAtomic(
+    join(outDir, "importance_bi.svg"),
+    barChart({
+      title: "Block Influence per layer: bytellama-12L",
+      xLabel: "layer",
+      yLabel: "BI",
+      labels: bi.scores.map((_, i) => String(i)),
+      values: bi.scores,
+      highlight: [lowest],
+      note: `${windows.length} windows x 256 bytes of held-out TinyStories; removed layer highlighted`,
+    }),
+  );
   writeFileSync(join(outDir, MARKER), "written by shortgpt demo; the demo may replace this folder\n");
   out(`wrote ${join(outDir, "importance_bi.{json,md,svg}")} and the pruned model ${prunedDir}`);
   note(`done in ${((performance.now() - t0) / 1000).toFixed(1)} s`, quiet);

@@ -65,7 +65,9 @@ function runSubprocess(argv: string[]): Outcome {
   });
   const seconds = (performance.now() - t0) / 1000;
   if (r.error) throw new Error(`could not run the CLI (${cli.cmd}): ${r.error.message}`);
-  if (r.signal) throw new Error(`the CLI was killed by ${r.signal} after ${seconds.toFixed(1)} s (timeout ${TIMEOUT_MS / 1000} s)`);
+  if (r.signal) {
+    throw new Error(`the CLI was killed by ${r.signal} after ${seconds.toFixed(1)} s (timeout ${TIMEOUT_MS / 1000} s)`);
+  }
   return { code: r.status, stdout: r.stdout, stderr: r.stderr, seconds };
 }
 
@@ -153,7 +155,9 @@ for (const c of ERROR_CASES) {
 test("every case issue 6 lists by name runs as a subprocess, and the table names each case once", () => {
   const names = ERROR_CASES.map((c) => c.name);
   assert.equal(new Set(names).size, names.length, "two cases share a name");
-  for (const n of SUBPROCESS_CASES) assert.ok(names.includes(n), `SUBPROCESS_CASES names "${n}", which is not in ERROR_CASES`);
+  for (const n of SUBPROCESS_CASES) {
+    assert.ok(names.includes(n), `SUBPROCESS_CASES names "${n}", which is not in ERROR_CASES`);
+  }
   assert.ok(SUBPROCESS_CASES.size >= 30, `only ${SUBPROCESS_CASES.size} subprocess cases`);
 });
 

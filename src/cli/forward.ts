@@ -36,7 +36,7 @@ using "shortgpt compare".`,
     json: { type: "boolean", help: "print the summary as JSON" },
   },
   examples: [
-    "shortgpt forward testdata/models/stories260K --text \"Once upon a time\"",
+    'shortgpt forward testdata/models/stories260K --text "Once upon a time"',
     "shortgpt forward testdata/models/stories260K --ids 1,403,407 --out dump.safetensors",
   ],
 };
@@ -51,7 +51,9 @@ export async function run(p: Parsed): Promise<void> {
     ids = loadTokenizer(dir, readRawConfig(dir)).encode(str(p, "text")!);
   } else {
     const seqs = idsFromFlags(p)!;
-    if (seqs.length !== 1) throw new UserError(`"forward" runs one sequence; the ids file holds ${seqs.length} (keep one line)`);
+    if (seqs.length !== 1) {
+      throw new UserError(`"forward" runs one sequence; the ids file holds ${seqs.length} (keep one line)`);
+    }
     ids = seqs[0];
   }
   const r = await runOne(p, dir, Int32Array.from(ids));
@@ -74,8 +76,7 @@ export async function run(p: Parsed): Promise<void> {
         runtime: runtimeName(),
         version,
         hidden_states: "raw: [0] = embeddings, [i] = input of layer i, [L] = before the final norm",
-      })
-    );
+      }));
   }
   // The next-token distribution after the last position.
   const last = logits.subarray((T - 1) * V, T * V);
@@ -85,11 +86,24 @@ export async function run(p: Parsed): Promise<void> {
   for (const v of last) z += Math.exp(v - max);
   const top = Array.from(last.keys()).sort((a, b) => last[b] - last[a] || a - b).slice(0, 5)
     .map((id) => ({ id, logit: last[id], prob: Math.exp(last[id] - max) / z }));
-  const summary = { tokens: T, layers: r.layers, ids, next_token_top5: top, out: outPath ?? null, streamed: r.streamed };
+  const summary = {
+    tokens: T,
+    layers: r.layers,
+    ids,
+    next_token_top5: top,
+    out: outPath ?? null,
+    streamed: r.streamed,
+  };
   if (bool(p, "json")) return out(JSON.stringify(summary));
-  out(`${T} tokens through ${r.layers} layers (${r.info.family}, ${r.backend}${r.streamed ? ", streamed layer by layer" : ""})`);
+  out(
+    `${T} tokens through ${r.layers} layers (${r.info.family}, ${r.backend}${
+      r.streamed ? ", streamed layer by layer" : ""
+    })`,
+  );
   out(`next token after position ${T - 1}: ` + top.map((t) => `${t.id} (p=${t.prob.toFixed(4)})`).join(", "));
-  if (outPath) out(`wrote ${outPath}: logits [${T},${V}], hidden_states [${hidden.length},${T},${D}], final_hidden, input_ids`);
+  if (outPath) {
+    out(`wrote ${outPath}: logits [${T},${V}], hidden_states [${hidden.length},${T},${D}], final_hidden, input_ids`);
+  }
 }
 
 /** Logits, final norm and every hidden state of one sequence: in memory, or layer-streamed. */
@@ -104,9 +118,14 @@ async function runOne(p: Parsed, dir: string, ids: Int32Array) {
       note(`streaming layer by layer: ${plan.reason}`, bool(p, "quiet"));
       const hidden: Float32Array[] = [];
       let logits = new Float32Array(0);
-      const collect = { state: (_w: number, i: number, x: Float32Array) => void (hidden[i] = new Float32Array(x)), finish: () => [] };
+      const collect = {
+        state: (_w: number, i: number, x: Float32Array) => void (hidden[i] = new Float32Array(x)),
+        finish: () => [],
+      };
       await streamLayers(parts, [ids], [collect], { onLogits: (_w, l) => void (logits = new Float32Array(l)) });
-      const final = new Float32Array(await ops.read(parts.finalNorm(ops.upload(hidden[hidden.length - 1]), ids.length)));
+      const final = new Float32Array(
+        await ops.read(parts.finalNorm(ops.upload(hidden[hidden.length - 1]), ids.length)),
+      );
       return { info: parts.info, backend: ops.name, layers: parts.numLayers, hidden, logits, final, streamed: true };
     } finally {
       close();

@@ -50,7 +50,11 @@ cached key; norope caches them unrotated, as the released code does. See docs/sh
       default: "rope",
       help: "keys of skipped layers: rotated (rope) or not",
     },
-    json: { type: "string", arg: "F", help: "write {model, prompt, prompt_ids, ids, text, stop, settings, timings_ms} as JSON (- for stdout)" },
+    json: {
+      type: "string",
+      arg: "F",
+      help: "write {model, prompt, prompt_ids, ids, text, stop, settings, timings_ms} as JSON (- for stdout)",
+    },
   },
   examples: [
     'shortgpt generate testdata/models/bytellama-12L --prompt "Once upon a time" --max-tokens 80',

@@ -1,7 +1,14 @@
 /** `shortgpt importance <model>`: score every layer by a metric; print the removal order. @module */
-import { checkMetric, type ImportanceReport, METRICS, type MetricSpec, parseMetric, scoreLayers } from "../importance/mod.ts";
+import {
+  checkMetric,
+  type ImportanceReport,
+  METRICS,
+  type MetricSpec,
+  parseMetric,
+  scoreLayers,
+} from "../importance/mod.ts";
 import { barChart } from "../report/svg.ts";
-import { markdownTable, formatNumber } from "../report/markdown.ts";
+import { formatNumber, markdownTable } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
 import { countTokens } from "../calibration.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
@@ -12,14 +19,27 @@ import { importanceRunner, MEMORY_FLAGS, peakRss } from "./memory.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
 export const CONVENTION_FLAGS = {
-  reduce: { type: "string", arg: "R", choices: ["mean", "sum"], default: "mean", help: "BI/angular over tokens: mean (paper Eq. 2) or sum (released code)" },
-  "last-hidden": { type: "string", arg: "C", choices: ["raw", "hf"], default: "raw", help: "X_L before (raw) or after (hf) the final norm" },
+  reduce: {
+    type: "string",
+    arg: "R",
+    choices: ["mean", "sum"],
+    default: "mean",
+    help: "BI/angular over tokens: mean (paper Eq. 2) or sum (released code)",
+  },
+  "last-hidden": {
+    type: "string",
+    arg: "C",
+    choices: ["raw", "hf"],
+    default: "raw",
+    help: "X_L before (raw) or after (hf) the final norm",
+  },
 } as const;
 
 export const spec: CommandSpec = {
   name: "importance",
   summary: "score every layer (Block Influence and other metrics) and print the removal order",
-  usage: "shortgpt importance <model> (--text-file F | --ids-file F | --ids IDS) [--metric M] [--json F] [--svg F] [--md F]",
+  usage:
+    "shortgpt importance <model> (--text-file F | --ids-file F | --ids IDS) [--metric M] [--json F] [--svg F] [--md F]",
   description: `
 Metrics (low score = removable; removal order = ascending score, ties to the lower index):
   bi          Block Influence, paper Eq. 2: 1 - mean_t cos(X_i[t], X_{i+1}[t])
@@ -48,7 +68,11 @@ X_0 = token embeddings, X_i = input of layer i; every token of every window coun
 export function importanceTable(r: ImportanceReport): string {
   const rank = new Map(r.order.map((layer, k) => [layer, k + 1]));
   const unit = r.metric.startsWith("angular") ? "first layer" : "layer";
-  return markdownTable([unit, r.metric, "removal rank"], r.scores.map((s, i) => [i, formatNumber(s, 6), rank.get(i)!]), ["r", "r", "r"]);
+  return markdownTable(
+    [unit, r.metric, "removal rank"],
+    r.scores.map((s, i) => [i, formatNumber(s, 6), rank.get(i)!]),
+    ["r", "r", "r"],
+  );
 }
 
 /**
@@ -71,13 +95,20 @@ export async function scoreFromFlags(
     if (intro) note(intro, quiet);
     if (plan.stream) note(`streaming layer by layer: ${plan.reason}`, quiet);
     const byLayer = metric.kind === "ppl" || progressUnit === "layers";
-    const progress = new Progress(byLayer ? "layers" : "windows", byLayer ? runner.numLayers : windows.length, { quiet });
+    const progress = new Progress(byLayer ? "layers" : "windows", byLayer ? runner.numLayers : windows.length, {
+      quiet,
+    });
     const report = await scoreLayers(runner, windows, metric, {
       reduce: str(p, "reduce") as "mean" | "sum",
       lastHidden: str(p, "last-hidden") as "raw" | "hf",
     }, () => progress.tick());
     progress.done();
-    if (plan.stream) note(`peak memory ${(peakRss() / 2 ** 20).toFixed(0)} MiB (budget ${(plan.budget / 2 ** 20).toFixed(0)} MiB)`, quiet);
+    if (plan.stream) {
+      note(
+        `peak memory ${(peakRss() / 2 ** 20).toFixed(0)} MiB (budget ${(plan.budget / 2 ** 20).toFixed(0)} MiB)`,
+        quiet,
+      );
+    }
     return report;
   } finally {
     close();
@@ -93,7 +124,9 @@ export async function run(p: Parsed): Promise<void> {
   }
   const quiet = bool(p, "quiet");
   const windows = windowsFromFlags(p, dir);
-  const intro = `${metric.kind === "ppl" ? "ppl metric" : "importance"}: ${windows.length} windows, ${countTokens(windows)} tokens`;
+  const intro = `${metric.kind === "ppl" ? "ppl metric" : "importance"}: ${windows.length} windows, ${
+    countTokens(windows)
+  } tokens`;
   const report = await scoreFromFlags(p, dir, windows, metric, intro);
   const full = { model: dir, ...report };
   const json = str(p, "json");
@@ -103,15 +136,18 @@ export async function run(p: Parsed): Promise<void> {
   if (md) writeFileAtomic(md, `# ${report.metric} of ${dir}\n\n${importanceTable(report)}\n`);
   const svg = str(p, "svg");
   if (svg) {
-    writeFileAtomic(svg, barChart({
-      title: `${report.metric} per layer: ${modelName(dir)}`,
-      xLabel: report.metric.startsWith("angular") ? "first layer of the block" : "layer",
-      yLabel: report.metric,
-      labels: report.scores.map((_, i) => String(i)),
-      values: report.scores,
-      highlight: report.order.slice(0, 1),
-      note: `${report.windows} windows, ${report.tokens} tokens; lowest score highlighted`,
-    }));
+    writeFileAtomic(
+      svg,
+      barChart({
+        title: `${report.metric} per layer: ${modelName(dir)}`,
+        xLabel: report.metric.startsWith("angular") ? "first layer of the block" : "layer",
+        yLabel: report.metric,
+        labels: report.scores.map((_, i) => String(i)),
+        values: report.scores,
+        highlight: report.order.slice(0, 1),
+        note: `${report.windows} windows, ${report.tokens} tokens; lowest score highlighted`,
+      }),
+    );
   }
   if (json !== "-") {
     out(importanceTable(report));

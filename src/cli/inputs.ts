@@ -14,7 +14,9 @@ import { shorten } from "./args.ts";
  */
 export function parseIds(text: string, where = "--ids", what = "token id"): number[] {
   const parts = text.trim().split(/[\s,]+/).filter((s) => s.length > 0);
-  if (parts.length === 0) throw new UserError(`${where} holds no ${what}s; give a list like ${what === "token id" ? "1,403,407" : "3,2"}`);
+  if (parts.length === 0) {
+    throw new UserError(`${where} holds no ${what}s; give a list like ${what === "token id" ? "1,403,407" : "3,2"}`);
+  }
   return parts.map((s, i) => {
     if (!/^\d+$/.test(s)) {
       throw new UserError(`${where}: ${what} "${shorten(s)}" (item ${i + 1}) is not a non-negative integer`);
@@ -36,7 +38,11 @@ export function readTextFile(path: string, what = "text file"): string {
   try {
     const st = statSync(path);
     if (st.isDirectory()) throw new UserError(`Cannot read ${what} "${path}": it is a folder, not a file`);
-    if (!st.isFile()) throw new UserError(`Cannot read ${what} "${path}": it is not a regular file (a device or a pipe); save the text to a file`);
+    if (!st.isFile()) {
+      throw new UserError(
+        `Cannot read ${what} "${path}": it is not a regular file (a device or a pipe); save the text to a file`,
+      );
+    }
     bytes = readFileSync(path);
   } catch (e) {
     if (e instanceof UserError) throw e;
@@ -47,7 +53,9 @@ export function readTextFile(path: string, what = "text file"): string {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
     const bad = firstInvalidUtf8(bytes);
-    throw new UserError(`The ${what} "${path}" is not UTF-8 (invalid byte at offset ${bad}); convert it, e.g. with iconv`);
+    throw new UserError(
+      `The ${what} "${path}" is not UTF-8 (invalid byte at offset ${bad}); convert it, e.g. with iconv`,
+    );
   }
 }
 
@@ -84,7 +92,9 @@ export function readIdsFile(path: string): number[][] {
       if (seq.length === 0) throw new UserError(`${where} holds no token ids; give ids like [1,403,407]`);
       seq.forEach((v, k) => {
         if (!Number.isSafeInteger(v) || (v as number) < 0) {
-          throw new UserError(`${where}: token id ${shorten(JSON.stringify(v))} (item ${k + 1}) is not a non-negative integer`);
+          throw new UserError(
+            `${where}: token id ${shorten(JSON.stringify(v))} (item ${k + 1}) is not a non-negative integer`,
+          );
         }
       });
       return seq as number[];

@@ -28,7 +28,8 @@ export const MEMORY_FLAGS: Record<string, FlagSpec> = {
 export function parseSize(text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$/i.exec(text);
   if (!m) throw new UserError(`--max-memory "${text}" is not a size; write e.g. 8G, 512M or 1.5G`);
-  const scale = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2].toLowerCase() as "" | "k" | "m" | "g" | "t"];
+  const scale =
+    { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30, t: 2 ** 40 }[m[2].toLowerCase() as "" | "k" | "m" | "g" | "t"];
   const bytes = Number(m[1]) * scale;
   if (!(bytes > 0)) throw new UserError(`--max-memory "${text}" must be positive`);
   return bytes;
@@ -59,7 +60,12 @@ export function planMemory(p: Parsed, dir: string): MemoryPlan {
   const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
   if (bool(p, "stream")) return { stream: true, budget, modelBytes, reason: "--stream" };
   if (modelBytes > budget) {
-    return { stream: true, budget, modelBytes, reason: `the model needs ${gib(modelBytes)} as float32, more than the ${gib(budget)} budget` };
+    return {
+      stream: true,
+      budget,
+      modelBytes,
+      reason: `the model needs ${gib(modelBytes)} as float32, more than the ${gib(budget)} budget`,
+    };
   }
   return { stream: false, budget, modelBytes, reason: "the model fits in memory" };
 }

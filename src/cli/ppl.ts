@@ -21,7 +21,11 @@ export const spec: CommandSpec = {
 Each window runs independently from position 0; its first token is not predicted, so a window
 of T tokens contributes T - 1 predictions. Log-likelihoods are summed in float64.`,
   positionals: ["model"],
-  flags: { ...CALIBRATION_FLAGS, ...MEMORY_FLAGS, json: { type: "string", arg: "F", help: "write {ppl, nll_mean, tokens, windows} as JSON (- for stdout)" } },
+  flags: {
+    ...CALIBRATION_FLAGS,
+    ...MEMORY_FLAGS,
+    json: { type: "string", arg: "F", help: "write {ppl, nll_mean, tokens, windows} as JSON (- for stdout)" },
+  },
   examples: ["shortgpt ppl testdata/models/bytellama-12L --text-file testdata/texts/tinystories_heldout.txt"],
 };
 
@@ -32,7 +36,9 @@ export async function run(p: Parsed): Promise<void> {
   const quiet = bool(p, "quiet");
   const windows = windowsFromFlags(p, dir);
   if (windows.every((w) => w.length < 2)) {
-    throw new UserError("Every window has a single token, so nothing is predicted; give more text or a larger --window");
+    throw new UserError(
+      "Every window has a single token, so nothing is predicted; give more text or a larger --window",
+    );
   }
   const plan = planMemory(p, dir);
   let r: PerplexityResult;
@@ -44,7 +50,11 @@ export async function run(p: Parsed): Promise<void> {
       parts.embed(Int32Array.of(0)); // reads (and checks) the embeddings now
       note(`streaming layer by layer: ${plan.reason}`, quiet);
       const progress = new Progress("layers", parts.numLayers, { quiet });
-      const s = await streamLayers(parts, windows, [], { nll: true, activationBudget: plan.budget / 2, onLayer: () => progress.tick() });
+      const s = await streamLayers(parts, windows, [], {
+        nll: true,
+        activationBudget: plan.budget / 2,
+        onLayer: () => progress.tick(),
+      });
       progress.done();
       r = perplexityFrom(s.nll, s.predicted, windows.length);
       note(`peak memory ${(peakRss() / 2 ** 20).toFixed(0)} MiB`, quiet);
@@ -64,5 +74,9 @@ export async function run(p: Parsed): Promise<void> {
     writeFileAtomic(json, JSON.stringify(report, null, 2) + "\n");
     note(`wrote ${json}`, quiet);
   }
-  out(`perplexity ${r.ppl.toFixed(4)}  (mean NLL ${r.nll_mean.toFixed(6)} nats over ${r.tokens} predicted tokens, ${r.windows} windows)`);
+  out(
+    `perplexity ${r.ppl.toFixed(4)}  (mean NLL ${
+      r.nll_mean.toFixed(6)
+    } nats over ${r.tokens} predicted tokens, ${r.windows} windows)`,
+  );
 }

@@ -18,7 +18,8 @@ import { checkOutputFolder } from "../prune/output_folder.ts";
 export const spec: CommandSpec = {
   name: "prune",
   summary: "remove layers (listed, or the N lowest by a metric) and write a new loadable model folder",
-  usage: "shortgpt prune <model> --out DIR (--layers 27,26,25 | --remove N --metric M (--text-file F | --ids-file F)) [--force]",
+  usage:
+    "shortgpt prune <model> --out DIR (--layers 27,26,25 | --remove N --metric M (--text-file F | --ids-file F)) [--force]",
   description: `
 Writes a Hugging Face folder: safetensors renumbered model.layers.0.. (blocks.0.. for RWKV),
 config.json with the new layer count and a "shortgpt" block (removed_layers in the original
@@ -30,7 +31,12 @@ never modified. --layers uses this folder's own layer numbers (0-based).`,
     out: { type: "string", arg: "DIR", help: "the new model folder (must not exist or be empty, unless --force)" },
     layers: { type: "string", arg: "LIST", help: "layers to remove, e.g. 27,26,25" },
     remove: { type: "int", arg: "N", help: "remove the N most removable layers by --metric" },
-    metric: { type: "string", arg: "M", default: "bi", help: "metric for --remove (bi, relmag, angular:N, sequential, reverse, ppl)" },
+    metric: {
+      type: "string",
+      arg: "M",
+      default: "bi",
+      help: "metric for --remove (bi, relmag, angular:N, sequential, reverse, ppl)",
+    },
     ...CALIBRATION_FLAGS,
     ...CONVENTION_FLAGS,
     ...MEMORY_FLAGS,
@@ -60,8 +66,12 @@ export async function run(p: Parsed): Promise<void> {
   } else {
     const spec = parseMetric(str(p, "metric")!);
     const L = layerCount(dir);
-    if (!(removeN! >= 1 && removeN! < L)) throw new UserError(`--remove ${removeN}: give a number from 1 to ${L - 1} (the model has ${L} layers)`);
-    if (spec.kind === "angular") throw new UserError(`--remove with angular:N is not defined here; use --layers with the block it reports`);
+    if (!(removeN! >= 1 && removeN! < L)) {
+      throw new UserError(`--remove ${removeN}: give a number from 1 to ${L - 1} (the model has ${L} layers)`);
+    }
+    if (spec.kind === "angular") {
+      throw new UserError(`--remove with angular:N is not defined here; use --layers with the block it reports`);
+    }
     if (spec.kind === "sequential" || spec.kind === "reverse") {
       // Scores from the layer count alone: no weights to run, only to check before copying them.
       scores = spec.kind === "sequential" ? sequentialScores(L) : reverseScores(L);
@@ -75,7 +85,14 @@ export async function run(p: Parsed): Promise<void> {
     layers = removalOrder(scores).slice(0, removeN);
   }
   const summary = savePrunedLayers(dir, outDir, layers, { metric, scores, force });
-  out(`removed layers ${summary.removedLayers.join(", ")}${metric ? ` (lowest ${metric})` : ""}; ${summary.layers} layers left`);
+  out(
+    `removed layers ${summary.removedLayers.join(", ")}${
+      metric ? ` (lowest ${metric})` : ""
+    }; ${summary.layers} layers left`,
+  );
   out(`wrote ${summary.outDir}: ${summary.tensors} tensors, ${(summary.bytes / 2 ** 20).toFixed(1)} MiB`);
-  note(`load it with: shortgpt info ${summary.outDir}   (or transformers' AutoModelForCausalLM.from_pretrained)`, bool(p, "quiet"));
+  note(
+    `load it with: shortgpt info ${summary.outDir}   (or transformers' AutoModelForCausalLM.from_pretrained)`,
+    bool(p, "quiet"),
+  );
 }

@@ -39,11 +39,17 @@ each metric's value per layer (Fig. 8). Writes to --out (default sweep-<model>/)
     ...CALIBRATION_FLAGS,
     ...CONVENTION_FLAGS,
     out: { type: "string", arg: "DIR", help: "folder for the reports" },
-    task: { type: "string", arg: "NAME", help: "also measure this eval task's accuracy at every k (Fig. 5 right); see shortgpt eval" },
+    task: {
+      type: "string",
+      arg: "NAME",
+      help: "also measure this eval task's accuracy at every k (Fig. 5 right); see shortgpt eval",
+    },
     data: { type: "string", arg: "DIR", help: "the task's data folder (with --task)" },
     limit: { type: "int", arg: "N", default: 200, help: "items of the task per measurement (with --task)" },
   },
-  examples: ["shortgpt sweep testdata/models/bytellama-12L --text-file testdata/texts/tinystories_heldout.txt --max-windows 16"],
+  examples: [
+    "shortgpt sweep testdata/models/bytellama-12L --text-file testdata/texts/tinystories_heldout.txt --max-windows 16",
+  ],
 };
 
 /** Markdown tables of a sweep. */
@@ -66,17 +72,25 @@ export function sweepMarkdown(name: string, r: SweepResult): string {
       ["r", ...accMetrics.map(() => "r" as const)],
     ),
   ].join("\n");
-  const orders = markdownTable(["metric", "removal order (first removed first)"], metrics.map((m) => [m, r.curves[m].order.join(", ")]));
+  const orders = markdownTable(
+    ["metric", "removal order (first removed first)"],
+    metrics.map((m) => [m, r.curves[m].order.join(", ")]),
+  );
   const valued = metrics.filter((m) => m === "bi" || m === "relmag"); // metrics with values per layer
   const perLayer = markdownTable(
     ["layer", "ppl without it", ...valued],
-    r.single_layer_ppl.map((p, i) => [i, formatNumber(p, 4), ...valued.map((m) => formatNumber(r.curves[m].scores[i], 5))]),
+    r.single_layer_ppl.map((
+      p,
+      i,
+    ) => [i, formatNumber(p, 4), ...valued.map((m) => formatNumber(r.curves[m].scores[i], 5))]),
     ["r", "r", ...valued.map(() => "r" as const)],
   );
   return [
     `# Layer-removal sweep of ${name}`,
     "",
-    `${r.layers} layers; ${r.windows} calibration windows, ${r.tokens} tokens; dense perplexity ${formatNumber(r.dense_ppl, 4)}.`,
+    `${r.layers} layers; ${r.windows} calibration windows, ${r.tokens} tokens; dense perplexity ${
+      formatNumber(r.dense_ppl, 4)
+    }.`,
     `Conventions: last hidden ${r.conventions.lastHidden}, reduce ${r.conventions.reduce}; removal order = ascending score, ties to the lower index.`,
     "",
     "## Perplexity after removing the first k layers of each metric's order (Fig. 2b / Fig. 5)",
@@ -104,7 +118,9 @@ export async function run(p: Parsed): Promise<void> {
   const quiet = bool(p, "quiet");
   const windows = windowsFromFlags(p, dir);
   const task = str(p, "task"), data = str(p, "data");
-  if ((task === undefined) !== (data === undefined)) throw new UserError(`--task and --data go together: give both or neither`);
+  if ((task === undefined) !== (data === undefined)) {
+    throw new UserError(`--task and --data go together: give both or neither`);
+  }
   // The task's items, read once now: a bad --task or --data fails before any work.
   const taskItems = task === undefined ? undefined : readTaskItems(task, data!, { limit: num(p, "limit") });
   const model = await loadForCli(dir, p);
@@ -163,7 +179,11 @@ export async function run(p: Parsed): Promise<void> {
       xLabel: "layers removed",
       yLabel: "accuracy",
       xIntegers: true,
-      series: Object.entries(r.curves).map(([m, c]) => ({ name: m, x: (c.acc ?? []).map((_, k) => k), y: c.acc ?? [] })),
+      series: Object.entries(r.curves).map(([m, c]) => ({
+        name: m,
+        x: (c.acc ?? []).map((_, k) => k),
+        y: c.acc ?? [],
+      })),
       note: `${task}, first ${num(p, "limit")} items; ${note_}`,
     });
   }

@@ -10,7 +10,8 @@ import { out } from "./output.ts";
 export const spec: CommandSpec = {
   name: "tokenize",
   summary: "text to token ids with the model's tokenizer, or ids to text with --decode",
-  usage: "shortgpt tokenize <model> (--text S | --text-file F) [--no-bos] [--json]   |   shortgpt tokenize <model> --decode IDS",
+  usage:
+    "shortgpt tokenize <model> (--text S | --text-file F) [--no-bos] [--json]   |   shortgpt tokenize <model> --decode IDS",
   description: `
 The tokenizer is found in the model folder: tokenizer.json (Hugging Face BPE), tokenizer.model
 (SentencePiece), tokenizer.bin / tok*.bin (llama2.c), or "tokenizer": "bytes" in config.json.
@@ -23,7 +24,10 @@ BOS is added where the tokenizer has one (llama2.c, Llama); --no-bos leaves it o
     "no-bos": { type: "boolean", help: "do not add the BOS id" },
     json: { type: "boolean", help: 'print {"ids": [...]} (or {"text": ...} with --decode)' },
   },
-  examples: ['shortgpt tokenize testdata/models/stories260K --text "Once upon a time"', "shortgpt tokenize testdata/models/stories260K --decode 1,403,407"],
+  examples: [
+    'shortgpt tokenize testdata/models/stories260K --text "Once upon a time"',
+    "shortgpt tokenize testdata/models/stories260K --decode 1,403,407",
+  ],
 };
 
 export function run(p: Parsed): void {

@@ -7,7 +7,13 @@
 import type { Tokenizer } from "../io/tokenizer/mod.ts";
 import type { CausalLM } from "../models/model.ts";
 import { UserError } from "../errors.ts";
-import { type EvalReport, evaluateGreedy, evaluateMultipleChoice, type McItem, type OnItem } from "./multiple_choice.ts";
+import {
+  type EvalReport,
+  evaluateGreedy,
+  evaluateMultipleChoice,
+  type McItem,
+  type OnItem,
+} from "./multiple_choice.ts";
 import { findTask, type ReadOptions, type Task } from "./tasks/mod.ts";
 
 /** Options of {@link evaluateTask}. */

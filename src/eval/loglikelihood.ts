@@ -271,4 +271,3 @@ async function scoreWindows<A>(
   }
   return out;
 }
-

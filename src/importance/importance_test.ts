@@ -91,7 +91,8 @@ test("BI of bytellama-12L from our forward equals BI computed from the golden hi
     const expected = Array.from({ length: L }, (_, i) => {
       let s = 0;
       for (let t = 0; t < T; t++) {
-        const a = h.subarray((i * T + t) * D, (i * T + t + 1) * D), b = h.subarray(((i + 1) * T + t) * D, ((i + 1) * T + t + 1) * D);
+        const a = h.subarray((i * T + t) * D, (i * T + t + 1) * D),
+          b = h.subarray(((i + 1) * T + t) * D, ((i + 1) * T + t + 1) * D);
         const dot = a.reduce((acc, v, d) => acc + v * b[d], 0);
         const na = Math.hypot(...a), nb = Math.hypot(...b);
         s += 1 - dot / (na * nb);

@@ -152,7 +152,11 @@ export function sumsAt(sums: Float32Array, j: number, layer: number): [oneMinusC
  */
 export interface ImportanceRunner {
   readonly numLayers: number;
-  observe(metrics: readonly HiddenStateMetric[], lastHidden: "raw" | "hf", onProgress?: (d: number, t: number) => void): Promise<void>;
+  observe(
+    metrics: readonly HiddenStateMetric[],
+    lastHidden: "raw" | "hf",
+    onProgress?: (d: number, t: number) => void,
+  ): Promise<void>;
   /** Perplexity over the windows with only layer i removed, for every i. */
   pplRemoval(onProgress?: (d: number, t: number) => void): Promise<number[]>;
 }

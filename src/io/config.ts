@@ -113,12 +113,16 @@ export function readRawConfig(dir: string): RawConfig {
   try {
     const st = statSync(path);
     if (!st.isFile()) {
-      throw new UserError(`Cannot read "${path}": it is ${st.isDirectory() ? "a folder" : "a device or a pipe"}, not a file`);
+      throw new UserError(
+        `Cannot read "${path}": it is ${st.isDirectory() ? "a folder" : "a device or a pipe"}, not a file`,
+      );
     }
     text = readFileSync(path, "utf8");
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`Cannot read "${path}": ${fsReason(e)}; a model folder needs a config.json (Hugging Face layout)`);
+    throw new UserError(
+      `Cannot read "${path}": ${fsReason(e)}; a model folder needs a config.json (Hugging Face layout)`,
+    );
   }
   let raw: unknown;
   try {
@@ -128,7 +132,9 @@ export function readRawConfig(dir: string): RawConfig {
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new UserError(
-      `"${path}" holds ${Array.isArray(raw) ? "an array" : raw === null ? "null" : `a ${typeof raw}`}, not a JSON object; ` +
+      `"${path}" holds ${
+        Array.isArray(raw) ? "an array" : raw === null ? "null" : `a ${typeof raw}`
+      }, not a JSON object; ` +
         `config.json must be one object such as {"model_type": "llama", "hidden_size": 4096, ...}`,
     );
   }
@@ -170,7 +176,9 @@ export function positiveNumber(raw: RawConfig, key: string, fallback?: number): 
 /** A true/false field (`fallback` when absent). */
 export function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
   const v = raw[key] ?? fallback;
-  if (typeof v !== "boolean") throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected true or false`);
+  if (typeof v !== "boolean") {
+    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected true or false`);
+  }
   return v;
 }
 
@@ -180,7 +188,9 @@ export function tokenId(raw: RawConfig, key: string): number | null {
   const id = Array.isArray(v) ? v[0] : v;
   if (id === undefined || id === null) return null;
   if (!Number.isSafeInteger(id) || (id as number) < 0) {
-    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected a token id (an integer ≥ 0), a list of them, or null`);
+    throw new UserError(
+      `config.json: "${key}" is ${JSON.stringify(v)}; expected a token id (an integer ≥ 0), a list of them, or null`,
+    );
   }
   return id as number;
 }
@@ -189,7 +199,9 @@ function perLayer(raw: RawConfig, key: string, L: number, fallback: number): num
   const list = raw[key];
   if (list === undefined || list === null) return Array(L).fill(fallback);
   if (!Array.isArray(list) || list.length !== L || !list.every((n) => Number.isSafeInteger(n) && n > 0)) {
-    throw new UserError(`config.json: "${key}" is ${JSON.stringify(list)}; expected ${L} positive integers, one per layer`);
+    throw new UserError(
+      `config.json: "${key}" is ${JSON.stringify(list)}; expected ${L} positive integers, one per layer`,
+    );
   }
   return list;
 }
@@ -205,7 +217,9 @@ function alibiHeadsOf(raw: RawConfig, numHeads: readonly number[], H: number): L
     );
   if (!ok) {
     throw new UserError(
-      `config.json: "layer_alibi_heads" is ${JSON.stringify(list).slice(0, 200)}; expected one list per layer of that ` +
+      `config.json: "layer_alibi_heads" is ${
+        JSON.stringify(list).slice(0, 200)
+      }; expected one list per layer of that ` +
         `layer's head count, of distinct head indices below num_attention_heads ${H}`,
     );
   }
@@ -230,7 +244,9 @@ export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
   const L = positiveInt(raw, "num_hidden_layers");
   if (L > MAX_LAYERS) {
     // Per-layer lists are built from L before any tensor is read: refuse an absurd count here.
-    throw new UserError(`config.json: "num_hidden_layers" is ${L}; shortgpt reads models of at most ${MAX_LAYERS} layers`);
+    throw new UserError(
+      `config.json: "num_hidden_layers" is ${L}; shortgpt reads models of at most ${MAX_LAYERS} layers`,
+    );
   }
   const H = positiveInt(raw, "num_attention_heads");
   const Hkv = positiveInt(raw, "num_key_value_heads", H);
@@ -246,18 +262,24 @@ export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
     if (h % numKvHeads[i] === 0) return;
     throw new UserError(
       raw.layer_num_attention_heads || raw.layer_num_key_value_heads
-        ? `config.json: layer ${i} has ${h} attention heads and ${numKvHeads[i]} key/value heads; kv heads must divide heads`
+        ? `config.json: layer ${i} has ${h} attention heads and ${
+          numKvHeads[i]
+        } key/value heads; kv heads must divide heads`
         : `config.json: num_attention_heads ${H} is not a multiple of num_key_value_heads ${Hkv}; kv heads must divide heads`,
     );
   });
   const act = raw.hidden_act ?? "silu";
   if (act !== "silu" && act !== "swish") {
-    throw new UserError(`config.json: hidden_act ${JSON.stringify(act)} is not supported; Llama-family MLPs use "silu"`);
+    throw new UserError(
+      `config.json: hidden_act ${JSON.stringify(act)} is not supported; Llama-family MLPs use "silu"`,
+    );
   }
   let positionEmbedding: "rope" | "alibi" = "rope";
   if (raw.position_embedding !== undefined) {
     if (raw.position_embedding !== "rope" && raw.position_embedding !== "alibi") {
-      throw new UserError(`config.json: position_embedding "${raw.position_embedding}" is unknown; use "rope" or "alibi"`);
+      throw new UserError(
+        `config.json: position_embedding "${raw.position_embedding}" is unknown; use "rope" or "alibi"`,
+      );
     }
     positionEmbedding = raw.position_embedding;
   } else if (type === "baichuan" && raw.max_position_embeddings === undefined && raw.rope_theta === undefined) {
@@ -272,11 +294,17 @@ export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
   }
   const window = type === "mistral" || bool(raw, "use_sliding_window", false) ? raw.sliding_window ?? null : null;
   if (window !== null && (typeof window !== "number" || (window > 0 && !Number.isSafeInteger(window)))) {
-    throw new UserError(`config.json: "sliding_window" is ${JSON.stringify(window)}; expected a whole number of tokens or null`);
+    throw new UserError(
+      `config.json: "sliding_window" is ${JSON.stringify(window)}; expected a whole number of tokens or null`,
+    );
   }
   const scaling = raw.rope_scaling ?? null;
   if (scaling !== null && (typeof scaling !== "object" || Array.isArray(scaling))) {
-    throw new UserError(`config.json: "rope_scaling" is ${JSON.stringify(scaling)}; expected an object such as {"rope_type": "llama3", ...} or null`);
+    throw new UserError(
+      `config.json: "rope_scaling" is ${
+        JSON.stringify(scaling)
+      }; expected an object such as {"rope_type": "llama3", ...} or null`,
+    );
   }
   const maxPositions = raw.max_position_embeddings !== undefined && raw.max_position_embeddings !== null
     ? positiveInt(raw, "max_position_embeddings")

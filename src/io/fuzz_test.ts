@@ -73,7 +73,9 @@ async function allowedAsync<T>(what: string, input: unknown, fn: () => Promise<T
 }
 
 function preview(v: unknown): string {
-  const text = v instanceof Uint8Array ? `${v.byteLength} bytes [${Array.from(v.subarray(0, 48)).join(",")}...]` : JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${x}n` : x));
+  const text = v instanceof Uint8Array
+    ? `${v.byteLength} bytes [${Array.from(v.subarray(0, 48)).join(",")}...]`
+    : JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? `${x}n` : x));
   return (text ?? String(v)).slice(0, 400);
 }
 
@@ -88,7 +90,11 @@ type Mutation =
 
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
   fc.record({ kind: fc.constant("set" as const), at: fc.nat(), value: fc.nat(255), inHeader: fc.boolean() }),
-  fc.record({ kind: fc.constant("insert" as const), at: fc.nat(), bytes: fc.uint8Array({ minLength: 1, maxLength: 12 }) }),
+  fc.record({
+    kind: fc.constant("insert" as const),
+    at: fc.nat(),
+    bytes: fc.uint8Array({ minLength: 1, maxLength: 12 }),
+  }),
   fc.record({ kind: fc.constant("delete" as const), at: fc.nat(), n: fc.integer({ min: 1, max: 64 }) }),
   fc.record({ kind: fc.constant("truncate" as const), at: fc.nat() }),
 );
@@ -165,7 +171,23 @@ test("SafetensorsFile on a real file with bytes set, inserted, deleted or cut: t
 /** Any JSON value, plus the numbers and strings that break size arithmetic. */
 const nasty = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
-  fc.constantFrom(-1, 0, 1, 2 ** 53, 2 ** 53 + 2, 1e308, -0, 0.5, "F32", "F64", "BF16", "", "toString", "__proto__", "constructor"),
+  fc.constantFrom(
+    -1,
+    0,
+    1,
+    2 ** 53,
+    2 ** 53 + 2,
+    1e308,
+    -0,
+    0.5,
+    "F32",
+    "F64",
+    "BF16",
+    "",
+    "toString",
+    "__proto__",
+    "constructor",
+  ),
   fc.array(fc.oneof(fc.nat(), fc.constantFrom(-1, 2 ** 40, 2 ** 53, 0.5)), { maxLength: 5 }),
 );
 
@@ -207,7 +229,10 @@ test("SafetensorsFile with header fields replaced (dtype, shape, data_offsets, e
 test("parseHeader() on arbitrary JSON and file sizes gives tensors or a UserError (no allocation from the header)", () => {
   fc.assert(
     fc.property(
-      fc.oneof(fc.jsonValue(), fc.dictionary(fc.string({ maxLength: 6 }), fc.record({ dtype: nasty, shape: nasty, data_offsets: nasty }))),
+      fc.oneof(
+        fc.jsonValue(),
+        fc.dictionary(fc.string({ maxLength: 6 }), fc.record({ dtype: nasty, shape: nasty, data_offsets: nasty })),
+      ),
       fc.oneof(fc.nat(), fc.constantFrom(0, 2 ** 53)),
       (json, size) => {
         const bytes = new TextEncoder().encode(JSON.stringify(json));
@@ -223,12 +248,25 @@ test("TensorStore.open() on a folder with an arbitrary or edited model.safetenso
   mkdirSync(dir);
   writeFileSync(join(dir, "model-00001-of-00001.safetensors"), small.bytes);
   const shard = fc.oneof(
-    fc.constantFrom("model-00001-of-00001.safetensors", "missing.safetensors", "../small.safetensors", "", ".", "..", "config.json"),
+    fc.constantFrom(
+      "model-00001-of-00001.safetensors",
+      "missing.safetensors",
+      "../small.safetensors",
+      "",
+      ".",
+      "..",
+      "config.json",
+    ),
     fc.string({ maxLength: 12 }),
   );
   const index = fc.oneof(
     fc.jsonValue({ maxDepth: 3 }),
-    fc.record({ weight_map: fc.dictionary(fc.oneof(fc.constantFrom("k", "q", "model.norm.weight"), fc.string({ maxLength: 6 })), shard) }),
+    fc.record({
+      weight_map: fc.dictionary(
+        fc.oneof(fc.constantFrom("k", "q", "model.norm.weight"), fc.string({ maxLength: 6 })),
+        shard,
+      ),
+    }),
     fc.record({ weight_map: nasty }),
   );
   fc.assert(
@@ -249,13 +287,36 @@ test("TensorStore.open() on a folder with an arbitrary or edited model.safetenso
 
 const storiesConfig: RawConfig = JSON.parse(readFileSync(`${STORIES}/config.json`, "utf8"));
 const LLAMA_KEYS = [
-  "model_type", "hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads",
-  "head_dim", "hidden_act", "rms_norm_eps", "rope_theta", "rope_scaling", "max_position_embeddings", "model_max_length",
-  "vocab_size", "tie_word_embeddings", "attention_bias", "mlp_bias", "sliding_window", "use_sliding_window",
-  "bos_token_id", "eos_token_id", "layer_num_attention_heads", "layer_num_key_value_heads", "position_embedding", "norm_head",
+  "model_type",
+  "hidden_size",
+  "intermediate_size",
+  "num_hidden_layers",
+  "num_attention_heads",
+  "num_key_value_heads",
+  "head_dim",
+  "hidden_act",
+  "rms_norm_eps",
+  "rope_theta",
+  "rope_scaling",
+  "max_position_embeddings",
+  "model_max_length",
+  "vocab_size",
+  "tie_word_embeddings",
+  "attention_bias",
+  "mlp_bias",
+  "sliding_window",
+  "use_sliding_window",
+  "bos_token_id",
+  "eos_token_id",
+  "layer_num_attention_heads",
+  "layer_num_key_value_heads",
+  "position_embedding",
+  "norm_head",
 ];
 /** Wrong-typed and out-of-range values for any field. */
-const BAD_VALUES: unknown[] = [null, "x", "64", -1, 0, 0.5, 3.5, 1e308, 2 ** 53, true, false, [], [1, 2], {}, { rope_type: "llama3" }, { type: "linear", factor: "2" }];
+const BAD_VALUES: unknown[] = [null, "x", "64", -1, 0, 0.5, 3.5, 1e308, 2 ** 53, true, false, [], [1, 2], {}, {
+  rope_type: "llama3",
+}, { type: "linear", factor: "2" }];
 
 /** Loads stories260K's weights under `cfg` and runs three tokens: a result or a UserError. */
 async function loadAndRun(raw: RawConfig, store: TensorStore): Promise<void> {
@@ -283,10 +344,14 @@ test("resolveLlamaConfig() + loading + a forward pass with random JSON merged in
   try {
     await fc.assert(
       fc.asyncProperty(
-        fc.dictionary(fc.oneof(fc.constantFrom(...LLAMA_KEYS), fc.string({ maxLength: 8 })), fc.oneof(nasty, fc.constantFrom(...BAD_VALUES)), {
-          minKeys: 1,
-          maxKeys: 4,
-        }),
+        fc.dictionary(
+          fc.oneof(fc.constantFrom(...LLAMA_KEYS), fc.string({ maxLength: 8 })),
+          fc.oneof(nasty, fc.constantFrom(...BAD_VALUES)),
+          {
+            minKeys: 1,
+            maxKeys: 4,
+          },
+        ),
         (extra) => loadAndRun({ ...storiesConfig, ...extra }, store),
       ),
       { numRuns: 150 },
@@ -299,11 +364,19 @@ test("resolveLlamaConfig() + loading + a forward pass with random JSON merged in
 test("resolveRwkvConfig() with random JSON merged into each bundled RWKV config gives a config or a UserError", () => {
   const configs = ["tiny-rwkv-4v0-660K", "tiny-rwkv-5v2-730K", "tiny-rwkv-6v0-1m", "tiny-rwkv-7v0-834K"]
     .map((m) => JSON.parse(readFileSync(`${MODELS}/${m}/config.json`, "utf8")) as RawConfig);
-  const keys = [...new Set(configs.flatMap((c) => Object.keys(c)))].concat(["hidden_size", "num_hidden_layers", "intermediate_size"]);
+  const keys = [...new Set(configs.flatMap((c) => Object.keys(c)))].concat([
+    "hidden_size",
+    "num_hidden_layers",
+    "intermediate_size",
+  ]);
   fc.assert(
     fc.property(
       fc.constantFrom(...configs),
-      fc.dictionary(fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 6 })), fc.oneof(nasty, fc.constantFrom(...BAD_VALUES)), { maxKeys: 4 }),
+      fc.dictionary(
+        fc.oneof(fc.constantFrom(...keys), fc.string({ maxLength: 6 })),
+        fc.oneof(nasty, fc.constantFrom(...BAD_VALUES)),
+        { maxKeys: 4 },
+      ),
       fc.array(fc.constantFrom(...keys), { maxLength: 2 }),
       (base, extra, drop) => {
         const raw = { ...base, ...extra };
@@ -326,7 +399,24 @@ const idLike = fc.array(
   fc.oneof(
     fc.nat().map(String),
     fc.bigInt({ min: 0n, max: 10n ** 30n }).map(String),
-    fc.constantFrom("-1", "1.5", "1e3", "0x10", "+2", "", " ", ",", ",,", "\t", "\n", "a", "٣", "１", "NaN", "Infinity"),
+    fc.constantFrom(
+      "-1",
+      "1.5",
+      "1e3",
+      "0x10",
+      "+2",
+      "",
+      " ",
+      ",",
+      ",,",
+      "\t",
+      "\n",
+      "a",
+      "٣",
+      "１",
+      "NaN",
+      "Infinity",
+    ),
   ),
   { maxLength: 8 },
 ).chain((parts) => fc.constantFrom(" ", ",", ", ", "").map((sep) => parts.join(sep)));
@@ -336,7 +426,10 @@ test("parseIds() gives non-negative safe integers that spell the input, or a Use
     fc.property(fc.oneof(idLike, anyUtf16), (text) => {
       const ids = allowed("parseIds", text, () => parseIds(text));
       if (!ids) return;
-      assert.ok(ids.length > 0 && ids.every((v) => Number.isSafeInteger(v) && v >= 0), `parseIds(${JSON.stringify(text)}) = ${ids}`);
+      assert.ok(
+        ids.length > 0 && ids.every((v) => Number.isSafeInteger(v) && v >= 0),
+        `parseIds(${JSON.stringify(text)}) = ${ids}`,
+      );
       assert.deepEqual(ids.map(String), text.trim().split(/[\s,]+/).filter(Boolean).map((s) => String(Number(s))));
     }),
     { numRuns: 1000 },
@@ -350,7 +443,9 @@ test("readIdsFile() and readTextFile() on arbitrary bytes, text and JSON give a 
     idLike.map((s) => new TextEncoder().encode(s)),
     fc.array(idLike, { maxLength: 4 }).map((lines) => new TextEncoder().encode(lines.join("\n"))),
     fc.jsonValue({ maxDepth: 3 }).map((v) => new TextEncoder().encode(JSON.stringify(v))),
-    fc.array(fc.array(fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.string({ maxLength: 3 })), { maxLength: 4 }), { maxLength: 3 })
+    fc.array(fc.array(fc.oneof(fc.nat(), fc.integer(), fc.double(), fc.string({ maxLength: 3 })), { maxLength: 4 }), {
+      maxLength: 3,
+    })
       .map((v) => new TextEncoder().encode(JSON.stringify(v))),
   );
   fc.assert(
@@ -359,7 +454,12 @@ test("readIdsFile() and readTextFile() on arbitrary bytes, text and JSON give a 
       const seqs = allowed("readIdsFile", bytes, () => readIdsFile(path));
       if (seqs) {
         assert.ok(seqs.length > 0);
-        for (const s of seqs) assert.ok(s.length > 0 && s.every((v) => Number.isSafeInteger(v) && v >= 0), `readIdsFile gave ${JSON.stringify(seqs)}`);
+        for (const s of seqs) {
+          assert.ok(
+            s.length > 0 && s.every((v) => Number.isSafeInteger(v) && v >= 0),
+            `readIdsFile gave ${JSON.stringify(seqs)}`,
+          );
+        }
       }
       const text = allowed("readTextFile", bytes, () => readTextFile(path));
       if (text !== undefined) assert.equal(text, new TextDecoder("utf-8", { fatal: true }).decode(bytes));
@@ -389,7 +489,12 @@ test("every tokenizer encodes any UTF-16 text (lone surrogates too) to ids in ra
     fc.assert(
       fc.property(fc.oneof(anyUtf16, fc.string({ unit: "binary", maxLength: 40 })), fc.boolean(), (text, bos) => {
         const ids = allowed(`${name} encode`, text, () => tok.encode(text, { bos }));
-        if (ids) assert.ok(ids.every((id) => Number.isInteger(id) && id >= 0 && id < tok.vocabSize), `${name}: ids out of range`);
+        if (ids) {
+          assert.ok(
+            ids.every((id) => Number.isInteger(id) && id >= 0 && id < tok.vocabSize),
+            `${name}: ids out of range`,
+          );
+        }
       }),
       { numRuns: 60 },
     );
@@ -415,11 +520,20 @@ test("every tokenizer decodes any ids (negative, too large, fractional, NaN) to 
 
 test("parseLlama2cTokenizer() and parseSentencePieceModel() on mutated files give a tokenizer that works, or a UserError", () => {
   fc.assert(
-    fc.property(fc.array(mutation, { minLength: 1, maxLength: 3 }), fc.option(fc.constantFrom(512, 511, 1)), anyUtf16, (ms, vocabSize, text) => {
-      const bytes = mutate(TOK512, ms, 256);
-      const tok = allowed("parseLlama2cTokenizer", bytes, () => parseLlama2cTokenizer(bytes, { vocabSize: vocabSize ?? undefined }));
-      if (tok) allowed("llama2c encode/decode", text, () => tok.decode(tok.encode(text)));
-    }),
+    fc.property(
+      fc.array(mutation, { minLength: 1, maxLength: 3 }),
+      fc.option(fc.constantFrom(512, 511, 1)),
+      anyUtf16,
+      (ms, vocabSize, text) => {
+        const bytes = mutate(TOK512, ms, 256);
+        const tok = allowed(
+          "parseLlama2cTokenizer",
+          bytes,
+          () => parseLlama2cTokenizer(bytes, { vocabSize: vocabSize ?? undefined }),
+        );
+        if (tok) allowed("llama2c encode/decode", text, () => tok.decode(tok.encode(text)));
+      },
+    ),
     { numRuns: 200 },
   );
   fc.assert(
@@ -436,7 +550,19 @@ test("parseLlama2cTokenizer() and parseSentencePieceModel() on mutated files giv
 
 test("parseHfTokenizer() on tokenizer.json with bytes changed or fields replaced gives a tokenizer that works, or a UserError", () => {
   const specs = HF_FILES.map((t) => JSON.parse(t));
-  const field = fc.constantFrom("model", "normalizer", "pre_tokenizer", "post_processor", "decoder", "added_tokens", "model.vocab", "model.merges", "model.type", "model.byte_fallback", "model.unk_token");
+  const field = fc.constantFrom(
+    "model",
+    "normalizer",
+    "pre_tokenizer",
+    "post_processor",
+    "decoder",
+    "added_tokens",
+    "model.vocab",
+    "model.merges",
+    "model.type",
+    "model.byte_fallback",
+    "model.unk_token",
+  );
   fc.assert(
     fc.property(
       fc.nat(specs.length - 1),

@@ -45,7 +45,9 @@ export function parseHeader(path: string, headerBytes: Uint8Array, fileSize: num
   } catch (e) {
     fail(`the header is not valid UTF-8 JSON (${(e as Error).message}); the file may be truncated or not safetensors`);
   }
-  if (typeof json !== "object" || json === null || Array.isArray(json)) fail("the header is not a JSON object; the file is not safetensors or is corrupt");
+  if (typeof json !== "object" || json === null || Array.isArray(json)) {
+    fail("the header is not a JSON object; the file is not safetensors or is corrupt");
+  }
   const dataStart = 8 + headerBytes.byteLength;
   const dataSize = fileSize - dataStart;
   const tensors = new Map<string, TensorInfo>();
@@ -76,10 +78,16 @@ export function parseHeader(path: string, headerBytes: Uint8Array, fileSize: num
     const [begin, end] = offs as [number, number];
     const expected = numel(shape) * DTYPE_SIZE[dtype];
     if (end - begin !== expected) {
-      fail(`tensor "${name}" (${dtype} ${shapeString(shape)}) needs ${expected} bytes but its offsets span ${end - begin}; the file is corrupt`);
+      fail(
+        `tensor "${name}" (${dtype} ${shapeString(shape)}) needs ${expected} bytes but its offsets span ${
+          end - begin
+        }; the file is corrupt`,
+      );
     }
     if (end > dataSize) {
-      fail(`tensor "${name}" ends at byte ${end} of the data but the file holds only ${dataSize}; it may be truncated (download it again)`);
+      fail(
+        `tensor "${name}" ends at byte ${end} of the data but the file holds only ${dataSize}; it may be truncated (download it again)`,
+      );
     }
     tensors.set(name, { name, dtype, shape, file: path, begin: dataStart + begin, end: dataStart + end });
   }
@@ -89,7 +97,11 @@ export function parseHeader(path: string, headerBytes: Uint8Array, fileSize: num
   for (const r of ranges) {
     if (r.begin !== cursor) {
       const what = r.begin < cursor ? "overlaps the previous tensor" : "leaves a gap after the previous tensor";
-      fail(`tensor "${r.name}" starts at data byte ${r.begin - dataStart}, which ${what} (expected ${cursor - dataStart}); the file is corrupt`);
+      fail(
+        `tensor "${r.name}" starts at data byte ${r.begin - dataStart}, which ${what} (expected ${
+          cursor - dataStart
+        }); the file is corrupt`,
+      );
     }
     cursor = r.end;
   }
@@ -102,7 +114,12 @@ export class SafetensorsFile {
   readonly metadata: Record<string, string>;
   #fd: number;
 
-  private constructor(readonly path: string, fd: number, tensors: Map<string, TensorInfo>, metadata: Record<string, string>) {
+  private constructor(
+    readonly path: string,
+    fd: number,
+    tensors: Map<string, TensorInfo>,
+    metadata: Record<string, string>,
+  ) {
     this.#fd = fd;
     this.tensors = tensors;
     this.metadata = metadata;
@@ -119,10 +136,16 @@ export class SafetensorsFile {
     try {
       const stat = fstatSync(fd);
       if (!stat.isFile()) {
-        throw new UserError(`Cannot load "${path}": it is ${stat.isDirectory() ? "a folder" : "a device or a pipe"}, not a safetensors file`);
+        throw new UserError(
+          `Cannot load "${path}": it is ${
+            stat.isDirectory() ? "a folder" : "a device or a pipe"
+          }, not a safetensors file`,
+        );
       }
       const size = stat.size;
-      if (size < 8) throw new UserError(`Cannot load "${path}": the file has ${size} bytes, fewer than the 8-byte header length`);
+      if (size < 8) {
+        throw new UserError(`Cannot load "${path}": the file has ${size} bytes, fewer than the 8-byte header length`);
+      }
       const lenBytes = new Uint8Array(8);
       readSync(fd, lenBytes, 0, 8, 0);
       const n = new DataView(lenBytes.buffer).getBigUint64(0, true);
@@ -132,7 +155,9 @@ export class SafetensorsFile {
         );
       }
       if (n > BigInt(size - 8)) {
-        throw new UserError(`Cannot load "${path}": header length ${n} exceeds file size ${size} - 8; the file may be truncated (download it again)`);
+        throw new UserError(
+          `Cannot load "${path}": header length ${n} exceeds file size ${size} - 8; the file may be truncated (download it again)`,
+        );
       }
       const header = new Uint8Array(Number(n));
       readSync(fd, header, 0, header.byteLength, 8);

@@ -67,7 +67,10 @@ test("SafetensorsFile.open() rejects malformed headers with one clear message", 
     rejects(rawFile(dir, "[1,2]", 0), /not a JSON object/);
     rejects(rawFile(dir, t({ dtype: "F8", shape: [1], data_offsets: [0, 1] }), 1), /dtype "F8"/);
     rejects(rawFile(dir, t({ dtype: "F32", shape: [-1], data_offsets: [0, 4] }), 4), /shape \[-1\]/);
-    rejects(rawFile(dir, t({ dtype: "F32", shape: [2], data_offsets: [0, 4] }), 8), /needs 8 bytes but its offsets span 4/);
+    rejects(
+      rawFile(dir, t({ dtype: "F32", shape: [2], data_offsets: [0, 4] }), 8),
+      /needs 8 bytes but its offsets span 4/,
+    );
     rejects(rawFile(dir, t({ dtype: "F32", shape: [2], data_offsets: [0, 8] }), 4), /truncated/);
     rejects(rawFile(dir, t({ dtype: "F32", shape: [1], data_offsets: [4, 0] }), 4), /data_offsets/);
     const overlap = JSON.stringify({
@@ -89,19 +92,22 @@ test("SafetensorsFile.open() on random bytes gives a result or a UserError, noth
   const dir = tmp();
   try {
     const path = join(dir, "fuzz.safetensors");
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 64 }), fc.string({ maxLength: 80 }), (junk, header) => {
-      const h = new TextEncoder().encode(header);
-      const bytes = new Uint8Array(8 + h.byteLength + junk.byteLength);
-      new DataView(bytes.buffer).setBigUint64(0, BigInt(h.byteLength), true);
-      bytes.set(h, 8);
-      bytes.set(junk, 8 + h.byteLength);
-      writeFileSync(path, bytes);
-      try {
-        SafetensorsFile.open(path).close();
-      } catch (e) {
-        assert.ok(e instanceof UserError, `expected a UserError, got ${e}`);
-      }
-    }), { numRuns: 200 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 64 }), fc.string({ maxLength: 80 }), (junk, header) => {
+        const h = new TextEncoder().encode(header);
+        const bytes = new Uint8Array(8 + h.byteLength + junk.byteLength);
+        new DataView(bytes.buffer).setBigUint64(0, BigInt(h.byteLength), true);
+        bytes.set(h, 8);
+        bytes.set(junk, 8 + h.byteLength);
+        writeFileSync(path, bytes);
+        try {
+          SafetensorsFile.open(path).close();
+        } catch (e) {
+          assert.ok(e instanceof UserError, `expected a UserError, got ${e}`);
+        }
+      }),
+      { numRuns: 200 },
+    );
   } finally {
     rmSync(dir, { recursive: true });
   }
@@ -125,8 +131,14 @@ test("TensorStore.open() reads a sharded folder through model.safetensors.index.
     assert.equal(store.read("b").data[0], 2);
     assert.throws(() => store.read("c"), /"c" is missing/);
     store.close();
-    writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: { ...map, c: "model-00002-of-00002.safetensors" } }));
-    assert.throws(() => TensorStore.open(dir), /tensor "c" is in "model-00002-of-00002.safetensors", but that shard does not hold it/);
+    writeFileSync(
+      join(dir, "model.safetensors.index.json"),
+      JSON.stringify({ weight_map: { ...map, c: "model-00002-of-00002.safetensors" } }),
+    );
+    assert.throws(
+      () => TensorStore.open(dir),
+      /tensor "c" is in "model-00002-of-00002.safetensors", but that shard does not hold it/,
+    );
     writeFileSync(join(dir, "model.safetensors.index.json"), JSON.stringify({ weight_map: { a: "gone.safetensors" } }));
     assert.throws(() => TensorStore.open(dir), /"gone.safetensors", which is missing/);
   } finally {

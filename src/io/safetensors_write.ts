@@ -41,7 +41,11 @@ export function encodeHeader(entries: readonly TensorEntry[], metadata?: Record<
 }
 
 /** Writes `entries` to `path` (overwriting it). The caller chooses a temporary path and renames. */
-export function writeSafetensors(path: string, entries: readonly TensorEntry[], metadata?: Record<string, string>): void {
+export function writeSafetensors(
+  path: string,
+  entries: readonly TensorEntry[],
+  metadata?: Record<string, string>,
+): void {
   const header = encodeHeader(entries, metadata);
   const fd = openSync(path, "w");
   try {
@@ -59,7 +63,9 @@ export function writeSafetensors(path: string, entries: readonly TensorEntry[], 
         writeAll(fd, bytes);
       } else {
         if (e.bytes.end - e.bytes.begin !== expected) {
-          throw new Error(`writeSafetensors: "${e.name}" spans ${e.bytes.end - e.bytes.begin} bytes, expected ${expected}`);
+          throw new Error(
+            `writeSafetensors: "${e.name}" spans ${e.bytes.end - e.bytes.begin} bytes, expected ${expected}`,
+          );
         }
         copyRange(fd, e.bytes);
       }

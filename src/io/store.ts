@@ -30,7 +30,11 @@ export class TensorStore {
   }
 
   /** A store over the files `open()` opens one by one; on any error every file opened so far is closed. */
-  static #from(dir: string, paths: readonly string[], check: (files: SafetensorsFile[]) => void = () => {}): TensorStore {
+  static #from(
+    dir: string,
+    paths: readonly string[],
+    check: (files: SafetensorsFile[]) => void = () => {},
+  ): TensorStore {
     const files: SafetensorsFile[] = [];
     try {
       for (const p of paths) files.push(SafetensorsFile.open(p));
@@ -67,14 +71,22 @@ export class TensorStore {
     try {
       const parsed = JSON.parse(readFileSync(indexPath, "utf8"));
       weightMap = parsed?.weight_map;
-      if (typeof weightMap !== "object" || weightMap === null || Array.isArray(weightMap)) throw new Error("no weight_map object");
+      if (typeof weightMap !== "object" || weightMap === null || Array.isArray(weightMap)) {
+        throw new Error("no weight_map object");
+      }
     } catch (e) {
-      throw new UserError(`Cannot read "${indexPath}": ${(e as Error).message}; expected {"weight_map": {tensor: shard}}`);
+      throw new UserError(
+        `Cannot read "${indexPath}": ${(e as Error).message}; expected {"weight_map": {tensor: shard}}`,
+      );
     }
     const shardNames = [...new Set(Object.values(weightMap))].sort();
     for (const shard of shardNames) {
       if (typeof shard !== "string" || !shard.endsWith(".safetensors") || shard.includes("/") || shard.includes("\\")) {
-        throw new UserError(`"${indexPath}" names shard ${JSON.stringify(shard)}; expected the name of a .safetensors file in the same folder`);
+        throw new UserError(
+          `"${indexPath}" names shard ${
+            JSON.stringify(shard)
+          }; expected the name of a .safetensors file in the same folder`,
+        );
       }
       if (!existsSync(join(dir, shard))) {
         throw new UserError(`"${indexPath}" names shard "${shard}", which is missing; the download may be incomplete`);
@@ -120,7 +132,11 @@ export class TensorStore {
 
   #file(name: string): SafetensorsFile {
     const f = this.#where.get(name);
-    if (!f) throw new UserError(`Tensor "${name}" is missing from "${this.dir}"; the checkpoint does not match its config.json`);
+    if (!f) {
+      throw new UserError(
+        `Tensor "${name}" is missing from "${this.dir}"; the checkpoint does not match its config.json`,
+      );
+    }
     return f;
   }
 

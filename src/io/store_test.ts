@@ -22,14 +22,23 @@ test("TensorStore.open closes every file it opened when it refuses the folder", 
     for (const n of ["a.safetensors", "b.safetensors"]) copyFileSync(src, join(root, n));
     const before = openFiles();
     for (let i = 0; i < 5; i++) {
-      assert.throws(() => TensorStore.open(root), (e: unknown) => e instanceof UserError && /is in both/.test(e.message));
+      assert.throws(
+        () => TensorStore.open(root),
+        (e: unknown) => e instanceof UserError && /is in both/.test(e.message),
+      );
     }
     assert.equal(openFiles(), before, "descriptors left open");
     // an index that names a tensor its shard does not hold
     rmSync(join(root, "b.safetensors"));
-    writeFileSync(join(root, "model.safetensors.index.json"), JSON.stringify({ weight_map: { "no.such.tensor": "a.safetensors" } }));
+    writeFileSync(
+      join(root, "model.safetensors.index.json"),
+      JSON.stringify({ weight_map: { "no.such.tensor": "a.safetensors" } }),
+    );
     for (let i = 0; i < 5; i++) {
-      assert.throws(() => TensorStore.open(root), (e: unknown) => e instanceof UserError && /does not hold it/.test(e.message));
+      assert.throws(
+        () => TensorStore.open(root),
+        (e: unknown) => e instanceof UserError && /does not hold it/.test(e.message),
+      );
     }
     assert.equal(openFiles(), before, "descriptors left open (sharded)");
   } finally {

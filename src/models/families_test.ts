@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { readRawConfig, type RawConfig } from "../io/config.ts";
+import { type RawConfig, readRawConfig } from "../io/config.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";
 import { fromFloat32, type Tensor } from "../tensor.ts";
@@ -24,7 +24,12 @@ function writeFolder(config: RawConfig, tensors: Map<string, Tensor>): string {
   writeFileSync(join(dir, "config.json"), JSON.stringify(config));
   writeSafetensors(
     join(dir, "model.safetensors"),
-    [...tensors].map(([name, t]) => ({ name, dtype: "F32" as const, shape: t.shape, bytes: fromFloat32(t.data, "F32") })),
+    [...tensors].map(([name, t]) => ({
+      name,
+      dtype: "F32" as const,
+      shape: t.shape,
+      bytes: fromFloat32(t.data, "F32"),
+    })),
   );
   return dir;
 }
@@ -92,7 +97,10 @@ test("a baichuan folder with q/k/v fused into W_pack gives the llama logits", as
   fuseWPack(mha);
   const config = { ...raw, model_type: "baichuan", num_key_value_heads: undefined, norm_head: false };
   await withFolder(config, mha, async (dir) => {
-    assertAllClose(await logitsOf(dir), await logitsOf(modelDir("stories260K-mha")), { atol: 1e-6, label: "W_pack logits" });
+    assertAllClose(await logitsOf(dir), await logitsOf(modelDir("stories260K-mha")), {
+      atol: 1e-6,
+      label: "W_pack logits",
+    });
   });
 });
 

@@ -86,7 +86,10 @@ export async function forward<A>(
   // A device backend keeps activations on the device: one number read back says whether X_L
   // holds NaN or Inf, and so whether any layer overflowed (they propagate); only then are the
   // layers run again, read one by one.
-  if (check && !(x instanceof Float32Array) && model.blocks.length > 0 && await anyNonFinite(model.ops, x, T * model.info.hiddenSize)) {
+  if (
+    check && !(x instanceof Float32Array) && model.blocks.length > 0 &&
+    await anyNonFinite(model.ops, x, T * model.info.hiddenSize)
+  ) {
     if (fresh) await nameNonFiniteLayer(model, ids);
     const last = model.blocks[model.blocks.length - 1].originalIndex;
     checkFinite(await model.ops.read(x), `The output of layer ${last} (or an earlier one)`);
@@ -116,7 +119,9 @@ export async function anyNonFinite<A>(ops: Ops<A>, x: A, n: number): Promise<boo
 export function checkFinite(x: Float32Array, where: string): void {
   const i = firstNonFinite(x);
   if (i >= 0) {
-    throw new UserError(`${where} holds ${x[i]} at element ${i}; the weights overflow float32 on this input or are corrupt`);
+    throw new UserError(
+      `${where} holds ${x[i]} at element ${i}; the weights overflow float32 on this input or are corrupt`,
+    );
   }
 }
 

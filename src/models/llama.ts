@@ -252,7 +252,15 @@ export function loadLlama<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, di
   const head = readHead(cfg, weights, embedTable);
   const embed_tokens = ops.upload(embedTable);
   const lm_head = head === embedTable ? embed_tokens : ops.upload(head);
-  return new LlamaModel(ops, cfg, dir, embed_tokens, blocks, ops.upload(weights.get("model.norm.weight", [D])), lm_head);
+  return new LlamaModel(
+    ops,
+    cfg,
+    dir,
+    embed_tokens,
+    blocks,
+    ops.upload(weights.get("model.norm.weight", [D])),
+    lm_head,
+  );
 }
 
 /**

@@ -84,7 +84,10 @@ export function openModel<A = Float32Array>(
   const { raw, family } = familyOf(dir);
   const store = TensorStore.open(dir);
   try {
-    return { parts: family.open((ops ?? cpu) as Ops<A>, raw, new Weights(store, opts), dir), close: () => store.close() };
+    return {
+      parts: family.open((ops ?? cpu) as Ops<A>, raw, new Weights(store, opts), dir),
+      close: () => store.close(),
+    };
   } catch (e) {
     store.close();
     throw e;

@@ -28,24 +28,29 @@ export class Weights {
     const info = this.store.info(name);
     if (!info) {
       throw new UserError(
-        `Tensor "${name}" ${shapeString(shape)} is missing from "${this.store.dir}"; the checkpoint does not match its config.json`,
+        `Tensor "${name}" ${
+          shapeString(shape)
+        } is missing from "${this.store.dir}"; the checkpoint does not match its config.json`,
       );
     }
     if (info.shape.length !== shape.length || info.shape.some((s, i) => s !== shape[i])) {
       throw new UserError(
-        `Tensor "${name}" has shape ${shapeString(info.shape)} but config.json implies ${shapeString(shape)}; check the config's sizes`,
+        `Tensor "${name}" has shape ${shapeString(info.shape)} but config.json implies ${
+          shapeString(shape)
+        }; check the config's sizes`,
       );
     }
     if (this.opts.shapesOnly) return new Float32Array(0);
     const { data } = this.store.read(name);
     const bad = firstNonFinite(data);
     if (bad >= 0) {
-      throw new UserError(`Tensor "${name}" holds ${data[bad]} at element ${bad}; the checkpoint is corrupt or overflowed`);
+      throw new UserError(
+        `Tensor "${name}" holds ${data[bad]} at element ${bad}; the checkpoint is corrupt or overflowed`,
+      );
     }
     return data;
   }
 }
-
 
 /** Bit masks of the exponent field: all ones means Inf or NaN. */
 const EXPONENT: Partial<Record<string, { bytes: 2 | 4; mask: number; sign: number }>> = {

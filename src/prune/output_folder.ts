@@ -72,14 +72,24 @@ export function checkWritableParent(path: string, what: string): void {
 /** Checks that `outDir` may receive a new model made from `inDir`. */
 export function checkOutputFolder(outDir: string, inDir: string, force: boolean): void {
   const o = realPath(outDir), i = realPath(inDir);
-  if (o === i) throw new UserError(`--out "${outDir}" is the input model folder; shortgpt never modifies its input, choose a new folder`);
-  if (isInside(o, i)) throw new UserError(`--out "${outDir}" is inside the input model folder "${inDir}"; choose a folder outside it`);
+  if (o === i) {
+    throw new UserError(
+      `--out "${outDir}" is the input model folder; shortgpt never modifies its input, choose a new folder`,
+    );
+  }
+  if (isInside(o, i)) {
+    throw new UserError(`--out "${outDir}" is inside the input model folder "${inDir}"; choose a folder outside it`);
+  }
   if (isInside(i, o)) throw new UserError(`--out "${outDir}" contains the input model folder; choose a new folder`);
   checkWritableParent(outDir, `--out "${outDir}"`);
   if (existsSync(outDir)) {
-    if (!statSync(outDir).isDirectory()) throw new UserError(`--out "${outDir}" exists and is a file; choose a folder path`);
+    if (!statSync(outDir).isDirectory()) {
+      throw new UserError(`--out "${outDir}" exists and is a file; choose a folder path`);
+    }
     if (readdirSync(outDir).length > 0 && !force) {
-      throw new UserError(`--out "${outDir}" exists and is not empty; choose a new folder or pass --force to replace it`);
+      throw new UserError(
+        `--out "${outDir}" exists and is not empty; choose a new folder or pass --force to replace it`,
+      );
     }
   }
 }
@@ -109,7 +119,9 @@ export function writeFolderAtomically(outDir: string, write: (tmpDir: string) =>
       if (existsSync(old) && !existsSync(outDir)) renameSync(old, outDir);
     } catch { /* report the first failure, not the clean-up's */ }
     if (e instanceof UserError) throw e;
-    if ((e as NodeJS.ErrnoException).code) throw new UserError(`Cannot write "${outDir}": ${fsReason(e)}; nothing was written`);
+    if ((e as NodeJS.ErrnoException).code) {
+      throw new UserError(`Cannot write "${outDir}": ${fsReason(e)}; nothing was written`);
+    }
     throw e;
   }
 }

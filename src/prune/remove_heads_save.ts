@@ -104,7 +104,9 @@ export function saveHeadPruned(
   const cfg = resolveLlamaConfig(raw);
   checkHeadList(heads, cfg.numHeads);
   const H = Number(raw.num_attention_heads);
-  if (mode === "physical" && cfg.positionEmbedding === "alibi" && !cfg.alibiHeads && cfg.numHeads.some((n) => n !== H)) {
+  if (
+    mode === "physical" && cfg.positionEmbedding === "alibi" && !cfg.alibiHeads && cfg.numHeads.some((n) => n !== H)
+  ) {
     throw new UserError(
       `"${srcDir}" uses ALiBi with per-layer head counts but no "layer_alibi_heads", so the slopes of its heads cannot ` +
         `be carried over; use --mode mask (same outputs, stock shapes)`,
@@ -249,7 +251,6 @@ function expectShape(info: TensorInfo, shape: readonly number[]): void {
     );
   }
 }
-
 
 // ---------------------------------------------------------------------------------------------
 // config.json and provenance

@@ -8,7 +8,7 @@
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { readRawConfig, type RawConfig } from "../io/config.ts";
+import { type RawConfig, readRawConfig } from "../io/config.ts";
 import { SafetensorsFile } from "../io/safetensors.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";
@@ -30,7 +30,12 @@ interface LayerNaming {
 /** The naming of the folder's checkpoint, from config.json and its tensor names. */
 export function layerNaming(raw: RawConfig, names: readonly string[]): LayerNaming {
   if (names.some((n) => n.startsWith("rwkv.blocks."))) {
-    return { pattern: /^rwkv\.blocks\.(\d+)\.(.*)$/, prefix: "rwkv.blocks", countKey: "num_hidden_layers", stem: /^pre_ln\./ };
+    return {
+      pattern: /^rwkv\.blocks\.(\d+)\.(.*)$/,
+      prefix: "rwkv.blocks",
+      countKey: "num_hidden_layers",
+      stem: /^pre_ln\./,
+    };
   }
   if (raw.model_type === "rwkv") {
     return { pattern: /^blocks\.(\d+)\.(.*)$/, prefix: "blocks", countKey: "n_layer", stem: /^ln0\./ };
@@ -39,7 +44,14 @@ export function layerNaming(raw: RawConfig, names: readonly string[]): LayerNami
 }
 
 /** Files never copied into a pruned folder: weights (rewritten) and outputs of the unpruned model. */
-export const COPY_SKIP = [/\.safetensors$/, /^model\.safetensors\.index\.json$/, /^config\.json$/, /^pytorch_model.*\.bin$/, /\.(pth|pt|gguf)$/, /^expected_logits/];
+export const COPY_SKIP = [
+  /\.safetensors$/,
+  /^model\.safetensors\.index\.json$/,
+  /^config\.json$/,
+  /^pytorch_model.*\.bin$/,
+  /\.(pth|pt|gguf)$/,
+  /^expected_logits/,
+];
 
 /** What {@link savePrunedLayers} wrote. */
 export interface SaveSummary {
@@ -66,7 +78,12 @@ export interface PruneProvenance {
  * savePrunedLayers("testdata/models/bytellama-12L", "/tmp/bytellama-10L", [9, 10], { metric: "bi" });
  * ```
  */
-export function savePrunedLayers(srcDir: string, outDir: string, removed: readonly number[], prov: PruneProvenance = {}): SaveSummary {
+export function savePrunedLayers(
+  srcDir: string,
+  outDir: string,
+  removed: readonly number[],
+  prov: PruneProvenance = {},
+): SaveSummary {
   const raw = readRawConfig(srcDir);
   const store = TensorStore.open(srcDir);
   const names = store.names();
@@ -96,12 +113,19 @@ export function savePrunedLayers(srcDir: string, outDir: string, removed: readon
     shardFiles.forEach((shard, s) => {
       const src = SafetensorsFile.open(join(srcDir, shard));
       try {
-        const outName = shardFiles.length === 1 ? "model.safetensors" : `model-${pad(s + 1)}-of-${pad(shardFiles.length)}.safetensors`;
+        const outName = shardFiles.length === 1
+          ? "model.safetensors"
+          : `model-${pad(s + 1)}-of-${pad(shardFiles.length)}.safetensors`;
         const entries: TensorEntry[] = [];
         for (const info of [...src.tensors.values()].sort((a, b) => a.begin - b.begin)) {
           const to = rename(info.name);
           if (to === null) continue;
-          entries.push({ name: to, dtype: info.dtype, shape: info.shape, bytes: { path: info.file, begin: info.begin, end: info.end } });
+          entries.push({
+            name: to,
+            dtype: info.dtype,
+            shape: info.shape,
+            bytes: { path: info.file, begin: info.begin, end: info.end },
+          });
           weightMap[to] = outName;
           bytes += info.end - info.begin;
         }
@@ -114,9 +138,15 @@ export function savePrunedLayers(srcDir: string, outDir: string, removed: readon
     });
     if (shardFiles.length > 1) {
       const sorted = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => compareNames(a, b)));
-      writeFileSync(join(tmp, "model.safetensors.index.json"), JSON.stringify({ metadata: { total_size: bytes }, weight_map: sorted }, null, 2));
+      writeFileSync(
+        join(tmp, "model.safetensors.index.json"),
+        JSON.stringify({ metadata: { total_size: bytes }, weight_map: sorted }, null, 2),
+      );
     }
-    writeFileSync(join(tmp, "config.json"), JSON.stringify(prunedConfig(raw, naming, kept, removed, srcDir, prov), null, 2) + "\n");
+    writeFileSync(
+      join(tmp, "config.json"),
+      JSON.stringify(prunedConfig(raw, naming, kept, removed, srcDir, prov), null, 2) + "\n",
+    );
     for (const f of readdirSync(srcDir)) {
       if (COPY_SKIP.some((r) => r.test(f)) || !statSync(join(srcDir, f)).isFile()) continue;
       copyFileSync(join(srcDir, f), join(tmp, f));
@@ -144,7 +174,14 @@ function compareNames(a: string, b: string): number {
 }
 
 /** config.json of the pruned model: counts updated, per-layer lists filtered, provenance added. */
-export function prunedConfig(raw: RawConfig, naming: LayerNaming, kept: number[], removed: readonly number[], srcDir: string, prov: PruneProvenance): RawConfig {
+export function prunedConfig(
+  raw: RawConfig,
+  naming: LayerNaming,
+  kept: number[],
+  removed: readonly number[],
+  srcDir: string,
+  prov: PruneProvenance,
+): RawConfig {
   const cfg: RawConfig = { ...raw, [naming.countKey]: kept.length };
   for (const key of ["layer_num_attention_heads", "layer_num_key_value_heads", "layer_alibi_heads"]) {
     const list = raw[key];

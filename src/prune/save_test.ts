@@ -69,14 +69,22 @@ test("savePrunedLayers() copies the tokenizer and keeps a sharded layout sharded
     const sharded = join(dir, "sharded");
     mkdirSync(sharded);
     const store = TensorStore.open(modelDir("stories260K"));
-    const entry = (n: string) => ({ name: n, dtype: store.info(n)!.dtype, shape: store.info(n)!.shape, bytes: store.readBytes(n) });
+    const entry = (n: string) => ({
+      name: n,
+      dtype: store.info(n)!.dtype,
+      shape: store.info(n)!.shape,
+      bytes: store.readBytes(n),
+    });
     const names = store.names();
     const first = names.filter((n) => n.startsWith("model.embed"));
     const rest = names.filter((n) => !n.startsWith("model.embed"));
     writeSafetensors(join(sharded, "model-00001-of-00002.safetensors"), first.map(entry));
     writeSafetensors(join(sharded, "model-00002-of-00002.safetensors"), rest.map(entry));
     store.close();
-    const weightMap = Object.fromEntries([...first.map((n) => [n, "model-00001-of-00002.safetensors"]), ...rest.map((n) => [n, "model-00002-of-00002.safetensors"])]);
+    const weightMap = Object.fromEntries([
+      ...first.map((n) => [n, "model-00001-of-00002.safetensors"]),
+      ...rest.map((n) => [n, "model-00002-of-00002.safetensors"]),
+    ]);
     writeFileSync(join(sharded, "model.safetensors.index.json"), JSON.stringify({ weight_map: weightMap }));
     writeFileSync(join(sharded, "config.json"), readFileSync(join(modelDir("stories260K"), "config.json")));
     const out2 = join(dir, "s2");
@@ -129,7 +137,10 @@ for (const name of ["tiny-rwkv-4v0-660K", "tiny-rwkv-5v2-730K", "tiny-rwkv-6v0-1
       store.close();
       assert.ok(!existsSync(join(out, "expected_logits_rwkvcpp.bin")), "outputs of the unpruned model are not copied");
       const expected = await forward(withoutLayers(loadModel(src), [0, 2]), IDS);
-      assertAllClose((await forward(loadModel(out), IDS)).logits!, expected.logits!, { atol: 0, label: `${name} pruned` });
+      assertAllClose((await forward(loadModel(out), IDS)).logits!, expected.logits!, {
+        atol: 0,
+        label: `${name} pruned`,
+      });
     } finally {
       rmSync(dir, { recursive: true });
     }

@@ -14,7 +14,7 @@ import { perplexityFrom, windowNll } from "../eval/perplexity.ts";
 import { anyNonFinite, checkFinite, checkIds } from "../models/forward.ts";
 import { type ModelParts, newRun, type Run } from "../models/model.ts";
 import { collectGarbage } from "../runtime.ts";
-import { type ActivationStore, activationBytes, fileStore } from "./activations.ts";
+import { activationBytes, type ActivationStore, fileStore } from "./activations.ts";
 
 /** Options of {@link streamLayers}. */
 export interface StreamOptions {

@@ -13,7 +13,11 @@ import { streamLayers } from "./layer_stream.ts";
 const TEXT = new TextEncoder().encode(
   "Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day she saw a big red ball.",
 );
-const WINDOWS = [Int32Array.from(TEXT.slice(0, 48)), Int32Array.from(TEXT.slice(48, 96)), Int32Array.from(TEXT.slice(96))];
+const WINDOWS = [
+  Int32Array.from(TEXT.slice(0, 48)),
+  Int32Array.from(TEXT.slice(48, 96)),
+  Int32Array.from(TEXT.slice(96)),
+];
 
 for (const name of ["bytellama-12L", "stories260K", "tiny-rwkv-7v0-834K", "tiny-rwkv-6v0-1m"]) {
   for (const budget of [Infinity, 0]) {

@@ -68,7 +68,9 @@ export function loadTokenizer(dir: string, config: TokenizerConfig): Tokenizer {
 function regularFile(path: string): string {
   const st = statSync(path);
   if (!st.isFile()) {
-    throw new UserError(`Cannot read tokenizer "${path}": it is ${st.isDirectory() ? "a folder" : "a device or a pipe"}, not a file`);
+    throw new UserError(
+      `Cannot read tokenizer "${path}": it is ${st.isDirectory() ? "a folder" : "a device or a pipe"}, not a file`,
+    );
   }
   return path;
 }

@@ -10,7 +10,14 @@
  *
  * @module
  */
-import { type Arr, type Getter, layerNorm, type LayerNormWeights, layerNormWeights, type RwkvBackend } from "./common.ts";
+import {
+  type Arr,
+  type Getter,
+  layerNorm,
+  type LayerNormWeights,
+  layerNormWeights,
+  type RwkvBackend,
+} from "./common.ts";
 
 /** Sizes of a channel mix. */
 export interface FfnShape {

@@ -61,7 +61,10 @@ test("resolveRwkvConfig() says which field is missing or invalid", () => {
   throwsUserError(() => resolveRwkvConfig({ ...v52(), decay_granularity: "per_head" }), /decays per_channel/);
   throwsUserError(() => resolveRwkvConfig({ ...v52(), rescale_every: 6 }), /baked in/);
   throwsUserError(() => resolveRwkvConfig({ ...v52(), bos_token_id: -5 }), /"bos_token_id" is -5; expected a token id/);
-  throwsUserError(() => resolveRwkvConfig({ ...v52(), eos_token_id: "x" as unknown as number }), /"eos_token_id" is "x"; expected a token id/);
+  throwsUserError(
+    () => resolveRwkvConfig({ ...v52(), eos_token_id: "x" as unknown as number }),
+    /"eos_token_id" is "x"; expected a token id/,
+  );
   const v6 = raw("tiny-rwkv-6v0-1m");
   delete v6.time_decay_extra_dim;
   throwsUserError(() => resolveRwkvConfig(v6), /"time_decay_extra_dim" is missing/);
@@ -78,7 +81,10 @@ test("resolveRwkvConfig() reads a Hugging Face RwkvConfig with its defaults", ()
 
 test("loadModel() refuses RWKV on a backend without RWKV operations, saying to use --backend cpu", () => {
   const bare = { ...cpu, name: "webgpu", rwkv: undefined } as Ops<Float32Array>;
-  throwsUserError(() => loadModel("testdata/models/tiny-rwkv-7v0-834K", bare), /cannot run RWKV models; use --backend cpu/);
+  throwsUserError(
+    () => loadModel("testdata/models/tiny-rwkv-7v0-834K", bare),
+    /cannot run RWKV models; use --backend cpu/,
+  );
 });
 
 test("loadModel() gives an RWKV model the rwkv family and no context limit", () => {

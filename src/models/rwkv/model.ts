@@ -113,7 +113,9 @@ function stemWeights<A>(ops: Ops<A>, cfg: RwkvConfig, weights: Weights) {
     emb,
     ln0: () => onBackend(ops, layerNormWeights(get, hf ? "blocks.0.pre_ln" : "blocks.0.ln0", D)),
     ln_out: () => onBackend(ops, layerNormWeights(get, "ln_out", D)),
-    head: (embTable?: A) => (cfg.tieWordEmbeddings ? embTable ?? emb() : ops.upload(weights.get("head.weight", [V, D]))),
+    head: (
+      embTable?: A,
+    ) => (cfg.tieWordEmbeddings ? embTable ?? emb() : ops.upload(weights.get("head.weight", [V, D]))),
   };
 }
 

@@ -187,5 +187,12 @@ export function loadBlockV7<A>(
     output: get("att.output.weight", [D, A]),
     ln_x: layerNormWeights(get, "att.ln_x", A),
   };
-  return new BlockV7(be, shape, onBackend(be.ops, att), onBackend(be.ops, channelMixWeightsV7(get, shape)), i, vFirstKey);
+  return new BlockV7(
+    be,
+    shape,
+    onBackend(be.ops, att),
+    onBackend(be.ops, channelMixWeightsV7(get, shape)),
+    i,
+    vFirstKey,
+  );
 }
