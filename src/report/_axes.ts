@@ -128,15 +128,37 @@ function gridCeil(v: number): number {
   return pow10(e + 1);
 }
 
+/** Largest value m·10^e (m ∈ 1, 2, 5) that is ≤ v. */
+function floor125(v: number): number {
+  const e = decadeOf(v);
+  for (const m of [5, 2]) if (tidy(m * pow10(e)) <= v) return tidy(m * pow10(e));
+  return pow10(e);
+}
+
+/** Smallest value m·10^e (m ∈ 1, 2, 5, 10) that is ≥ v. */
+function ceil125(v: number): number {
+  const e = decadeOf(v);
+  for (const m of [1, 2, 5]) if (tidy(m * pow10(e)) >= v) return tidy(m * pow10(e));
+  return pow10(e + 1);
+}
+
+/** Smallest power of ten that is ≥ v. */
+function ceilDecade(v: number): number {
+  const e = decadeOf(v);
+  return pow10(e) >= v ? pow10(e) : pow10(e + 1);
+}
+
 /** Label for 10^e: plain digits between 0.001 and 10 000, else "10" with superscript e. */
 function decadeLabel(e: number): { label: string; sup?: string } {
   return e >= -3 && e <= 4 ? { label: String(pow10(e)) } : { label: "10", sup: minus(String(e)) };
 }
 
 /**
- * A log₁₀ axis over [min, max] (both > 0). The ends snap to the 1..9 × 10^e grid; decades are
- * labelled (every k-th when there are many), minor ticks sit at 2..9 × 10^e when there are at
- * most 6 decades, and 2× and 5× are labelled too when the axis spans less than 2 decades.
+ * A log₁₀ axis over [min, max] (both > 0) whose labelled ticks cover the data: under 0.8 of a
+ * decade the ends snap to the 1..9 × 10^e grid and every tick is labelled; up to 3 decades the
+ * ends snap to the 1-2-5 grid and 1×, 2× and 5× are labelled (so 3.5..150 reads 2, 5, 10, 20,
+ * 50, 100, 200); beyond that the ends snap to decades and decades are labelled (every k-th when
+ * there are many). Minor ticks sit at 2..9 × 10^e when there are at most 6 decades.
  *
  * @example
  * ```ts
@@ -151,6 +173,10 @@ export function logAxis(min: number, max: number, fixedLo?: number, fixedHi?: nu
   if (fixedHi !== undefined) fixedHi = c(fixedHi);
   let lo = fixedLo ?? gridFloor(min), hi = fixedHi ?? gridCeil(max);
   if (!(hi > lo)) [lo, hi] = [gridFloor(lo * 0.9), gridCeil(hi * 1.1)];
+  const span = Math.log10(hi / lo);
+  const labels125 = span >= 0.8 && span <= 3;
+  if (labels125) [lo, hi] = [fixedLo ?? floor125(lo), fixedHi ?? ceil125(hi)];
+  else if (span > 3) [lo, hi] = [fixedLo ?? pow10(decadeOf(lo)), fixedHi ?? ceilDecade(hi)];
   const decades = Math.log10(hi / lo);
   const e0 = Math.floor(Math.log10(lo)) - 1, e1 = Math.ceil(Math.log10(hi)) + 1;
   const every = Math.max(1, Math.ceil((e1 - e0 - 2) / 8));
@@ -163,7 +189,7 @@ export function logAxis(min: number, max: number, fixedLo?: number, fixedHi?: nu
       if (m === 1) {
         ticks.push(e % every === 0 ? { v, ...decadeLabel(e), major: true } : { v, major: true });
       } else if (decades <= 6) {
-        const labelled = decades < 0.8 || (decades < 2 && (m === 2 || m === 5));
+        const labelled = !labels125 && decades < 0.8 || (labels125 && (m === 2 || m === 5));
         ticks.push(labelled ? { v, label: expOrPlain(v), major: false } : { v, major: false });
       }
     }

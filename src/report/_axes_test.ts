@@ -104,6 +104,28 @@ test("logAxis() over a short range snaps to the 1..9 grid and labels 2× and 5×
   assert.ok(labelled(tight.ticks).length >= 2);
 });
 
+test("logAxis() up to 3 decades labels 1-2-5 steps whose ends cover the data", () => {
+  const a = logAxis(3.43, 153); // a removal curve: dense 3.5, worst 150
+  assert.equal(a.lo, 2);
+  assert.equal(a.hi, 200);
+  assert.deepEqual(labelled(a.ticks).map((t) => t.v), [2, 5, 10, 20, 50, 100, 200]);
+  assert.deepEqual(labelled(logAxis(3.43, 10.2).ticks).map((t) => t.v), [2, 5, 10, 20]);
+  const narrow = logAxis(3.43, 6.1); // well under a decade: every 1..9 step is labelled
+  assert.deepEqual(labelled(narrow.ticks).map((t) => t.v), [3, 4, 5, 6, 7]);
+});
+
+test("logAxis() property: up to 6 decades, a labelled tick lies at or below min and at or above max", () => {
+  fc.assert(fc.property(
+    fc.double({ min: 1e-6, max: 1e6, noNaN: true }),
+    fc.double({ min: 1.001, max: 1e6, noNaN: true }),
+    (min, ratio) => {
+      const ax = logAxis(min, min * ratio);
+      const vs = labelled(ax.ticks).map((t) => t.v);
+      assert.ok(Math.min(...vs) <= min * (1 + 1e-9) && Math.max(...vs) >= min * ratio * (1 - 1e-9), `${vs}`);
+    },
+  ));
+});
+
 test("logAxis() over many decades thins the labelled decades and drops minor ticks", () => {
   const a = logAxis(1e-3, 1e40);
   assert.ok(labelled(a.ticks).length <= 10, `${labelled(a.ticks).length} labels`);

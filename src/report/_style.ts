@@ -157,6 +157,47 @@ export function lineSwatch(i: number): (x: number, y: number) => string {
     marker(s.marker, x + SWATCH / 2, y, 3.5, s.color);
 }
 
+/** A horizontal reference line (dense model, chance): grey, its own dash pattern per kind. */
+export interface RefLine {
+  value: number;
+  /** Says what it is, e.g. "dense model" or "chance (50%)"; the value is added in the legend. */
+  label: string;
+}
+
+/** Stroke of reference line number `i`: dark dashes, then grey dots. */
+export function refLineStyle(i: number): { stroke: string; dash: string } {
+  return i % 2 === 0 ? { stroke: "#222", dash: "6 4" } : { stroke: "#777", dash: "2 3" };
+}
+
+/**
+ * Reference line number `i` across [x1, x2] at height y, with its label written on it at the
+ * right end (above the line, or below when `below`), so it reads without the legend.
+ */
+export function drawRefLine(i: number, x1: number, x2: number, y: number, label: string, below = false): string {
+  const s = refLineStyle(i);
+  const line = `<line${
+    attrs({ x1, y1: y, x2, y2: y, stroke: s.stroke, "stroke-width": 1.5, "stroke-dasharray": s.dash })
+  }/>`;
+  return line + "\n" +
+    text(x2 - 4, below ? y + 12 : y - 4, label, {
+      "text-anchor": "end",
+      "font-size": 10.5,
+      fill: s.stroke,
+      stroke: "#ffffff",
+      "stroke-width": 3,
+      "paint-order": "stroke",
+    });
+}
+
+/** Swatch for reference line number `i`. */
+export function refLineSwatch(i: number): (x: number, y: number) => string {
+  const s = refLineStyle(i);
+  return (x, y) =>
+    `<line${
+      attrs({ x1: x, y1: y, x2: x + SWATCH, y2: y, stroke: s.stroke, "stroke-width": 1.5, "stroke-dasharray": s.dash })
+    }/>`;
+}
+
 /** Swatch for a bar colour: a filled square. */
 export function boxSwatch(fill: string): (x: number, y: number) => string {
   return (x, y) => `<rect${attrs({ x: x + 8, y: y - 6, width: 12, height: 12, fill })}/>`;

@@ -6,7 +6,7 @@
  */
 import { type Axis, linearAxis, logAxis, niceEvery, scale, tickLabelWidth, yAxis, yGrid } from "./_axes.ts";
 import { checkClip, checkSize, PLOT_LIMIT, plottable } from "./_checks.ts";
-import { boxSwatch, drawLegend, layoutLegend, type LegendItem } from "./_style.ts";
+import { boxSwatch, drawLegend, drawRefLine, layoutLegend, type LegendItem, refLineSwatch } from "./_style.ts";
 import { attrs, compact, noteLines, noteText, plural, px, svgDocument, text, textWidth, titleText } from "./_svg.ts";
 
 /** Options for {@link barChart}. */
@@ -23,8 +23,10 @@ export interface BarChartOptions {
   logY?: boolean;
   /** Indices of bars drawn in the highlight colour (e.g. the layers ShortGPT removes). */
   highlight?: number[];
-  /** Legend text for highlighted bars (default "highlighted"). */
+  /** Legend text for highlighted bars, saying why they are (default "highlighted"). */
   highlightLabel?: string;
+  /** Legend text for the bars, saying what they measure (no legend entry when absent). */
+  barLabel?: string;
   note?: string;
   /** Pixels; defaults 720 × 420. */
   width?: number;
@@ -104,15 +106,10 @@ export function barChart(o: BarChartOptions): string {
 
   // legend and notes below the chart
   const items: LegendItem[] = [];
+  if (o.barLabel !== undefined) items.push({ name: o.barLabel, swatch: boxSwatch(BAR) });
   if (highlight.size) items.push({ name: o.highlightLabel ?? "highlighted", swatch: boxSwatch(HIGHLIGHT) });
   if (base) {
-    items.push({
-      name: `${base.label} (${compact(base.value)})`,
-      swatch: (x, y) =>
-        `<line${
-          attrs({ x1: x, y1: y, x2: x + 28, y2: y, stroke: "#222", "stroke-width": 1.5, "stroke-dasharray": "6 4" })
-        }/>`,
-    });
+    items.push({ name: `${base.label} (${compact(base.value)})`, swatch: refLineSwatch(0) });
   }
   const legend = layoutLegend(items, "below", plotW);
   const above = finite.filter((v) => v > ya.hi).length, below = finite.filter((v) => v < ya.lo).length;
@@ -166,19 +163,7 @@ export function barChart(o: BarChartOptions): string {
   });
   if (base) {
     const yb = Y(Math.min(Math.max(base.value, ya.lo), ya.hi));
-    body.push(
-      `<line${
-        attrs({
-          x1: plot.x,
-          y1: yb,
-          x2: plot.x + plot.w,
-          y2: yb,
-          stroke: "#222",
-          "stroke-width": 1.5,
-          "stroke-dasharray": "6 4",
-        })
-      }/>`,
-    );
+    body.push(drawRefLine(0, plot.x, plot.x + plot.w, yb, `${base.label} ${compact(base.value)}`, yb < plot.y + 16));
   }
   if (n === 0 || !finite.length) {
     body.push(text(plot.x + plot.w / 2, plot.y + plot.h / 2, "no data", { "text-anchor": "middle", fill: "#777" }));

@@ -121,3 +121,15 @@ test("barChart() property: random values (NaN, ±Infinity, ≤ 0 with logY, all 
     { numRuns: 300, endOnFailure: true },
   );
 });
+
+test("barChart() names the bars in the legend with barLabel and writes the baseline's label on its line", () => {
+  const svg = barChart({
+    ...base,
+    barLabel: "single-layer perplexity (oracle)",
+    baseline: { value: 5.68, label: "dense model" },
+  });
+  assertWellFormedSvg(svg);
+  const texts = textsOf(svg);
+  assert.ok(texts.includes("single-layer perplexity (oracle)"), "the bars' legend entry");
+  assert.ok(texts.includes("dense model 5.68"), "the label on the line");
+});

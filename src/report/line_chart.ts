@@ -5,7 +5,17 @@
  * @module
  */
 import { type Axis, linearAxis, logAxis, scale, tickLabelWidth, xAxis, xGrid, yAxis, yGrid } from "./_axes.ts";
-import { drawLegend, layoutLegend, lineSwatch, marker, seriesStyle } from "./_style.ts";
+import {
+  drawLegend,
+  drawRefLine,
+  layoutLegend,
+  type LegendItem,
+  lineSwatch,
+  marker,
+  type RefLine,
+  refLineSwatch,
+  seriesStyle,
+} from "./_style.ts";
 import { checkClip, checkSize, PLOT_LIMIT, plottable } from "./_checks.ts";
 import { attrs, compact, noteLines, noteText, plural, px, svgDocument, text, titleText } from "./_svg.ts";
 
@@ -14,6 +24,8 @@ export interface Series {
   name: string;
   x: number[];
   y: (number | null)[];
+  /** Half-widths of error bars, e.g. 1.96 standard errors for a 95% interval (`null`: none). */
+  err?: (number | null)[];
 }
 
 /** Options for {@link lineChart}. */
@@ -34,13 +46,32 @@ export interface LineChartOptions {
   /** Pin the y axis ends; points beyond them are marked ▲/▼ at the edge. */
   yMin?: number;
   yMax?: number;
+  /** Labelled horizontal reference lines, e.g. the dense model or chance accuracy. */
+  refLines?: RefLine[];
+}
+
+/**
+ * Series with the same points (and error bars) are drawn once, named "a = b", so a line hidden
+ * under another is never mistaken for a missing one.
+ */
+export function mergeCoincident(series: Series[]): Series[] {
+  const key = (s: Series) => JSON.stringify([s.x, s.y, s.err ?? null]);
+  const merged: Series[] = [], keys: string[] = [];
+  for (const s of series) {
+    const k = key(s), at = keys.indexOf(k);
+    if (at >= 0) merged[at] = { ...merged[at], name: `${merged[at].name} = ${s.name}` };
+    else [merged[merged.length], keys[keys.length]] = [s, k];
+  }
+  return merged;
 }
 
 type Pt = { x: number; y: number } | null;
 
 /**
- * Renders series as lines with markers. Each series gets its own colour, marker and dash pattern,
- * so the chart reads in greyscale; the legend sits right of the plot, or below when names are long.
+ * Renders series as lines with markers (and error bars where given). Each series gets its own
+ * colour, marker and dash pattern, so the chart reads in greyscale; series with identical points
+ * are merged ({@link mergeCoincident}); reference lines are dashed and labelled on the line. The
+ * legend sits right of the plot, or below when names are long.
  *
  * @example
  * ```ts
@@ -58,7 +89,10 @@ export function lineChart(o: LineChartOptions): string {
   // data: drop what cannot be drawn, counting it for the note
   let notFinite = 0, notPositive = 0;
   const xsAll: number[] = [], ys: number[] = [];
-  const lines: Pt[][] = o.series.map((s) => {
+  const series = mergeCoincident(o.series);
+  const refs = (o.refLines ?? []).filter((r) => plottable(r.value) && (!logY || r.value > 0));
+  for (const r of refs) ys.push(r.value);
+  const lines: Pt[][] = series.map((s) => {
     if (s.x.length !== s.y.length) {
       throw new Error(
         `Series "${s.name}" has ${s.x.length} x values but ${s.y.length} y values; expected equal lengths`,
@@ -76,12 +110,14 @@ export function lineChart(o: LineChartOptions): string {
       if (logY && y <= 0) return notPositive++, null;
       if (logY && y < 1 / PLOT_LIMIT) return notFinite++, null;
       ys.push(y);
+      const e = s.err?.[i];
+      if (e != null && plottable(e)) ys.push(y + e, ...(logY && y - e <= 0 ? [] : [y - e]));
       return { x, y };
     });
   });
 
   // axes
-  const noData = ys.length === 0;
+  const noData = lines.every((l) => l.every((p) => p === null));
   let lo = o.yMin ?? (noData ? (logY ? 1 : 0) : Math.min(...ys));
   let hi = o.yMax ?? (noData ? (logY ? 10 : 1) : Math.max(...ys));
   if (hi <= lo && o.yMax !== undefined) lo = logY ? hi / 10 : hi - (Math.abs(hi) || 1);
@@ -94,7 +130,11 @@ export function lineChart(o: LineChartOptions): string {
 
   // layout: margins from label widths, legend right if it fits in 28% of the width, else below
   const left = 36 + tickLabelWidth(ya);
-  const items = o.series.map((s, i) => ({ name: s.name, swatch: lineSwatch(i) }));
+  const items: LegendItem[] = series.map((s, i) => ({ name: s.name, swatch: lineSwatch(i) }));
+  if (series.some((s) => s.err)) {
+    items.push({ name: "bars: 95% interval", swatch: (x, y) => errorBar(x + 14, y - 6, y + 6, "#444") });
+  }
+  refs.forEach((r, i) => items.push({ name: `${r.label} (${compact(r.value)})`, swatch: refLineSwatch(i) }));
   const right0 = layoutLegend(items, "right", 0);
   const legendRight = items.length > 0 && right0.w + 30 <= 0.28 * width;
   const right = legendRight ? right0.w + 30 : 16;
@@ -124,8 +164,22 @@ export function lineChart(o: LineChartOptions): string {
   const X = scale(xa, plot.x + 10, plot.x + plot.w - 10), Y = scale(ya, plot.y + plot.h, plot.y);
 
   const body = [titleText(width, o.title), xGrid(xa, X, plot), yGrid(ya, Y, plot)];
+  const clampY = (v: number) => Math.min(Math.max(v, ya.lo), ya.hi);
+  refs.forEach((r, i) => {
+    const y = Y(clampY(r.value));
+    body.push(drawRefLine(i, plot.x, plot.x + plot.w, y, r.label, y < plot.y + 16));
+  });
   lines.forEach((pts, i) => {
     const st = seriesStyle(i);
+    const err = series[i].err;
+    if (err) {
+      pts.forEach((p, j) => {
+        const e = err[j];
+        if (!p || e == null || !plottable(e)) return;
+        const lo = logY && p.y - e <= 0 ? ya.lo : clampY(p.y - e);
+        body.push(errorBar(X(p.x), Y(clampY(p.y + e)), Y(lo), st.color));
+      });
+    }
     const d = pathData(pts, T, tLo, tHi, (x, t) => `${px(X(x))},${px(Y(logY ? 10 ** t : t))}`);
     if (d !== "") {
       body.push(`<path${
@@ -157,6 +211,13 @@ export function lineChart(o: LineChartOptions): string {
   const noteY = height - notes.length * 14 + 6;
   if (notes.length) body.push(noteText(12, noteY, notes));
   return svgDocument(width, height, o.title, body, notes.join(" "));
+}
+
+/** A vertical error bar from y1 to y2 (pixels) at x, with short caps. */
+function errorBar(x: number, y1: number, y2: number, color: string): string {
+  const d = `M${px(x)},${px(y1)}L${px(x)},${px(y2)}M${px(x - 3)},${px(y1)}L${px(x + 3)},${px(y1)}` +
+    `M${px(x - 3)},${px(y2)}L${px(x + 3)},${px(y2)}`;
+  return `<path${attrs({ d, stroke: color, "stroke-width": 1.2, fill: "none", opacity: 0.8 })}/>`;
 }
 
 function isolated(pts: Pt[], j: number): boolean {

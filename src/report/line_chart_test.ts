@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { test } from "../testing/harness.ts";
 import { assertWellFormedSvg, awkward, textsOf } from "./_well_formed.ts";
-import { lineChart, type Series } from "./line_chart.ts";
+import { lineChart, mergeCoincident, type Series } from "./line_chart.ts";
 
 const x = [0, 1, 2, 3, 4, 5, 6, 7, 8];
 const sample = (): Series[] => [
@@ -147,4 +147,38 @@ test("lineChart() property: random series (nulls, NaN, ±Infinity, equal values,
     ),
     { numRuns: 300 },
   );
+});
+
+test("lineChart() draws series with identical points once and names them together (bi = relmag)", () => {
+  const y = x.map((i) => 3.5 * 1.3 ** i);
+  const svg = lineChart({
+    ...base,
+    logY: true,
+    series: [{ name: "bi", x, y }, { name: "reverse", x, y: x.map((i) => 3.5 * 2 ** i) }, { name: "relmag", x, y }],
+  });
+  assertWellFormedSvg(svg);
+  assert.ok(textsOf(svg).includes("bi = relmag"), "the merged legend entry");
+  assert.ok(!textsOf(svg).includes("relmag"), "no separate entry for the hidden line");
+  assert.equal((svg.match(/<path d="M/g) ?? []).length, 2, "one line for the two coincident series");
+  assert.deepEqual(mergeCoincident([{ name: "a", x: [0], y: [1] }, { name: "b", x: [0], y: [2] }]).map((s) => s.name), [
+    "a",
+    "b",
+  ]);
+});
+
+test("lineChart() labels reference lines on the line and in the legend, inside the y range", () => {
+  const svg = lineChart({
+    ...base,
+    series: [{ name: "bi", x: [0, 1, 2], y: [0.55, 0.6, 0.58], err: [0.1, 0.1, null] }],
+    refLines: [{ value: 0.25, label: "chance" }],
+  });
+  assertWellFormedSvg(svg);
+  const texts = textsOf(svg);
+  assert.ok(texts.includes("chance"), "the label on the line");
+  assert.ok(texts.includes("chance (0.25)"), "the legend entry with its value");
+  assert.ok(texts.includes("bars: 95% interval"), "error bars are explained");
+  // the axis reaches down to the reference line and up to the top of the error bars
+  const yTicks = [...svg.matchAll(/text-anchor="end" font-size="11" fill="#333">([\d.]+)</g)].map((m) => Number(m[1]));
+  assert.ok(Math.min(...yTicks) <= 0.25 && Math.max(...yTicks) >= 0.7, `y ticks ${yTicks}`);
+  assert.equal((svg.match(/opacity="0.8"/g) ?? []).length, 3, "an error bar per point that has one, and the swatch");
 });
