@@ -8,8 +8,9 @@
  */
 import process from "node:process";
 import { UserError } from "./errors.ts";
-import { setMatmulKernel, setThreads, stopWorkers } from "./backend/cpu.ts";
-import { type CommandSpec, helpText, parseArgs, type Parsed } from "./cli/args.ts";
+import { stopWorkers } from "./backend/cpu.ts";
+import type { CommandSpec, Parsed } from "./cli/args.ts";
+import { applyGlobalFlags, commandHelp, parseCommand } from "./cli/shared.ts";
 import * as compare from "./cli/compare.ts";
 import * as demo from "./cli/demo.ts";
 import * as evalCommand from "./cli/eval.ts";
@@ -77,17 +78,12 @@ export async function main(argv: string[]): Promise<number> {
     if (!cmd) {
       throw new UserError(`Unknown command "${name}"; commands: ${COMMANDS.map((c) => c.spec.name).join(", ")}`);
     }
-    const parsed = parseArgs(rest, cmd.spec);
+    const parsed = parseCommand(rest, cmd.spec);
     if (parsed.flags.help) {
-      process.stdout.write(helpText(cmd.spec));
+      process.stdout.write(commandHelp(cmd.spec));
       return 0;
     }
-    const threads = parsed.flags.threads as number | undefined;
-    if (threads !== undefined) {
-      if (threads < 1) throw new UserError(`--threads ${threads}: give a whole number of threads >= 1`);
-      setThreads(threads);
-    }
-    if (parsed.flags.kernel !== undefined) setMatmulKernel(parsed.flags.kernel as "wasm-simd" | "js");
+    applyGlobalFlags(parsed);
     const code = await cmd.run(parsed);
     return typeof code === "number" ? code : 0;
   } catch (e) {

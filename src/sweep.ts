@@ -32,13 +32,19 @@ export interface SweepCurve {
   acc?: number[];
 }
 
-/** Everything a sweep measured. */
+/**
+ * Everything a sweep measured. Metrics are computed on the calibration windows (`windows`,
+ * `tokens`); every perplexity is measured on the evaluation windows (`eval_windows`,
+ * `eval_tokens`), the same windows only when no evaluation text was given.
+ */
 export interface SweepResult {
   layers: number;
   windows: number;
   tokens: number;
+  eval_windows: number;
+  eval_tokens: number;
   dense_ppl: number;
-  /** Perplexity with only layer i removed (paper Fig. 3). */
+  /** Perplexity with only layer i removed (paper Fig. 3), on the evaluation windows. */
   single_layer_ppl: number[];
   curves: Record<string, SweepCurve>;
   conventions: Conventions;
@@ -60,7 +66,10 @@ export function parseSweepMetrics(list: string): SweepMetric[] {
 export type SweepProgress = (phase: string, done: number, total: number) => void;
 
 /**
- * Runs the sweep. `maxRemove` bounds k (default L − 1).
+ * Runs the sweep: metrics from the calibration `windows`, perplexities on `evalWindows` (a
+ * different text, so no reported perplexity comes from the text that chose the layers; default:
+ * the calibration windows). `maxRemove` bounds k (default L − 1). The `ppl` metric orders layers
+ * by their single-layer perplexity on the calibration windows.
  *
  * @example
  * ```ts
@@ -68,7 +77,8 @@ export type SweepProgress = (phase: string, done: number, total: number) => void
  * import { sweep } from "./sweep.ts";
  * const model = loadModel("testdata/models/bytellama-12L");
  * const windows = [Int32Array.from(new TextEncoder().encode("Once upon a time, there was a cat."))];
- * const r = await sweep(model, windows, ["bi", "reverse"], { maxRemove: 3 });
+ * const evalWindows = [Int32Array.from(new TextEncoder().encode("The dog ran to the park and played."))];
+ * const r = await sweep(model, windows, ["bi", "reverse"], { maxRemove: 3, evalWindows });
  * console.log(r.curves.bi.ppl); // dense, then 1, 2, 3 layers removed
  * ```
  */
@@ -78,6 +88,8 @@ export async function sweep<A>(
   metrics: readonly SweepMetric[],
   opts: {
     maxRemove?: number;
+    /** Windows of the text perplexity is measured on (default: `windows`). */
+    evalWindows?: readonly Int32Array[];
     conventions?: Partial<Conventions>;
     onProgress?: SweepProgress;
     /** Also measure a task's accuracy at every k (the paper's Fig. 5, right panel). */
@@ -96,8 +108,12 @@ export async function sweep<A>(
   if (metrics.includes("bi") || metrics.includes("relmag")) {
     await observeWindows(model, windows, [bi, rm], conv.lastHidden, (d, t) => progress("hidden states", d, t));
   }
-  const single = await pplRemovalScores(model, windows, (d, t) => progress("single-layer removal", d, t));
-  const dense = (await perplexity(model, windows)).ppl;
+  const evalWindows = opts.evalWindows ?? windows;
+  const single = await pplRemovalScores(model, evalWindows, (d, t) => progress("single-layer removal", d, t));
+  const singleOnCalibration = evalWindows === windows || !metrics.includes("ppl")
+    ? single
+    : await pplRemovalScores(model, windows, (d, t) => progress("single-layer removal (calibration)", d, t));
+  const dense = (await perplexity(model, evalWindows)).ppl;
   const denseAcc = opts.accuracy ? await opts.accuracy(model) : undefined;
   // Curves share points (every curve's k = 1 is a single-layer removal; metrics whose orders
   // begin alike share more): each set of removed layers is measured once.
@@ -109,7 +125,7 @@ export async function sweep<A>(
     if (!r) {
       const pruned = withoutLayers(model, removed);
       r = {
-        ppl: (await perplexity(pruned, windows)).ppl,
+        ppl: (await perplexity(pruned, evalWindows)).ppl,
         acc: opts.accuracy ? await opts.accuracy(pruned) : undefined,
       };
       measured.set(key, r);
@@ -121,7 +137,7 @@ export async function sweep<A>(
     relmag: () => rm.finish(),
     sequential: () => sequentialScores(L),
     reverse: () => reverseScores(L),
-    ppl: () => single,
+    ppl: () => singleOnCalibration,
   };
   const curves: Record<string, SweepCurve> = {};
   const total = metrics.length * K;
@@ -143,6 +159,8 @@ export async function sweep<A>(
     layers: L,
     windows: windows.length,
     tokens: countTokens(windows),
+    eval_windows: evalWindows.length,
+    eval_tokens: countTokens(evalWindows),
     dense_ppl: dense,
     single_layer_ppl: single,
     curves,

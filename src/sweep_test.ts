@@ -31,6 +31,22 @@ test("sweep() curves start at the dense perplexity and follow each metric's remo
   assert.equal(r.single_layer_ppl.length, 12);
 });
 
+test("sweep() measures every perplexity on evalWindows, never on the calibration windows", async () => {
+  const model = loadModel(modelDir("bytellama-12L"));
+  const evalWindows = [Int32Array.from(new TextEncoder().encode("The dog ran to the park and played with a ball."))];
+  const r = await sweep(model, WINDOWS, ["bi", "ppl"], { maxRemove: 1, evalWindows });
+  const onEval = async (removed: number[]) => (await perplexity(withoutLayers(model, removed), evalWindows)).ppl;
+  assert.equal(r.dense_ppl, await onEval([]));
+  assert.equal(r.curves.bi.ppl[1], await onEval(r.curves.bi.order.slice(0, 1)));
+  assert.equal(r.single_layer_ppl[3], await onEval([3]));
+  assert.deepEqual([r.windows, r.eval_windows, r.eval_tokens], [1, 1, evalWindows[0].length]);
+  // The ppl metric's order comes from the calibration windows.
+  const onCalibration = await Promise.all(
+    r.single_layer_ppl.map(async (_, i) => (await perplexity(withoutLayers(model, [i]), WINDOWS)).ppl),
+  );
+  assert.deepEqual(r.curves.ppl.scores, onCalibration);
+});
+
 test("shortgpt sweep writes JSON, Markdown and SVGs for any subset of metrics, with a task's accuracy", async () => {
   const out = mkdtempSync(join(tmpdir(), "shortgpt-sweep-"));
   try {
@@ -38,6 +54,8 @@ test("shortgpt sweep writes JSON, Markdown and SVGs for any subset of metrics, w
       "sweep",
       modelDir("stories260K"),
       "--text-file",
+      "testdata/texts/tinystories_calibration.txt",
+      "--eval-text-file",
       "testdata/texts/tinystories_heldout.txt",
       "--window",
       "32",

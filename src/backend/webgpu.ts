@@ -52,6 +52,8 @@ export { Gpu, GpuTensor };
 export interface WebGpuOps extends Ops<GpuTensor> {
   readonly name: "webgpu";
   readonly gpu: Gpu;
+  /** The adapter the device came from, as reports record it. */
+  readonly adapterInfo: AdapterInfo;
   /**
    * Hint that activation `a` is dead: its buffer goes back to the pool now rather than when
    * the garbage collector finds the handle (which can take hundreds of tensors). Using `a`
@@ -62,7 +64,18 @@ export interface WebGpuOps extends Ops<GpuTensor> {
   dispose(a: GpuTensor): void;
 }
 
+/** What a report records about the WebGPU adapter that ran (`GPUAdapterInfo`, plain data). */
+export interface AdapterInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for a software adapter such as Mesa's llvmpipe (usually slower than the CPU backend). */
+  isFallbackAdapter: boolean;
+}
+
 let shared: Promise<WebGpuOps> | null = null;
+let adapterPromise: Promise<GPUAdapter> | null = null;
 
 /**
  * Opens the WebGPU device (once per process; later calls return the same backend).
@@ -109,8 +122,9 @@ export async function probeWebGpu(): Promise<string | null> {
 }
 
 /**
- * The backend named on the command line. `"auto"` takes WebGPU when an adapter is found, else
- * the CPU, and then calls `note` once with the reason (the CLI prints it on stderr).
+ * The backend named on the command line. `"auto"` takes WebGPU when a hardware adapter is found
+ * (a software fallback adapter only with `allowSoftware`), else the CPU, and then calls `note`
+ * once with the reason (the CLI prints it on stderr).
  *
  * @throws {WebGpuUnavailable} (a {@link UserError}) for `"webgpu"` without an adapter
  * @throws {UserError} for an unknown name
@@ -125,6 +139,7 @@ export async function probeWebGpu(): Promise<string | null> {
 export async function selectBackend(
   name: "cpu" | "webgpu" | "auto",
   note: (msg: string) => void,
+  opts: { allowSoftware?: boolean } = {},
 ): Promise<Ops<unknown>> {
   switch (name) {
     case "cpu":
@@ -133,6 +148,14 @@ export async function selectBackend(
       return await createWebGpuOps() as Ops<unknown>;
     case "auto":
       try {
+        const info = adapterInfoOf(await findAdapter());
+        if (info.isFallbackAdapter && !opts.allowSoftware) {
+          note(
+            `--backend auto chose the CPU: the only WebGPU adapter (${info.description || "unnamed"}) is a software ` +
+              "fallback, usually slower than the CPU path; pass --allow-software-gpu to use it anyway",
+          );
+          return cpu as Ops<unknown>;
+        }
         return await createWebGpuOps() as Ops<unknown>;
       } catch (e) {
         if (!(e instanceof WebGpuUnavailable)) throw e;
@@ -147,7 +170,16 @@ export async function selectBackend(
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
 
-async function openDevice(): Promise<WebGpuOps> {
+/** The adapter WebGPU offers (asked for once per process), or {@link WebGpuUnavailable}. */
+function findAdapter(): Promise<GPUAdapter> {
+  adapterPromise ??= requestAdapter().catch((e) => {
+    adapterPromise = null;
+    throw e;
+  });
+  return adapterPromise;
+}
+
+async function requestAdapter(): Promise<GPUAdapter> {
   const api: GPU | undefined = g.navigator?.gpu;
   const runtime = runtimeName();
   if (!api) {
@@ -167,18 +199,36 @@ async function openDevice(): Promise<WebGpuOps> {
         "one such as Mesa's llvmpipe; use --backend cpu",
     );
   }
+  return adapter;
+}
+
+async function openDevice(): Promise<WebGpuOps> {
+  const adapter = await findAdapter();
   // Ask for the adapter's largest buffers and workgroup memory, not WebGPU's defaults (a
   // 7B model's embedding table alone is 512 MiB).
   const want = ["maxStorageBufferBindingSize", "maxBufferSize", "maxComputeWorkgroupStorageSize"] as const;
   const requiredLimits: Record<string, number> = {};
   for (const k of want) requiredLimits[k] = adapter.limits[k];
   const device = await adapter.requestDevice({ requiredLimits });
-  return makeOps(new Gpu(device, describeAdapter(adapter)));
+  return makeOps(new Gpu(device, describeAdapter(adapter)), adapterInfoOf(adapter));
+}
+
+function adapterInfoOf(adapter: GPUAdapter): AdapterInfo {
+  const info = adapter.info;
+  // deno-lint-ignore no-explicit-any
+  const fallback = (info as any).isFallbackAdapter ?? (adapter as any).isFallbackAdapter;
+  return {
+    vendor: info.vendor,
+    architecture: info.architecture,
+    device: info.device,
+    description: info.description,
+    isFallbackAdapter: fallback === true,
+  };
 }
 
 /** e.g. `llvmpipe (LLVM 15.0.6, 256 bits) (software adapter)`. */
 function describeAdapter(adapter: GPUAdapter): string {
-  const info = adapter.info;
+  const info = adapterInfoOf(adapter);
   const parts = [
     info.description,
     info.vendor && `vendor ${info.vendor}`,
@@ -186,16 +236,15 @@ function describeAdapter(adapter: GPUAdapter): string {
     info.device && `device ${info.device}`,
   ];
   const name = info.description || parts.filter(Boolean).join(", ") || "unnamed adapter";
-  // deno-lint-ignore no-explicit-any
-  const fallback = (info as any).isFallbackAdapter ?? (adapter as any).isFallbackAdapter;
-  return fallback ? `${name} (software adapter)` : name;
+  return info.isFallbackAdapter ? `${name} (software adapter)` : name;
 }
 
-function makeOps(gpu: Gpu): WebGpuOps {
+function makeOps(gpu: Gpu, adapterInfo: AdapterInfo): WebGpuOps {
   const invFreqs = new WeakMap<Float64Array, GpuTensor>(); // RoPE frequencies, uploaded once per array
   return {
     name: "webgpu",
     gpu,
+    adapterInfo,
     upload: (data) => gpu.upload(data),
     read: (a) => gpu.read(a),
     release: (a) => gpu.release(a),

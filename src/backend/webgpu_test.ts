@@ -28,12 +28,19 @@ test("selectBackend('cpu') is the CPU backend and notes nothing", async () => {
   assert.deepEqual(notes, []);
 });
 
-test("selectBackend('auto') takes WebGPU when there is an adapter, else the CPU with one note saying why", async () => {
+test("selectBackend('auto') takes a hardware WebGPU adapter, else the CPU with one note saying why", async () => {
   const notes: string[] = [];
   const ops = await selectBackend("auto", (m) => notes.push(m));
   if (noGpu === null) {
-    assert.equal(ops.name, "webgpu");
-    assert.deepEqual(notes, []);
+    const info = (await createWebGpuOps()).adapterInfo;
+    if (info.isFallbackAdapter) {
+      assert.equal(ops, cpu);
+      assert.equal(notes.length, 1);
+      assert.match(notes[0], /chose the CPU: the only WebGPU adapter .* is a software fallback.*--allow-software-gpu/);
+    } else {
+      assert.equal(ops.name, "webgpu");
+      assert.deepEqual(notes, []);
+    }
   } else {
     assert.equal(ops, cpu);
     assert.equal(notes.length, 1);
@@ -41,6 +48,16 @@ test("selectBackend('auto') takes WebGPU when there is an adapter, else the CPU 
     assert.ok(notes[0].includes(noGpu), notes[0]);
   }
 });
+
+test("selectBackend('auto', { allowSoftware }) takes any adapter and reports its info", async () => {
+  const notes: string[] = [];
+  const ops = await selectBackend("auto", (m) => notes.push(m), { allowSoftware: true });
+  assert.equal(ops.name, "webgpu");
+  assert.deepEqual(notes, []);
+  const info = (await createWebGpuOps()).adapterInfo;
+  assert.equal(typeof info.isFallbackAdapter, "boolean");
+  for (const k of ["vendor", "architecture", "device", "description"] as const) assert.equal(typeof info[k], "string");
+}, { skip: noGpu ?? undefined });
 
 test(
   "selectBackend('webgpu') without an adapter throws a UserError naming the runtime, Deno and --backend cpu",

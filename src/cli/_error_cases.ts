@@ -796,6 +796,36 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   },
   {
     group: "output folders",
+    name: "--json in a folder that does not exist",
+    args: (f) => ["ppl", f.good, "--text-file", f.text, "--json", join(f.root, "no-such-dir", "sub", "p.json")],
+    expect: /Cannot write ".*p\.json": the folder ".*no-such-dir[\\/]sub" does not exist; create it first/,
+  },
+  {
+    group: "tokens and text",
+    name: "importance over 3 tokens with --strict",
+    args: (f) => ["importance", f.good, "--ids", "1,403,407", "--strict"],
+    expect: /calibration input "--ids" has 3 tokens, fewer than one full window of 256.*an error with --strict/,
+  },
+  {
+    group: "tokens and text",
+    name: "ppl over 3 tokens with --strict",
+    args: (f) => ["ppl", f.good, "--ids", "1,403,407", "--strict"],
+    expect: /measurement input "--ids" has 3 tokens, fewer than one full window of 256/,
+  },
+  {
+    group: "tokens and text",
+    name: "a memory budget exceeded with --strict",
+    args: (f) => ["ppl", f.good, "--ids", "1,403,407", "--window", "2", "--max-memory", "1M", "--strict", "--quiet"],
+    expect: /peak memory .* went over the --max-memory budget of 1\.0 MiB by .*an error with --strict/,
+  },
+  {
+    group: "output folders",
+    name: "sweep --out under a folder that does not exist",
+    args: (f) => ["sweep", f.good, "--text-file", f.text, "--out", join(f.root, "no-such-dir", "sweep")],
+    expect: /the folder ".*no-such-dir" does not exist/,
+  },
+  {
+    group: "output folders",
     name: "a dump inside the input folder",
     args: (f) => ["forward", f.good, "--ids", "1,2", "--out", f.good + "/dump.safetensors"],
     expect: /inside the input model folder/,
@@ -1107,6 +1137,8 @@ export const SUBPROCESS_CASES: ReadonlySet<string> = new Set([
   "--out a non-empty folder without --force",
   "--out a file",
   "--out under a file",
+  "--json in a folder that does not exist",
+  "importance over 3 tokens with --strict",
 ]);
 
 /** Commands that must succeed (exit 0) on the fixtures, to show the harness itself works. */
@@ -1128,8 +1160,8 @@ export const SUCCESS_CASES: readonly { name: string; args: (f: Fixtures) => stri
     stdout: /4 layers left/,
   },
   {
-    name: "forward --out into a folder not made yet",
-    args: (f) => ["forward", f.good, "--ids", "1,2", "--out", join(f.root, "new-folder", "dump.safetensors")],
+    name: "forward --out into an existing folder",
+    args: (f) => ["forward", f.good, "--ids", "1,2", "--out", join(f.root, "dump-ok.safetensors")],
     stdout: /2 tokens through 5 layers/,
   },
 ];

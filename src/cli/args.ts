@@ -42,21 +42,6 @@ export interface Parsed {
   flags: Record<string, FlagValue>;
 }
 
-/** Flags every command accepts. */
-export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
-  help: { type: "boolean", help: "show this help" },
-  quiet: { type: "boolean", help: "no progress or notes on stderr" },
-  debug: { type: "boolean", help: "show stack traces for every error" },
-  backend: { type: "string", arg: "B", choices: ["cpu", "webgpu", "auto"], default: "cpu", help: "where to compute" },
-  threads: { type: "int", arg: "N", help: "CPU threads for large matmuls (default: the number of cores, at most 8)" },
-  kernel: {
-    type: "string",
-    arg: "K",
-    choices: ["wasm-simd", "js"],
-    help: "CPU matmul kernel; both give the same bits (default wasm-simd)",
-  },
-};
-
 function closest(name: string, names: string[]): string | undefined {
   const dist = (a: string, b: string) => {
     const d = Array.from({ length: b.length + 1 }, (_, j) => j);
@@ -79,9 +64,16 @@ function closest(name: string, names: string[]): string | undefined {
   return best;
 }
 
-/** Parses `argv` against `spec` (plus the global flags). */
-export function parseArgs(argv: readonly string[], spec: CommandSpec): Parsed {
-  const all: Record<string, FlagSpec> = { ...GLOBAL_FLAGS, ...spec.flags };
+/**
+ * Parses `argv` against `spec` plus `globals`, the flags every command accepts (the CLI passes
+ * its GLOBAL_FLAGS from src/cli/shared.ts; see `parseCommand` there).
+ */
+export function parseArgs(
+  argv: readonly string[],
+  spec: CommandSpec,
+  globals: Readonly<Record<string, FlagSpec>> = {},
+): Parsed {
+  const all: Record<string, FlagSpec> = { ...globals, ...spec.flags };
   const flags: Record<string, FlagValue> = {};
   const positionals: string[] = [];
   const where = `"shortgpt ${spec.name}"`;
@@ -152,8 +144,8 @@ function convert(name: string, raw: string, f: FlagSpec): FlagValue {
   return raw;
 }
 
-/** The `--help` text of a command. */
-export function helpText(spec: CommandSpec): string {
+/** The `--help` text of a command, listing `globals` as "Global options". */
+export function helpText(spec: CommandSpec, globals: Readonly<Record<string, FlagSpec>> = {}): string {
   const lines = [`shortgpt ${spec.name}: ${spec.summary}`, "", `Usage: ${spec.usage}`];
   if (spec.description) lines.push("", spec.description.trim());
   const row = (name: string, f: FlagSpec) => {
@@ -167,7 +159,8 @@ export function helpText(spec: CommandSpec): string {
   };
   const own = Object.entries(spec.flags);
   if (own.length) lines.push("", "Options:", ...own.map(([n, f]) => row(n, f)));
-  lines.push("", "Global options:", ...Object.entries(GLOBAL_FLAGS).map(([n, f]) => row(n, f)));
+  const shared = Object.entries(globals);
+  if (shared.length) lines.push("", "Global options:", ...shared.map(([n, f]) => row(n, f)));
   if (spec.examples?.length) lines.push("", "Examples:", ...spec.examples.map((e) => `  ${e}`));
   return lines.join("\n") + "\n";
 }

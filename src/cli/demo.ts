@@ -14,18 +14,20 @@ import { barChart } from "../report/svg.ts";
 import { Progress } from "../report/progress.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { loadForCli } from "./backend.ts";
-import { importanceTable } from "./importance.ts";
 import { readTextFile } from "./inputs.ts";
 import { checkOutputPath, note, out, writeFileAtomic } from "./output.ts";
+import { figureTitle, importanceTable, loadForCli, reportFields, textNote, type TextSource } from "./shared.ts";
 
 export const spec: CommandSpec = {
   name: "demo",
   summary: "the whole method on the bundled 12-layer model: BI, removal order, prune, perplexity before/after",
   usage: "shortgpt demo [--out DIR]",
   description: `
-Uses testdata/models/bytellama-12L (a byte-level Llama trained by the project) and
-testdata/texts/tinystories_heldout.txt (held-out text for that model): 16 windows of 256 bytes.`,
+Uses testdata/models/bytellama-12L (a byte-level Llama trained by the project). Block
+Influence is computed on a calibration text, testdata/texts/tinystories_calibration.txt (16
+windows of 256 bytes); perplexity is measured on a different text the model never saw in
+training, testdata/texts/tinystories_heldout.txt (16 windows of 256 bytes), so the layer
+choice is not graded on the text that made it.`,
   positionals: [],
   flags: {
     out: { type: "string", arg: "DIR", default: "shortgpt-demo", help: "folder for the reports and the pruned model" },
@@ -55,19 +57,23 @@ export async function run(p: Parsed): Promise<void> {
   }
   const data = bundledTestdata();
   const modelPath = join(data, "models", "bytellama-12L");
-  const textPath = join(data, "texts", "tinystories_heldout.txt");
   const t0 = performance.now();
 
   const model = await loadForCli(modelPath, p);
   const L = model.blocks.length;
-  const ids = loadTokenizer(modelPath, readRawConfig(modelPath)).encode(readTextFile(textPath));
-  const windows = makeWindows([ids], 256, 16);
+  const tok = loadTokenizer(modelPath, readRawConfig(modelPath));
+  const text = (file: string): { windows: Int32Array[]; text: TextSource } => {
+    const windows = makeWindows([tok.encode(readTextFile(join(data, "texts", file)))], 256, 16);
+    return {
+      windows,
+      text: { source: `testdata/texts/${file}`, windows: windows.length, tokens: countTokens(windows) },
+    };
+  };
+  const calibration = text("tinystories_calibration.txt"), measurement = text("tinystories_heldout.txt");
+  const windows = calibration.windows, heldout = measurement.windows;
   out(`shortgpt demo: ${L}-layer byte-level Llama (testdata/models/bytellama-12L)`);
-  out(
-    `calibration: ${windows.length} windows x 256 bytes = ${
-      countTokens(windows)
-    } tokens of held-out TinyStories text\n`,
-  );
+  out(`calibration text (chooses the layer):   ${textNote(calibration.text)}`);
+  out(`measurement text (perplexity, held out): ${textNote(measurement.text)}\n`);
 
   const progress = new Progress("Block Influence", windows.length, { quiet });
   const bi = await computeImportance(model, windows, parseMetric("bi"), {}, () => progress.tick());
@@ -77,14 +83,14 @@ export async function run(p: Parsed): Promise<void> {
   out(`\nremoval order (lowest BI first): ${bi.order.join(", ")}\n`);
 
   const lowest = bi.order[0];
-  const dense = await perplexity(model, windows);
-  const pruned = await perplexity(withoutLayers(model, [lowest]), windows);
-  const last = await perplexity(withoutLayers(model, [L - 1]), windows);
+  const dense = await perplexity(model, heldout);
+  const pruned = await perplexity(withoutLayers(model, [lowest]), heldout);
+  const last = await perplexity(withoutLayers(model, [L - 1]), heldout);
   const prunedDir = join(outDir, "bytellama-11L");
   savePrunedLayers(modelPath, prunedDir, [lowest], { metric: "bi", scores: bi.scores, force: true });
-  const reloaded = await perplexity(await loadForCli(prunedDir, p), windows);
+  const reloaded = await perplexity(await loadForCli(prunedDir, p), heldout);
 
-  out("perplexity on the calibration text (per byte):");
+  out("perplexity on the held-out measurement text (per byte; not the calibration text):");
   const rows: [string, number][] = [
     [`dense, ${L} layers`, dense.ppl],
     [`lowest-BI layer ${lowest} removed (ShortGPT)`, pruned.ppl],
@@ -94,18 +100,28 @@ export async function run(p: Parsed): Promise<void> {
   for (const [label, ppl] of rows) out(`  ${label.padEnd(42)} ${ppl.toFixed(4)}`);
   out("");
 
-  writeFileAtomic(join(outDir, "importance_bi.json"), JSON.stringify({ model: modelPath, ...bi }, null, 2) + "\n");
+  const report = {
+    model: modelPath,
+    calibration: calibration.text,
+    ...bi,
+    measurement: measurement.text,
+    perplexity: Object.fromEntries(rows.map(([label, ppl]) => [label, ppl])),
+    ...reportFields(p),
+  };
+  writeFileAtomic(join(outDir, "importance_bi.json"), JSON.stringify(report, null, 2) + "\n");
   writeFileAtomic(join(outDir, "importance_bi.md"), `# Block Influence of bytellama-12L\n\n${importanceTable(bi)}\n`);
   writeFileAtomic(
     join(outDir, "importance_bi.svg"),
     barChart({
-      title: "Block Influence per layer: bytellama-12L",
+      title: figureTitle("Block Influence (BI) per layer", "bytellama-12L"),
       xLabel: "layer",
       yLabel: "BI",
       labels: bi.scores.map((_, i) => String(i)),
       values: bi.scores,
+      barLabel: "BI of each layer",
       highlight: [lowest],
-      note: `${windows.length} windows x 256 bytes of held-out TinyStories; removed layer highlighted`,
+      highlightLabel: "lowest BI: the layer removed",
+      note: `calibration text ${textNote(calibration.text)}`,
     }),
   );
   writeFileSync(join(outDir, MARKER), "written by shortgpt demo; the demo may replace this folder\n");

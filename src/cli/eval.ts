@@ -10,7 +10,7 @@ import { withoutLayers } from "../prune/remove_layers.ts";
 import { Progress } from "../report/progress.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
-import { loadForCli } from "./backend.ts";
+import { loadForCli, reportFields } from "./shared.ts";
 import { requireModel } from "./common.ts";
 import { parseLayerList } from "./inputs.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
@@ -135,6 +135,7 @@ export async function run(p: Parsed): Promise<void> {
       items_truncated: truncated,
     },
     ...(report.groups ? { groups: report.groups } : {}),
+    ...reportFields(p),
     items: report.items,
   };
   if (json === "-") return out(JSON.stringify(full));

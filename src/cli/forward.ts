@@ -9,8 +9,8 @@ import { runtimeName } from "../runtime.ts";
 import { fromFloat32 } from "../tensor.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { backendFromFlags } from "./backend.ts";
-import { MEMORY_FLAGS, planMemory } from "./memory.ts";
+import { checkMemoryBudget, MEMORY_FLAGS, planMemory } from "./memory.ts";
+import { backendFromFlags, reportFields } from "./shared.ts";
 import { streamLayers } from "../stream/layer_stream.ts";
 import { loadModel, openModel } from "../models/load.ts";
 import { checkTensorShapes, idsFromFlags, oneOf, requireModel } from "./common.ts";
@@ -58,6 +58,7 @@ export async function run(p: Parsed): Promise<void> {
   }
   const r = await runOne(p, dir, Int32Array.from(ids));
   const { logits, final, hidden } = r;
+  checkMemoryBudget(p, r.plan);
   const T = ids.length, D = r.info.hiddenSize, V = r.info.vocabSize;
 
   if (outPath) {
@@ -93,6 +94,7 @@ export async function run(p: Parsed): Promise<void> {
     next_token_top5: top,
     out: outPath ?? null,
     streamed: r.streamed,
+    ...reportFields(p),
   };
   if (bool(p, "json")) return out(JSON.stringify(summary));
   out(
@@ -126,7 +128,16 @@ async function runOne(p: Parsed, dir: string, ids: Int32Array) {
       const final = new Float32Array(
         await ops.read(parts.finalNorm(ops.upload(hidden[hidden.length - 1]), ids.length)),
       );
-      return { info: parts.info, backend: ops.name, layers: parts.numLayers, hidden, logits, final, streamed: true };
+      return {
+        info: parts.info,
+        backend: ops.name,
+        layers: parts.numLayers,
+        hidden,
+        logits,
+        final,
+        streamed: true,
+        plan,
+      };
     } finally {
       close();
     }
@@ -138,5 +149,14 @@ async function runOne(p: Parsed, dir: string, ids: Int32Array) {
   });
   const logits = new Float32Array(await model.ops.read(res.logits!));
   const final = new Float32Array(await model.ops.read(res.final!));
-  return { info: model.info, backend: ops.name, layers: model.blocks.length, hidden, logits, final, streamed: false };
+  return {
+    info: model.info,
+    backend: ops.name,
+    layers: model.blocks.length,
+    hidden,
+    logits,
+    final,
+    streamed: false,
+    plan,
+  };
 }

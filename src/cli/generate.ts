@@ -7,7 +7,7 @@ import { loadTokenizer, type Tokenizer } from "../io/tokenizer/mod.ts";
 import type { Run } from "../models/model.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
-import { loadForCli } from "./backend.ts";
+import { loadForCli, reportFields } from "./shared.ts";
 import { requireModel } from "./common.ts";
 import { parseLayerList } from "./inputs.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
@@ -125,6 +125,7 @@ export async function run(p: Parsed): Promise<void> {
       gen_keys: keys,
     },
     timings_ms: { prefill: r.prefillMs, decode: r.decodeMs },
+    ...reportFields(p),
   };
   const json = str(p, "json");
   if (json === "-") return out(JSON.stringify(report));

@@ -1,6 +1,6 @@
 /** `shortgpt head-sweep <model>`: perplexity with each single attention head removed (paper Fig. 6). @module */
 import { join } from "node:path";
-import { headSweep, type HeadSweepResult } from "../head_sweep.ts";
+import { checkSweepLayers, headSweep, type HeadSweepResult } from "../head_sweep.ts";
 import { formatNumber, markdownTable } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
 import { heatMap } from "../report/svg.ts";
@@ -8,8 +8,15 @@ import { version } from "../version.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
 import { checkIds } from "../models/forward.ts";
-import { loadForCli } from "./backend.ts";
-import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
+import {
+  CALIBRATION_FLAGS,
+  calibrationFromFlags,
+  checkEnoughTokens,
+  figureTitle,
+  loadForCli,
+  reportFields,
+  textNote,
+} from "./shared.ts";
 import { modelName, requireModel } from "./common.ts";
 import { parseLayerList } from "./inputs.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
@@ -78,9 +85,13 @@ export async function run(p: Parsed): Promise<void> {
   const quiet = bool(p, "quiet");
   const layersFlag = str(p, "layers");
   const layers = layersFlag === undefined ? undefined : parseLayerList(layersFlag, "--layers");
-  const windows = windowsFromFlags(p, dir);
+  // Perplexity is measured on this text: it is the report's measurement text.
+  const measurement = calibrationFromFlags(p, dir);
+  const windows = measurement.windows;
   const model = await loadForCli(dir, p);
   for (const w of windows) checkIds(model, w); // a bad id: one line, before any progress
+  if (layers) checkSweepLayers(layers, model.blocks.length); // a bad layer too
+  checkEnoughTokens(p, measurement, "measurement");
   let bar: Progress | undefined;
   const r = await headSweep(model, windows, {
     layers,
@@ -93,10 +104,14 @@ export async function run(p: Parsed): Promise<void> {
   const maxH = Math.max(...r.heads);
   const measured = r.ppl.flat().filter((x): x is number => x !== null);
   const files: Record<string, string> = {
-    "head_sweep.json": JSON.stringify({ model: dir, version, ...r }, null, 2) + "\n",
+    "head_sweep.json": JSON.stringify(
+      { model: dir, version, measurement: measurement.text, ...r, ...reportFields(p) },
+      null,
+      2,
+    ) + "\n",
     "head_sweep.md": headSweepMarkdown(name, r),
     "head_sweep.svg": heatMap({
-      title: `Perplexity with one attention head removed: ${name}`,
+      title: figureTitle("Perplexity with one attention head removed", name),
       xLabel: "removed head",
       yLabel: "layer",
       xLabels: Array.from({ length: maxH }, (_, h) => String(h)),
@@ -104,7 +119,7 @@ export async function run(p: Parsed): Promise<void> {
       values: r.ppl.map((row) => Array.from({ length: maxH }, (_, h) => row[h] ?? null)),
       colorLabel: "perplexity",
       logColor: measured.length > 0 && Math.max(...measured) / Math.min(...measured) > 10,
-      note: `dense perplexity ${formatNumber(r.dense_ppl, 4)}; ${r.windows} windows, ${r.tokens} tokens; ` +
+      note: `dense perplexity ${formatNumber(r.dense_ppl, 4)}; perplexity on ${textNote(measurement.text)}; ` +
         "heads masked (o_proj columns zeroed)" +
         (measured.length < r.layers.length * maxH ? "; hatched: a layer's only head, or no such head" : ""),
     }),

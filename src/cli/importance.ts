@@ -1,39 +1,22 @@
 /** `shortgpt importance <model>`: score every layer by a metric; print the removal order. @module */
-import {
-  checkMetric,
-  type ImportanceReport,
-  METRICS,
-  type MetricSpec,
-  parseMetric,
-  scoreLayers,
-} from "../importance/mod.ts";
+import { METRICS, parseMetric } from "../importance/mod.ts";
 import { barChart } from "../report/svg.ts";
-import { formatNumber, markdownTable } from "../report/markdown.ts";
-import { Progress } from "../report/progress.ts";
-import { countTokens } from "../calibration.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
 import { modelName, requireModel } from "./common.ts";
-import { importanceRunner, MEMORY_FLAGS, peakRss } from "./memory.ts";
+import { MEMORY_FLAGS } from "./memory.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
-
-export const CONVENTION_FLAGS = {
-  reduce: {
-    type: "string",
-    arg: "R",
-    choices: ["mean", "sum"],
-    default: "mean",
-    help: "BI/angular over tokens: mean (paper Eq. 2) or sum (released code)",
-  },
-  "last-hidden": {
-    type: "string",
-    arg: "C",
-    choices: ["raw", "hf"],
-    default: "raw",
-    help: "X_L before (raw) or after (hf) the final norm",
-  },
-} as const;
+import {
+  CALIBRATION_FLAGS,
+  calibrationFromFlags,
+  CONVENTION_FLAGS,
+  figureTitle,
+  importanceTable,
+  metricName,
+  reportFields,
+  scoreFromFlags,
+  textNote,
+} from "./shared.ts";
 
 export const spec: CommandSpec = {
   name: "importance",
@@ -59,61 +42,10 @@ X_0 = token embeddings, X_i = input of layer i; every token of every window coun
     md: { type: "string", arg: "F", help: "write a Markdown table of the scores" },
   },
   examples: [
-    "shortgpt importance testdata/models/bytellama-12L --text-file testdata/texts/tinystories_heldout.txt",
+    "shortgpt importance testdata/models/bytellama-12L --text-file testdata/texts/tinystories_calibration.txt",
     "shortgpt importance MODEL --text-file wiki.txt --metric bi --reduce sum --last-hidden hf --json bi.json",
   ],
 };
-
-/** The report as a Markdown table: layer, score, rank in the removal order. */
-export function importanceTable(r: ImportanceReport): string {
-  const rank = new Map(r.order.map((layer, k) => [layer, k + 1]));
-  const unit = r.metric.startsWith("angular") ? "first layer" : "layer";
-  return markdownTable(
-    [unit, r.metric, "removal rank"],
-    r.scores.map((s, i) => [i, formatNumber(s, 6), rank.get(i)!]),
-    ["r", "r", "r"],
-  );
-}
-
-/**
- * Scores the layers as the flags say (conventions, streaming), with progress on stderr. The
- * model is opened (and its config, tensors and the metric checked) before anything is printed,
- * so a bad input gives one line on stderr; `intro` is printed after that.
- */
-export async function scoreFromFlags(
-  p: Parsed,
-  dir: string,
-  windows: Int32Array[],
-  metric: MetricSpec,
-  intro?: string,
-): Promise<ImportanceReport> {
-  const quiet = bool(p, "quiet");
-  const { runner, close, plan, progressUnit } = await importanceRunner(p, dir, windows);
-  try {
-    const L = runner.numLayers;
-    checkMetric(metric, L);
-    if (intro) note(intro, quiet);
-    if (plan.stream) note(`streaming layer by layer: ${plan.reason}`, quiet);
-    const byLayer = metric.kind === "ppl" || progressUnit === "layers";
-    const progress = new Progress(byLayer ? "layers" : "windows", byLayer ? runner.numLayers : windows.length, {
-      quiet,
-    });
-    const report = await scoreLayers(runner, windows, metric, {
-      reduce: str(p, "reduce") as "mean" | "sum",
-      lastHidden: str(p, "last-hidden") as "raw" | "hf",
-    }, () => progress.tick());
-    progress.done();
-    if (plan.stream) {
-      note(
-        `peak memory ${(peakRss() / 2 ** 20).toFixed(0)} MiB (budget ${(plan.budget / 2 ** 20).toFixed(0)} MiB)`,
-        quiet,
-      );
-    }
-    return report;
-  } finally {
-    close();
-  }
-}
 
 export async function run(p: Parsed): Promise<void> {
   const dir = requireModel(p, spec);
@@ -123,12 +55,12 @@ export async function run(p: Parsed): Promise<void> {
     if (path && path !== "-") refuseInsideModel(path, dir);
   }
   const quiet = bool(p, "quiet");
-  const windows = windowsFromFlags(p, dir);
-  const intro = `${metric.kind === "ppl" ? "ppl metric" : "importance"}: ${windows.length} windows, ${
-    countTokens(windows)
-  } tokens`;
-  const report = await scoreFromFlags(p, dir, windows, metric, intro);
-  const full = { model: dir, ...report };
+  const calibration = calibrationFromFlags(p, dir);
+  const intro = `${
+    metric.kind === "ppl" ? "ppl metric" : "importance"
+  }: calibration text ${calibration.text.source}, ${calibration.text.windows} windows, ${calibration.text.tokens} tokens`;
+  const report = await scoreFromFlags(p, dir, calibration, metric, intro);
+  const full = { model: dir, calibration: calibration.text, ...report, ...reportFields(p) };
   const json = str(p, "json");
   if (json === "-") out(JSON.stringify(full));
   else if (json) writeFileAtomic(json, JSON.stringify(full, null, 2) + "\n");
@@ -139,13 +71,14 @@ export async function run(p: Parsed): Promise<void> {
     writeFileAtomic(
       svg,
       barChart({
-        title: `${report.metric} per layer: ${modelName(dir)}`,
+        title: figureTitle(`${metricName(report.metric)} per layer`, modelName(dir)),
         xLabel: report.metric.startsWith("angular") ? "first layer of the block" : "layer",
         yLabel: report.metric,
         labels: report.scores.map((_, i) => String(i)),
         values: report.scores,
         highlight: report.order.slice(0, 1),
-        note: `${report.windows} windows, ${report.tokens} tokens; lowest score highlighted`,
+        highlightLabel: "removed first (lowest score)",
+        note: `calibration text: ${textNote(calibration.text)}`,
       }),
     );
   }

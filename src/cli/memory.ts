@@ -7,17 +7,18 @@
  */
 import { freemem } from "node:os";
 import process from "node:process";
+import type { Ops } from "../backend/ops.ts";
 import { type ImportanceRunner, modelRunner } from "../importance/mod.ts";
 import { checkIds } from "../models/forward.ts";
 import { loadModel, openModel } from "../models/load.ts";
 import { streamRunner } from "../stream/layer_stream.ts";
-import { backendFromFlags } from "./backend.ts";
 import { checkTensorShapes } from "./common.ts";
 import { UserError } from "../errors.ts";
 import { TensorStore } from "../io/store.ts";
 import { numel } from "../tensor.ts";
 import type { FlagSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
+import { formatBytes, note, warn } from "./output.ts";
 
 export const MEMORY_FLAGS: Record<string, FlagSpec> = {
   stream: { type: "boolean", help: "stream the model layer by layer (automatic when it does not fit --max-memory)" },
@@ -57,17 +58,34 @@ export function planMemory(p: Parsed, dir: string): MemoryPlan {
   const given = str(p, "max-memory");
   const budget = given ? parseSize(given) : freemem() / 2;
   const modelBytes = modelBytesF32(dir);
-  const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
   if (bool(p, "stream")) return { stream: true, budget, modelBytes, reason: "--stream" };
   if (modelBytes > budget) {
     return {
       stream: true,
       budget,
       modelBytes,
-      reason: `the model needs ${gib(modelBytes)} as float32, more than the ${gib(budget)} budget`,
+      reason: `the model needs ${formatBytes(modelBytes)} as float32, more than the ${formatBytes(budget)} budget`,
     };
   }
   return { stream: false, budget, modelBytes, reason: "the model fits in memory" };
+}
+
+/**
+ * After the work: notes the peak memory of a streamed run, and warns (an error with --strict)
+ * when a budget given with --max-memory was exceeded, saying by how much. The process's own
+ * footprint (the runtime, the code) counts, so a budget below it cannot be kept.
+ */
+export function checkMemoryBudget(p: Parsed, plan: MemoryPlan): void {
+  const peak = peakRss();
+  if (plan.stream) note(`peak memory ${formatBytes(peak)} (budget ${formatBytes(plan.budget)})`, bool(p, "quiet"));
+  if (str(p, "max-memory") !== undefined && peak > plan.budget) {
+    warn(
+      p,
+      `peak memory ${formatBytes(peak)} went over the --max-memory budget of ${formatBytes(plan.budget)} by ${
+        formatBytes(peak - plan.budget)
+      } (the runtime alone needs part of it); give a larger budget`,
+    );
+  }
 }
 
 /** Peak resident memory of this process so far, in bytes (current RSS where the peak is unknown). */
@@ -83,13 +101,13 @@ export function peakRss(): number {
  * The caller prints the streaming note (`plan.reason`) once this returned, so that a bad model or
  * id gives one line on stderr.
  */
-export async function importanceRunner(
+export function importanceRunner(
   p: Parsed,
   dir: string,
   windows: readonly Int32Array[],
-): Promise<{ runner: ImportanceRunner; close: () => void; plan: MemoryPlan; progressUnit: "windows" | "layers" }> {
+  ops: Ops<unknown>,
+): { runner: ImportanceRunner; close: () => void; plan: MemoryPlan; progressUnit: "windows" | "layers" } {
   const plan = planMemory(p, dir);
-  const ops = await backendFromFlags(p);
   // Ids are checked against the model here, so a bad id is reported before any progress is shown.
   if (plan.stream) {
     checkTensorShapes(dir); // every layer's names and shapes from the headers, before any work

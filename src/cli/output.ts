@@ -9,6 +9,7 @@ import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { fsReason, UserError } from "../errors.ts";
 import { checkWritableParent, isInside, realPath } from "../prune/output_folder.ts";
+import type { Parsed } from "./args.ts";
 
 /** Prints to stdout. */
 export function out(text: string): void {
@@ -21,13 +22,45 @@ export function note(text: string, quiet = false): void {
 }
 
 /**
- * Writes `path` through a temporary sibling and a rename, creating its folder: `data` is the
- * content, or a function that writes the temporary file it is given.
+ * Warnings of one command run (kept per parsed command line, so each run starts with none): a
+ * result computed from too little input, a budget exceeded. Every JSON report lists them.
+ */
+const warningsByRun = new WeakMap<Parsed, string[]>();
+
+/** The warnings `warn` recorded for this run so far. */
+export function warningsOf(p: Parsed): string[] {
+  let list = warningsByRun.get(p);
+  if (!list) warningsByRun.set(p, list = []);
+  return list;
+}
+
+/**
+ * A result that may mislead: printed on stderr (even with --quiet) and recorded for the JSON
+ * report's `warnings`; with `--strict` it is an error instead (exit 1).
+ */
+export function warn(p: Parsed, message: string): void {
+  if (p.flags.strict === true) throw new UserError(`${message} (an error with --strict)`);
+  warningsOf(p).push(message);
+  process.stderr.write(`shortgpt: warning: ${message}\n`);
+}
+
+/** A byte count for people: `512 KiB`, `3.4 MiB`, `1.50 GiB`. */
+export function formatBytes(n: number): string {
+  if (n < 2 ** 20) return `${(n / 2 ** 10).toFixed(0)} KiB`;
+  if (n < 2 ** 30) return `${(n / 2 ** 20).toFixed(1)} MiB`;
+  return `${(n / 2 ** 30).toFixed(2)} GiB`;
+}
+
+/**
+ * Writes `path` through a temporary sibling and a rename: `data` is the content, or a function
+ * that writes the temporary file it is given. A missing folder is created, but only when its own
+ * parent exists (an output folder such as sweep's --out DIR), never a chain of folders.
  */
 export function writeFileAtomic(path: string, data: string | Uint8Array | ((tmp: string) => void)): void {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
-    mkdirSync(dirname(resolve(path)), { recursive: true });
+    const dir = dirname(resolve(path));
+    if (!existsSync(dir)) mkdirSync(dir);
     if (typeof data === "function") data(tmp);
     else writeFileSync(tmp, data);
     renameSync(tmp, path);
@@ -56,8 +89,17 @@ export function refuseInsideModel(path: string, modelDir: string, kind: "file" |
   checkOutputPath(path, kind);
 }
 
-/** Checks that `path` can be written as a `kind` (see {@link refuseInsideModel}). */
+/**
+ * Checks that `path` can be written as a `kind` (see {@link refuseInsideModel}): the folder that
+ * will hold it must exist (we create a missing output folder, never the folders above it).
+ */
 export function checkOutputPath(path: string, kind: "file" | "folder" = "file"): void {
+  const parent = dirname(resolve(path));
+  if (!existsSync(parent)) {
+    throw new UserError(
+      `Cannot write "${path}": the folder "${parent}" does not exist; create it first or choose another path`,
+    );
+  }
   if (existsSync(path)) {
     const isDir = statSync(path).isDirectory();
     if (kind === "file" && isDir) throw new UserError(`Cannot write "${path}": it is a folder; give a file name`);

@@ -7,11 +7,17 @@ import { streamLayers } from "../stream/layer_stream.ts";
 import { Progress } from "../report/progress.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { backendFromFlags } from "./backend.ts";
-import { MEMORY_FLAGS, peakRss, planMemory } from "./memory.ts";
-import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
+import { checkMemoryBudget, MEMORY_FLAGS, planMemory } from "./memory.ts";
 import { checkTensorShapes, requireModel } from "./common.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
+import {
+  backendFromFlags,
+  CALIBRATION_FLAGS,
+  calibrationFromFlags,
+  checkEnoughTokens,
+  reportFields,
+  textName,
+} from "./shared.ts";
 
 export const spec: CommandSpec = {
   name: "ppl",
@@ -24,7 +30,11 @@ of T tokens contributes T - 1 predictions. Log-likelihoods are summed in float64
   flags: {
     ...CALIBRATION_FLAGS,
     ...MEMORY_FLAGS,
-    json: { type: "string", arg: "F", help: "write {ppl, nll_mean, tokens, windows} as JSON (- for stdout)" },
+    json: {
+      type: "string",
+      arg: "F",
+      help: "write {ppl, nll_mean, tokens, windows, measurement, backend, warnings} as JSON (- for stdout)",
+    },
   },
   examples: ["shortgpt ppl testdata/models/bytellama-12L --text-file testdata/texts/tinystories_heldout.txt"],
 };
@@ -34,7 +44,9 @@ export async function run(p: Parsed): Promise<void> {
   const json = str(p, "json");
   if (json && json !== "-") refuseInsideModel(json, dir);
   const quiet = bool(p, "quiet");
-  const windows = windowsFromFlags(p, dir);
+  // The text given here is measured, not calibrated on: it is the report's measurement text.
+  const measurement = calibrationFromFlags(p, dir);
+  const windows = measurement.windows;
   if (windows.every((w) => w.length < 2)) {
     throw new UserError(
       "Every window has a single token, so nothing is predicted; give more text or a larger --window",
@@ -48,6 +60,7 @@ export async function run(p: Parsed): Promise<void> {
     try {
       for (const w of windows) checkIds(parts, w); // bad ids and a bad model: one line, before any note
       parts.embed(Int32Array.of(0)); // reads (and checks) the embeddings now
+      checkEnoughTokens(p, measurement, "measurement");
       note(`streaming layer by layer: ${plan.reason}`, quiet);
       const progress = new Progress("layers", parts.numLayers, { quiet });
       const s = await streamLayers(parts, windows, [], {
@@ -57,18 +70,19 @@ export async function run(p: Parsed): Promise<void> {
       });
       progress.done();
       r = perplexityFrom(s.nll, s.predicted, windows.length);
-      note(`peak memory ${(peakRss() / 2 ** 20).toFixed(0)} MiB`, quiet);
     } finally {
       close();
     }
   } else {
     const model = loadModel(dir, await backendFromFlags(p));
     for (const w of windows) checkIds(model, w);
+    checkEnoughTokens(p, measurement, "measurement");
     const progress = new Progress("windows", windows.length, { quiet });
     r = await perplexity(model, windows, () => progress.tick());
     progress.done();
   }
-  const report = { model: dir, ...r };
+  checkMemoryBudget(p, plan);
+  const report = { model: dir, measurement: measurement.text, ...r, ...reportFields(p) };
   if (json === "-") return out(JSON.stringify(report));
   if (json) {
     writeFileAtomic(json, JSON.stringify(report, null, 2) + "\n");
@@ -77,6 +91,6 @@ export async function run(p: Parsed): Promise<void> {
   out(
     `perplexity ${r.ppl.toFixed(4)}  (mean NLL ${
       r.nll_mean.toFixed(6)
-    } nats over ${r.tokens} predicted tokens, ${r.windows} windows)`,
+    } nats over ${r.tokens} predicted tokens, ${r.windows} windows of ${textName(measurement.text)})`,
   );
 }

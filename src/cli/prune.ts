@@ -6,13 +6,12 @@ import { sequentialScores } from "../importance/sequential.ts";
 import { savePrunedLayers } from "../prune/save.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
-import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
 import { checkModelWeights, layerCount, requireModel } from "./common.ts";
-import { CONVENTION_FLAGS, scoreFromFlags } from "./importance.ts";
 import { MEMORY_FLAGS } from "./memory.ts";
 import { parseLayerList } from "./inputs.ts";
 import { checkLayerList } from "../prune/remove_layers.ts";
-import { note, out } from "./output.ts";
+import { checkOutputPath, note, out } from "./output.ts";
+import { CALIBRATION_FLAGS, calibrationFromFlags, CONVENTION_FLAGS, scoreFromFlags } from "./shared.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
 
 export const spec: CommandSpec = {
@@ -43,7 +42,7 @@ never modified. --layers uses this folder's own layer numbers (0-based).`,
     force: { type: "boolean", help: "replace a non-empty --out folder" },
   },
   examples: [
-    "shortgpt prune testdata/models/bytellama-12L --out /tmp/bytellama-9L --remove 3 --metric bi --text-file testdata/texts/tinystories_heldout.txt",
+    "shortgpt prune testdata/models/bytellama-12L --out /tmp/bytellama-9L --remove 3 --metric bi --text-file testdata/texts/tinystories_calibration.txt",
     "shortgpt prune MODEL --out MODEL-pruned --layers 27,26,25",
   ],
 };
@@ -53,6 +52,7 @@ export async function run(p: Parsed): Promise<void> {
   const outDir = str(p, "out");
   if (!outDir) throw new UserError(`"prune" needs --out DIR, a new folder for the pruned model`);
   const force = bool(p, "force");
+  checkOutputPath(outDir, "folder"); // the folder above --out must exist: we never create a chain
   checkOutputFolder(outDir, dir, force); // fail before any long computation
   const layersFlag = str(p, "layers"), removeN = num(p, "remove");
   if ((layersFlag === undefined) === (removeN === undefined)) {
@@ -78,7 +78,7 @@ export async function run(p: Parsed): Promise<void> {
       checkModelWeights(dir);
       metric = spec.kind;
     } else {
-      const report = await scoreFromFlags(p, dir, windowsFromFlags(p, dir), spec);
+      const report = await scoreFromFlags(p, dir, calibrationFromFlags(p, dir), spec);
       scores = report.scores;
       metric = report.metric;
     }

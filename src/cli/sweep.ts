@@ -13,20 +13,38 @@ import type { CausalLM } from "../models/model.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
 import { checkIds } from "../models/forward.ts";
-import { loadForCli } from "./backend.ts";
-import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
 import { modelName, requireModel } from "./common.ts";
-import { CONVENTION_FLAGS } from "./importance.ts";
-import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
+import { note, out, refuseInsideModel, warn, writeFileAtomic } from "./output.ts";
+import {
+  CALIBRATION_FLAGS,
+  calibrationFromFlags,
+  checkEnoughTokens,
+  CONVENTION_FLAGS,
+  conventionsFromFlags,
+  figureTitle,
+  loadForCli,
+  MEASUREMENT_FLAGS,
+  measurementFromFlags,
+  metricName,
+  reportFields,
+  textName,
+  textNote,
+  type TextSource,
+} from "./shared.ts";
 
 export const spec: CommandSpec = {
   name: "sweep",
   summary: "the paper's figures: perplexity vs removed layers per metric, single-layer removal, metric values",
-  usage: "shortgpt sweep <model> (--text-file F | --ids-file F) [--metrics bi,relmag,...] [--max-remove K] [--out DIR]",
+  usage:
+    "shortgpt sweep <model> (--text-file F | --ids-file F) --eval-text-file F [--metrics bi,relmag,...] [--max-remove K] [--out DIR]",
   description: `
 For each metric, removes 0..K layers in that metric's order and measures perplexity (paper
 Fig. 2b and Fig. 5); measures perplexity with each single layer removed (Fig. 3); and records
-each metric's value per layer (Fig. 8). Writes to --out (default sweep-<model>/):
+each metric's value per layer (Fig. 8). Metrics (and the ppl metric's order) come from the
+calibration text (--text-file); every perplexity is measured on the evaluation text
+(--eval-text-file), a different one. Without --eval-text-file perplexity is measured on the
+calibration text, which flatters the metrics: a warning says so. Writes to --out (default
+sweep-<model>/):
   sweep.json          every number, with the conventions used
   sweep.md            the same as Markdown tables
   removal_curves.svg  perplexity vs layers removed, one line per metric (log scale)
@@ -37,8 +55,9 @@ each metric's value per layer (Fig. 8). Writes to --out (default sweep-<model>/)
     metrics: { type: "string", arg: "LIST", default: SWEEP_METRICS.join(","), help: "metrics to sweep" },
     "max-remove": { type: "int", arg: "K", help: "remove at most K layers (default L-1)" },
     ...CALIBRATION_FLAGS,
+    ...MEASUREMENT_FLAGS,
     ...CONVENTION_FLAGS,
-    out: { type: "string", arg: "DIR", help: "folder for the reports" },
+    out: { type: "string", arg: "DIR", help: "folder for the reports (its parent must exist)" },
     task: {
       type: "string",
       arg: "NAME",
@@ -48,12 +67,18 @@ each metric's value per layer (Fig. 8). Writes to --out (default sweep-<model>/)
     limit: { type: "int", arg: "N", default: 200, help: "items of the task per measurement (with --task)" },
   },
   examples: [
-    "shortgpt sweep testdata/models/bytellama-12L --text-file testdata/texts/tinystories_heldout.txt --max-windows 16",
+    "shortgpt sweep testdata/models/bytellama-12L --text-file testdata/texts/tinystories_calibration.txt --max-windows 16 --eval-text-file testdata/texts/tinystories_heldout.txt",
   ],
 };
 
+/** The texts of a sweep: which chose the layers, which measured perplexity. */
+export interface SweepTexts {
+  calibration: TextSource;
+  measurement: TextSource;
+}
+
 /** Markdown tables of a sweep. */
-export function sweepMarkdown(name: string, r: SweepResult): string {
+export function sweepMarkdown(name: string, r: SweepResult, texts: SweepTexts, task?: TaskNote): string {
   const metrics = Object.keys(r.curves);
   const K = r.curves[metrics[0]].ppl.length - 1;
   const curve = markdownTable(
@@ -65,6 +90,12 @@ export function sweepMarkdown(name: string, r: SweepResult): string {
   const accTable = accMetrics.length === 0 ? "" : [
     "",
     "## Task accuracy after removing the first k layers (Fig. 5, right)",
+    "",
+    task
+      ? `${task.name}, first ${task.n} items; chance ${formatNumber(task.chance, 3)}; 95% interval about ±${
+        formatNumber(1.96 * Math.sqrt(0.25 / task.n), 2)
+      } at accuracy 0.5.`
+      : "",
     "",
     markdownTable(
       ["layers removed", ...accMetrics],
@@ -85,12 +116,14 @@ export function sweepMarkdown(name: string, r: SweepResult): string {
     ) => [i, formatNumber(p, 4), ...valued.map((m) => formatNumber(r.curves[m].scores[i], 5))]),
     ["r", "r", ...valued.map(() => "r" as const)],
   );
+  const same = texts.calibration.source === texts.measurement.source;
   return [
     `# Layer-removal sweep of ${name}`,
     "",
-    `${r.layers} layers; ${r.windows} calibration windows, ${r.tokens} tokens; dense perplexity ${
-      formatNumber(r.dense_ppl, 4)
-    }.`,
+    `${r.layers} layers. Calibration text (metrics, removal orders): \`${texts.calibration.source}\`, ${r.windows} windows, ${r.tokens} tokens.`,
+    `Measurement text (every perplexity): \`${texts.measurement.source}\`, ${r.eval_windows} windows, ${r.eval_tokens} tokens${
+      same ? " (the calibration text itself: perplexities flatter the metrics)" : ""
+    }; dense perplexity ${formatNumber(r.dense_ppl, 4)}.`,
     `Conventions: last hidden ${r.conventions.lastHidden}, reduce ${r.conventions.reduce}; removal order = ascending score, ties to the lower index.`,
     "",
     "## Perplexity after removing the first k layers of each metric's order (Fig. 2b / Fig. 5)",
@@ -109,6 +142,13 @@ export function sweepMarkdown(name: string, r: SweepResult): string {
   ].join("\n");
 }
 
+/** What the accuracy figure says about its task: name, items, chance accuracy. */
+export interface TaskNote {
+  name: string;
+  n: number;
+  chance: number;
+}
+
 export async function run(p: Parsed): Promise<void> {
   const dir = requireModel(p, spec);
   const name = modelName(dir);
@@ -116,7 +156,8 @@ export async function run(p: Parsed): Promise<void> {
   refuseInsideModel(outDir, dir, "folder");
   const metrics = parseSweepMetrics(str(p, "metrics")!);
   const quiet = bool(p, "quiet");
-  const windows = windowsFromFlags(p, dir);
+  const calibration = calibrationFromFlags(p, dir);
+  const measurement = measurementFromFlags(p, dir);
   const task = str(p, "task"), data = str(p, "data");
   if ((task === undefined) !== (data === undefined)) {
     throw new UserError(`--task and --data go together: give both or neither`);
@@ -124,10 +165,19 @@ export async function run(p: Parsed): Promise<void> {
   // The task's items, read once now: a bad --task or --data fails before any work.
   const taskItems = task === undefined ? undefined : readTaskItems(task, data!, { limit: num(p, "limit") });
   const model = await loadForCli(dir, p);
-  for (const w of windows) checkIds(model, w); // a bad id: one line, before any progress
+  for (const w of [...calibration.windows, ...measurement?.windows ?? []]) checkIds(model, w); // before any progress
   const L = model.blocks.length, maxRemove = num(p, "max-remove");
   if (maxRemove !== undefined && !(maxRemove >= 0 && maxRemove <= L - 1)) {
     throw new UserError(`--max-remove ${maxRemove}: give a number from 0 to ${L - 1} (the model has ${L} layers)`);
+  }
+  checkEnoughTokens(p, calibration, "calibration");
+  if (measurement) checkEnoughTokens(p, measurement, "measurement");
+  else {
+    warn(
+      p,
+      "perplexity is measured on the calibration text, which flatters the metrics; give a different text " +
+        "with --eval-text-file",
+    );
   }
   let accuracy: ((m: CausalLM<unknown>) => Promise<number>) | undefined;
   if (taskItems) {
@@ -135,9 +185,10 @@ export async function run(p: Parsed): Promise<void> {
     accuracy = async (m) => (await scoreTaskItems(m, tok, taskItems)).acc;
   }
   let bar: Progress | undefined, phase = "";
-  const r = await sweep(model, windows, metrics, {
+  const r = await sweep(model, calibration.windows, metrics, {
     maxRemove,
-    conventions: { reduce: str(p, "reduce") as "mean" | "sum", lastHidden: str(p, "last-hidden") as "raw" | "hf" },
+    evalWindows: measurement?.windows,
+    conventions: conventionsFromFlags(p),
     accuracy,
     onProgress: (ph, _done, total) => {
       if (ph !== phase) {
@@ -149,58 +200,94 @@ export async function run(p: Parsed): Promise<void> {
     },
   });
   bar?.done();
-  const note_ = `${name}: ${r.windows} windows, ${r.tokens} tokens; last hidden ${r.conventions.lastHidden}`;
+  const texts: SweepTexts = { calibration: calibration.text, measurement: (measurement ?? calibration).text };
+  const taskNote: TaskNote | undefined = taskItems && {
+    name: task!,
+    n: taskItems.items.length,
+    chance: taskItems.items.reduce((a, it) => a + 1 / it.choices.length, 0) / taskItems.items.length,
+  };
+  const files = sweepFigures(name, r, texts, taskNote);
+  files["sweep.json"] = JSON.stringify(
+    { model: dir, version, ...texts, ...r, ...(taskNote ? { task: taskNote } : {}), ...reportFields(p) },
+    null,
+    2,
+  ) + "\n";
+  files["sweep.md"] = sweepMarkdown(name, r, texts, taskNote);
+  for (const [f, text] of Object.entries(files)) writeFileAtomic(join(outDir, f), text);
+  out(files["sweep.md"]);
+  note(`wrote ${Object.keys(files).map((f) => join(outDir, f)).join(", ")}`, quiet);
+}
+
+/**
+ * The sweep's figures, one title scheme ("<what>: <model>"), each note naming the calibration and
+ * the measurement text.
+ */
+export function sweepFigures(name: string, r: SweepResult, texts: SweepTexts, task?: TaskNote): Record<string, string> {
+  const calib = `calibration text ${textNote(texts.calibration)}`;
+  const measured = texts.calibration.source === texts.measurement.source
+    ? "perplexity on the calibration text itself"
+    : `perplexity on ${textName(texts.measurement)} (${r.eval_windows} windows, ${r.eval_tokens} tokens)`;
+  const note_ = `${calib}; ${measured}; last hidden ${r.conventions.lastHidden}`;
+  const dense = { value: r.dense_ppl, label: `dense model, all ${r.layers} layers` };
+  const legendName = (m: string) => m === "ppl" ? "ppl (single-layer perplexity, oracle)" : m;
   const files: Record<string, string> = {
-    "sweep.json": JSON.stringify({ model: dir, version, ...r }, null, 2) + "\n",
-    "sweep.md": sweepMarkdown(name, r),
     "removal_curves.svg": lineChart({
-      title: `Perplexity vs layers removed: ${name}`,
+      title: figureTitle("Perplexity vs layers removed", name),
       xLabel: "layers removed",
-      yLabel: "perplexity",
+      yLabel: "perplexity (log scale)",
       logY: true,
       xIntegers: true,
-      series: Object.entries(r.curves).map(([m, c]) => ({ name: m, x: c.ppl.map((_, k) => k), y: c.ppl })),
+      series: Object.entries(r.curves).map(([m, c]) => ({ name: legendName(m), x: c.ppl.map((_, k) => k), y: c.ppl })),
+      refLines: [dense],
       note: note_,
     }),
     "single_layer.svg": barChart({
-      title: `Perplexity with one layer removed: ${name}`,
+      title: figureTitle("Perplexity with one layer removed", name),
       xLabel: "removed layer",
       yLabel: "perplexity",
       labels: r.single_layer_ppl.map((_, i) => String(i)),
       values: r.single_layer_ppl,
-      baseline: { value: r.dense_ppl, label: `dense ${formatNumber(r.dense_ppl, 4)}` },
+      barLabel: "single-layer perplexity (oracle)",
+      baseline: dense,
       logY: Math.max(...r.single_layer_ppl) / r.dense_ppl > 20,
-      note: note_,
+      note: `perplexity on ${textName(texts.measurement)} (${r.eval_windows} windows, ${r.eval_tokens} tokens)`,
     }),
   };
-  if (task !== undefined) {
+  const accCurves = Object.entries(r.curves).filter(([, c]) => c.acc);
+  if (task && accCurves.length) {
+    const half = (a: number) => 1.96 * Math.sqrt(Math.max(a * (1 - a), 0) / task.n);
     files["accuracy_curves.svg"] = lineChart({
-      title: `${task} accuracy vs layers removed: ${name}`,
+      title: figureTitle(`${task.name} accuracy vs layers removed`, name),
       xLabel: "layers removed",
       yLabel: "accuracy",
       xIntegers: true,
-      series: Object.entries(r.curves).map(([m, c]) => ({
-        name: m,
-        x: (c.acc ?? []).map((_, k) => k),
-        y: c.acc ?? [],
+      series: accCurves.map(([m, c]) => ({
+        name: legendName(m),
+        x: c.acc!.map((_, k) => k),
+        y: c.acc!,
+        err: c.acc!.map(half),
       })),
-      note: `${task}, first ${num(p, "limit")} items; ${note_}`,
+      refLines: task.chance > 0 ? [{ value: task.chance, label: "chance" }] : [],
+      yMin: 0,
+      yMax: 1,
+      note:
+        `${task.name}, first ${task.n} items; bars: 95% interval (1.96 standard errors, normal approximation); ${calib}`,
     });
   }
   for (const m of ["bi", "relmag"]) {
     const c = r.curves[m];
     if (!c) continue;
     files[`metric_${m}.svg`] = barChart({
-      title: `${m === "bi" ? "Block Influence" : "Relative magnitude"} per layer: ${name}`,
+      title: figureTitle(`${metricName(m)} per layer`, name),
       xLabel: "layer",
       yLabel: m,
       labels: c.scores.map((_, i) => String(i)),
       values: c.scores,
+      barLabel: `${m} of each layer`,
       highlight: c.order.slice(0, Math.min(3, c.order.length)),
-      note: `${note_}; the three lowest highlighted`,
+      highlightLabel: "the 3 lowest: removed first",
+      note: `${calib}; last hidden ${r.conventions.lastHidden}`,
     });
   }
-  for (const [f, text] of Object.entries(files)) writeFileAtomic(join(outDir, f), text);
-  out(sweepMarkdown(name, r));
-  note(`wrote ${Object.keys(files).map((f) => join(outDir, f)).join(", ")}`, quiet);
+  return files;
 }

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { parseArgs } from "../cli/args.ts";
+import { parseCommand } from "../cli/shared.ts";
 import * as evalCli from "../cli/eval.ts";
 import * as generateCli from "../cli/generate.ts";
 import { test } from "../testing/harness.ts";
@@ -32,7 +32,7 @@ test("eval --json writes task, n, acc, acc_norm, acc_stderr and per-item scores 
       json,
       "--quiet",
     ];
-    await evalCli.run(parseArgs(argv, evalCli.spec));
+    await evalCli.run(parseCommand(argv, evalCli.spec));
     const r = JSON.parse(readFileSync(json, "utf8"));
     for (const k of ["task", "n", "acc", "acc_norm", "acc_stderr", "items"]) assert.ok(k in r, `missing "${k}"`);
     assert.equal(r.task, "copa");
@@ -64,8 +64,8 @@ test("eval --remove-layers scores the model without those layers", () =>
       "2",
       "--quiet",
     ];
-    await evalCli.run(parseArgs([...base, "--json", json("a.json")], evalCli.spec));
-    await evalCli.run(parseArgs([...base, "--remove-layers", "2,3", "--json", json("b.json")], evalCli.spec));
+    await evalCli.run(parseCommand([...base, "--json", json("a.json")], evalCli.spec));
+    await evalCli.run(parseCommand([...base, "--remove-layers", "2,3", "--json", json("b.json")], evalCli.spec));
     const a = JSON.parse(readFileSync(json("a.json"), "utf8")), b = JSON.parse(readFileSync(json("b.json"), "utf8"));
     assert.deepEqual(b.removed_layers, [2, 3]);
     assert.notDeepEqual(a.items[0].loglikelihoods, b.items[0].loglikelihoods);
@@ -84,12 +84,12 @@ test("generate --json: greedy ids and text; the ShortGPT-gen flags run", () =>
       "--json",
       json,
     ];
-    await generateCli.run(parseArgs(base, generateCli.spec));
+    await generateCli.run(parseCommand(base, generateCli.spec));
     const r = JSON.parse(readFileSync(json, "utf8"));
     assert.equal(r.text, ", there was a ");
     assert.equal(r.ids.length, 14);
     assert.equal(r.stop, "max_tokens");
-    await generateCli.run(parseArgs([...base, "--prefill-skip", "4,3", "--gen-keys", "norope"], generateCli.spec));
+    await generateCli.run(parseCommand([...base, "--prefill-skip", "4,3", "--gen-keys", "norope"], generateCli.spec));
     const g = JSON.parse(readFileSync(json, "utf8"));
     assert.deepEqual(g.settings.prefill_skip, [4, 3]);
     assert.equal(g.settings.gen_keys, "norope");
