@@ -17,7 +17,7 @@
 
 /** Conventions that change the numbers; echoed in every report. */
 export interface Conventions {
-  /** `raw`: X_L before the final norm (DESIGN.md); `hf`: after it (Hugging Face hidden_states[-1]). */
+  /** `raw`: X_L before the final norm (docs/conventions.md "Hidden states"); `hf`: after it (Hugging Face hidden_states[-1]). */
   lastHidden: "raw" | "hf";
   /** `mean` over tokens (the paper's Eq. 2) or `sum` (the authors' released code). */
   reduce: "mean" | "sum";
