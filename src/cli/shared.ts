@@ -15,7 +15,7 @@ import { countTokens, makeWindows } from "../calibration.ts";
 import { UserError } from "../errors.ts";
 import { checkMetric, type ImportanceReport, type MetricSpec, scoreLayers } from "../importance/mod.ts";
 import type { Conventions } from "../importance/metric.ts";
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import { loadModel } from "../models/load.ts";
 import type { CausalLM } from "../models/model.ts";
