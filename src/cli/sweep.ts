@@ -27,7 +27,6 @@ import {
   measurementFromFlags,
   metricName,
   reportFields,
-  textName,
   textNote,
   type TextSource,
 } from "./shared.ts";
@@ -226,7 +225,7 @@ export function sweepFigures(name: string, r: SweepResult, texts: SweepTexts, ta
   const calib = `calibration text ${textNote(texts.calibration)}`;
   const measured = texts.calibration.source === texts.measurement.source
     ? "perplexity on the calibration text itself"
-    : `perplexity on ${textName(texts.measurement)} (${r.eval_windows} windows, ${r.eval_tokens} tokens)`;
+    : `perplexity on ${textNote(texts.measurement)}`;
   const note_ = `${calib}; ${measured}; last hidden ${r.conventions.lastHidden}`;
   const dense = { value: r.dense_ppl, label: `dense model, all ${r.layers} layers` };
   const legendName = (m: string) => m === "ppl" ? "ppl (single-layer perplexity, oracle)" : m;
@@ -250,7 +249,7 @@ export function sweepFigures(name: string, r: SweepResult, texts: SweepTexts, ta
       barLabel: "single-layer perplexity (oracle)",
       baseline: dense,
       logY: Math.max(...r.single_layer_ppl) / r.dense_ppl > 20,
-      note: `perplexity on ${textName(texts.measurement)} (${r.eval_windows} windows, ${r.eval_tokens} tokens)`,
+      note: `perplexity on ${textNote(texts.measurement)}`,
     }),
   };
   const accCurves = Object.entries(r.curves).filter(([, c]) => c.acc);

@@ -170,14 +170,15 @@ export function refLineStyle(i: number): { stroke: string; dash: string } {
 }
 
 /**
- * Reference line number `i` across [x1, x2] at height y, with its label written on it at the
- * right end (above the line, or below when `below`), so it reads without the legend.
+ * Reference line number `i` across [x1, x2] at height y; with a `label`, it is written on the
+ * line at the right end (above it, or below when `below`), so it reads without the legend.
  */
-export function drawRefLine(i: number, x1: number, x2: number, y: number, label: string, below = false): string {
+export function drawRefLine(i: number, x1: number, x2: number, y: number, label?: string, below = false): string {
   const s = refLineStyle(i);
   const line = `<line${
     attrs({ x1, y1: y, x2, y2: y, stroke: s.stroke, "stroke-width": 1.5, "stroke-dasharray": s.dash })
   }/>`;
+  if (label === undefined) return line;
   return line + "\n" +
     text(x2 - 4, below ? y + 12 : y - 4, label, {
       "text-anchor": "end",

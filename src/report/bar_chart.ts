@@ -163,7 +163,8 @@ export function barChart(o: BarChartOptions): string {
   });
   if (base) {
     const yb = Y(Math.min(Math.max(base.value, ya.lo), ya.hi));
-    body.push(drawRefLine(0, plot.x, plot.x + plot.w, yb, `${base.label} ${compact(base.value)}`, yb < plot.y + 16));
+    // Labelled in the legend only: on the line, the label would cover the bars' printed values.
+    body.push(drawRefLine(0, plot.x, plot.x + plot.w, yb));
   }
   if (n === 0 || !finite.length) {
     body.push(text(plot.x + plot.w / 2, plot.y + plot.h / 2, "no data", { "text-anchor": "middle", fill: "#777" }));

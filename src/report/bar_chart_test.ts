@@ -122,7 +122,7 @@ test("barChart() property: random values (NaN, ±Infinity, ≤ 0 with logY, all 
   );
 });
 
-test("barChart() names the bars in the legend with barLabel and writes the baseline's label on its line", () => {
+test("barChart() names the bars in the legend with barLabel, and the baseline with its value", () => {
   const svg = barChart({
     ...base,
     barLabel: "single-layer perplexity (oracle)",
@@ -131,5 +131,5 @@ test("barChart() names the bars in the legend with barLabel and writes the basel
   assertWellFormedSvg(svg);
   const texts = textsOf(svg);
   assert.ok(texts.includes("single-layer perplexity (oracle)"), "the bars' legend entry");
-  assert.ok(texts.includes("dense model 5.68"), "the label on the line");
+  assert.ok(texts.includes("dense model (5.68)"), "the baseline's legend entry");
 });
