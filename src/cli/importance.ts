@@ -76,9 +76,10 @@ export async function run(p: Parsed): Promise<void> {
         yLabel: report.metric,
         labels: report.scores.map((_, i) => String(i)),
         values: report.scores,
+        barLabel: `${report.metric} of each layer`,
         highlight: report.order.slice(0, 1),
         highlightLabel: "removed first (lowest score)",
-        note: `calibration text: ${textNote(calibration.text)}`,
+        note: `calibration text ${textNote(calibration.text)}`,
       }),
     );
   }

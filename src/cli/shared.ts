@@ -10,7 +10,7 @@
 import { availableParallelism } from "node:os";
 import { cpu, setMatmulKernel, setThreads } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
-import type { AdapterInfo } from "../backend/webgpu.ts";
+import type { AdapterInfo, WebGpuOps } from "../backend/webgpu.ts";
 import { countTokens, makeWindows } from "../calibration.ts";
 import { UserError } from "../errors.ts";
 import { checkMetric, type ImportanceReport, type MetricSpec, scoreLayers } from "../importance/mod.ts";
@@ -113,8 +113,8 @@ export async function backendFromFlags(p: Parsed): Promise<Ops<unknown>> {
     allowSoftware: bool(p, "allow-software-gpu"),
   });
   if (ops.name === "webgpu") {
-    const adapter = (ops as unknown as { adapterInfo: AdapterInfo }).adapterInfo;
-    if (adapter?.isFallbackAdapter) {
+    const adapter = (ops as unknown as WebGpuOps).adapterInfo;
+    if (adapter.isFallbackAdapter && !backendOfRun.has(p)) { // once per run, not per model loaded
       note(
         `WebGPU runs on a software adapter (${adapter.description}); --backend cpu is usually faster`,
         bool(p, "quiet"),
