@@ -10,7 +10,7 @@ import type { Ops } from "../../backend/ops.ts";
 import type { RwkvActivation, RwkvOps } from "../../backend/rwkv_ops.ts";
 import { UserError } from "../../errors.ts";
 import type { Run } from "../model.ts";
-import type { Weights } from "../weights.ts";
+import type { Getter } from "../weights.ts";
 
 /** Host arrays, as read from the checkpoint (weights are uploaded to the backend once built). */
 export type Arr = Float32Array;
@@ -49,20 +49,6 @@ export function onBackend<T, A>(ops: Ops<A>, tree: T): OnBackend<T, A> {
 export interface LayerNormWeights<A = Arr> {
   weight: A; // [n]
   bias: A; // [n]
-}
-
-/**
- * A getter scoped to one prefix: `get("att.key.weight", [Datt, D])` reads `blocks.3.att.key.weight`
- * (shape and finiteness checked, a missing tensor reported by its full name); `get.has(name)`
- * asks whether it is there.
- */
-export type Getter = ((name: string, shape: number[]) => Arr) & { has(name: string): boolean; prefix: string };
-
-/** The getter for tensors named `${prefix}.${name}` (just `name` when `prefix` is ""). */
-export function scoped(weights: Weights, prefix: string): Getter {
-  const full = (name: string) => (prefix ? `${prefix}.${name}` : name);
-  const get = (name: string, shape: number[]) => weights.get(full(name), shape);
-  return Object.assign(get, { has: (name: string) => weights.has(full(name)), prefix });
 }
 
 /** Reads `${name}.weight` and `${name}.bias`, both [n]. */
