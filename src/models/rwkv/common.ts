@@ -65,8 +65,14 @@ export function layerNorm<A>(ops: Ops<A>, x: A, ln: LayerNormWeights<A>, T: numb
  * The state a block starts this call from: the stored one when the run has it (updated in place
  * when `keepState`, else a `copy` so the stored one stays as it was), or `fresh()` (the zero state).
  */
-export function startState<S, A>(run: Run<A>, block: object, keepState: boolean, fresh: () => S, copy: (s: S) => S): S {
-  const stored = run.state.get(block) as S | undefined;
+export function startState<State, A>(
+  run: Run<A>,
+  block: object,
+  keepState: boolean,
+  fresh: () => State,
+  copy: (s: State) => State,
+): State {
+  const stored = run.state.get(block) as State | undefined;
   if (stored === undefined) return fresh();
   return keepState ? stored : copy(stored);
 }
