@@ -19,14 +19,14 @@ export interface RopeScaling {
 }
 
 /** The `rope_scaling` kinds {@link ropeInvFreq} knows, each with the numeric fields it reads. */
-export const ROPE_SCALING_FIELDS: Readonly<Record<string, readonly (keyof RopeScaling)[]>> = {
+const ROPE_SCALING_FIELDS: Readonly<Record<string, readonly (keyof RopeScaling)[]>> = {
   default: [],
   linear: ["factor"],
   llama3: ["factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"],
 };
 
 /** The kind of a `rope_scaling` object: `rope_type`, else the older `type`, else `"default"`. */
-export function ropeScalingKind(scaling: RopeScaling): string {
+function ropeScalingKind(scaling: RopeScaling): string {
   return scaling.rope_type ?? scaling.type ?? "default";
 }
 

@@ -44,7 +44,7 @@ export function checkMetric(metric: MetricSpec, L: number): void {
 }
 
 /** Canonical name of a metric spec. */
-export function metricName(m: MetricSpec): string {
+function metricName(m: MetricSpec): string {
   return m.kind === "angular" ? `angular:${m.n}` : m.kind;
 }
 

@@ -9,14 +9,12 @@ import { type RopeScaling, ropeScalingProblem } from "../../../kernels/cpu/rope.
 import { UserError } from "../../errors.ts";
 import { bool, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config_json.ts";
 
-/** The transformer families shortgpt runs (`model_type` in config.json). RWKV is resolved in models/rwkv. */
+/** The `model_type`s of the Llama family (config.json). The registry, src/models/load.ts, knows the others. */
 export const TRANSFORMER_TYPES = ["llama", "mistral", "qwen2", "baichuan"] as const;
-/** Every supported `model_type`. */
-export const MODEL_TYPES = [...TRANSFORMER_TYPES, "rwkv"] as const;
 export type TransformerType = typeof TRANSFORMER_TYPES[number];
 
 /** The most layers a config may declare (the largest released models have a few hundred). */
-export const MAX_LAYERS = 65536;
+const MAX_LAYERS = 65536;
 
 /** config.json of a Llama-family model as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
 export interface RawLlamaConfig extends RawConfig {
@@ -136,7 +134,9 @@ export function resolveLlamaConfig(raw: RawLlamaConfig): LlamaConfig {
   const modelType = raw.model_type;
   if (!TRANSFORMER_TYPES.includes(modelType as TransformerType)) {
     throw new UserError(
-      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${MODEL_TYPES.join(", ")}`,
+      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${
+        TRANSFORMER_TYPES.join(", ")
+      }`,
     );
   }
   const type = modelType as TransformerType;
