@@ -1,6 +1,7 @@
 /** `shortgpt head-sweep <model>`: perplexity with each single attention head removed (paper Fig. 6). @module */
 import { join } from "node:path";
-import { checkSweepLayers, headSweep, type HeadSweepResult } from "../experiments/head_sweep.ts";
+import { headSweep, type HeadSweepResult } from "../experiments/head_sweep.ts";
+import { checkLayerIndices } from "../prune/remove_layers.ts";
 import { formatNumber, markdownTable } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
 import { heatMap } from "../report/svg.ts";
@@ -90,7 +91,7 @@ export async function run(p: Parsed): Promise<void> {
   const windows = measurement.windows;
   const model = await loadForCli(dir, p);
   for (const w of windows) checkIds(model, w); // a bad id: one line, before any progress
-  if (layers) checkSweepLayers(layers, model.blocks.length); // a bad layer too
+  if (layers) checkLayerIndices(layers, model.blocks.length); // a bad layer too (--layers is never empty)
   checkEnoughTokens(p, measurement, "measurement");
   let bar: Progress | undefined;
   const r = await headSweep(model, windows, {
