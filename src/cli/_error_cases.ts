@@ -820,6 +820,12 @@ export const ERROR_CASES: readonly ErrorCase[] = [
   },
   {
     group: "output folders",
+    name: "prune --out under a folder that does not exist",
+    args: (f) => ["prune", f.good, "--out", join(f.root, "no-such-dir", "pruned"), "--layers", "1"],
+    expect: /Cannot write ".*pruned": the folder ".*no-such-dir" does not exist/,
+  },
+  {
+    group: "output folders",
     name: "sweep --out under a folder that does not exist",
     args: (f) => ["sweep", f.good, "--text-file", f.text, "--out", join(f.root, "no-such-dir", "sweep")],
     expect: /the folder ".*no-such-dir" does not exist/,

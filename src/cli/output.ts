@@ -89,17 +89,22 @@ export function refuseInsideModel(path: string, modelDir: string, kind: "file" |
   checkOutputPath(path, kind);
 }
 
-/**
- * Checks that `path` can be written as a `kind` (see {@link refuseInsideModel}): the folder that
- * will hold it must exist (we create a missing output folder, never the folders above it).
- */
-export function checkOutputPath(path: string, kind: "file" | "folder" = "file"): void {
+/** The folder that will hold `path` exists (we never create a chain of folders for an output). */
+export function checkParentExists(path: string): void {
   const parent = dirname(resolve(path));
   if (!existsSync(parent)) {
     throw new UserError(
       `Cannot write "${path}": the folder "${parent}" does not exist; create it first or choose another path`,
     );
   }
+}
+
+/**
+ * Checks that `path` can be written as a `kind` (see {@link refuseInsideModel}): the folder that
+ * will hold it must exist (we create a missing output folder, never the folders above it).
+ */
+export function checkOutputPath(path: string, kind: "file" | "folder" = "file"): void {
+  checkParentExists(path);
   if (existsSync(path)) {
     const isDir = statSync(path).isDirectory();
     if (kind === "file" && isDir) throw new UserError(`Cannot write "${path}": it is a folder; give a file name`);

@@ -10,7 +10,7 @@ import { checkModelWeights, layerCount, requireModel } from "./common.ts";
 import { MEMORY_FLAGS } from "./memory.ts";
 import { parseLayerList } from "./inputs.ts";
 import { checkLayerList } from "../prune/remove_layers.ts";
-import { checkOutputPath, note, out } from "./output.ts";
+import { checkParentExists, note, out } from "./output.ts";
 import { CALIBRATION_FLAGS, calibrationFromFlags, CONVENTION_FLAGS, scoreFromFlags } from "./shared.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
 
@@ -52,7 +52,7 @@ export async function run(p: Parsed): Promise<void> {
   const outDir = str(p, "out");
   if (!outDir) throw new UserError(`"prune" needs --out DIR, a new folder for the pruned model`);
   const force = bool(p, "force");
-  checkOutputPath(outDir, "folder"); // the folder above --out must exist: we never create a chain
+  checkParentExists(outDir); // the folder above --out must exist: we never create a chain
   checkOutputFolder(outDir, dir, force); // fail before any long computation
   const layersFlag = str(p, "layers"), removeN = num(p, "remove");
   if ((layersFlag === undefined) === (removeN === undefined)) {

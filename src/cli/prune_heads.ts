@@ -8,7 +8,7 @@ import { saveHeadPruned } from "../prune/remove_heads_save.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
 import { checkModelWeights, requireModel } from "./common.ts";
-import { note, out } from "./output.ts";
+import { checkParentExists, note, out } from "./output.ts";
 
 export const spec: CommandSpec = {
   name: "prune-heads",
@@ -53,6 +53,7 @@ export function run(p: Parsed): void {
     throw new UserError(`"prune-heads" needs --heads LAYER:HEAD[,LAYER:HEAD...], e.g. --heads 0:1,3:5`);
   }
   const force = bool(p, "force");
+  checkParentExists(outDir); // the folder above --out must exist: we never create a chain
   checkOutputFolder(outDir, dir, force);
   const mode = str(p, "mode") as HeadMode;
   const heads = parseHeadList(headsFlag);
