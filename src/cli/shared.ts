@@ -22,8 +22,8 @@ import type { CausalLM } from "../models/model.ts";
 import { formatNumber, markdownTable } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
 import { bool, type CommandSpec, type FlagSpec, helpText, num, parseArgs, type Parsed, str } from "./args.ts";
-import { idsFromFlags, oneOf } from "./common.ts";
-import { readTextFile } from "./inputs.ts";
+import { oneOf } from "./common.ts";
+import { parseIds, readIdsFile, readTextFile } from "./inputs.ts";
 import { checkMemoryBudget, importanceRunner } from "./memory.ts";
 import { note, warn, warningsOf } from "./output.ts";
 
@@ -189,8 +189,8 @@ function inputFrom(
   const sequences = source.kind === "text"
     ? [loadTokenizer(dir, readRawConfig(dir)).encode(readTextFile(value))]
     : source.kind === "ids-file"
-    ? idsFromFlags({ positionals: [], flags: { "ids-file": value } })!
-    : idsFromFlags({ positionals: [], flags: { ids: value } })!;
+    ? readIdsFile(value)
+    : [parseIds(value)];
   const windows = makeWindows(sequences, num(p, "window")!, maxWindows);
   return {
     windows,
@@ -203,11 +203,6 @@ export function calibrationFromFlags(p: Parsed, dir: string): Input {
   const flag = oneOf(p, ["text-file", "ids-file", "ids"]);
   const kind = flag === "text-file" ? "text" : flag as "ids-file" | "ids";
   return inputFrom(p, dir, { flag, kind }, num(p, "max-windows"));
-}
-
-/** The calibration windows the flags describe. */
-export function windowsFromFlags(p: Parsed, dir: string): Int32Array[] {
-  return calibrationFromFlags(p, dir).windows;
 }
 
 /** The measurement input of {@link MEASUREMENT_FLAGS}, or undefined when none is given. */
@@ -229,7 +224,9 @@ export function checkEnoughTokens(p: Parsed, input: Input, role: "calibration" |
     warn(
       p,
       `the ${role} input "${input.text.source}" has ${tokens} tokens, fewer than one full window of ${window}; ` +
-        `${role === "calibration" ? "layer scores" : "a perplexity"} from so few tokens is mostly noise`,
+        `${
+          role === "calibration" ? "layer scores from so few tokens are" : "a perplexity from so few tokens is"
+        } mostly noise`,
     );
   }
 }
