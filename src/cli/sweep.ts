@@ -46,9 +46,10 @@ calibration text, which flatters the metrics: a warning says so. Writes to --out
 sweep-<model>/):
   sweep.json          every number, with the conventions used
   sweep.md            the same as Markdown tables
-  removal_curves.svg  perplexity vs layers removed, one line per metric (log scale)
+  removal_curves.svg  perplexity vs layers removed, one line per metric (log scale), dense line
   single_layer.svg    perplexity with each layer removed alone, dense model as a reference line
-  metric_<name>.svg   the metric's value per layer`,
+  metric_<name>.svg   the metric's value per layer
+  accuracy_curves.svg with --task: accuracy vs layers removed, 95% error bars, chance line`,
   positionals: ["model"],
   flags: {
     metrics: { type: "string", arg: "LIST", default: SWEEP_METRICS.join(","), help: "metrics to sweep" },
