@@ -68,6 +68,9 @@ export const hellaswag: Task = {
   scoring: "multiple_choice",
   summary: "HellaSwag validation (10,042 × 4 endings); report acc_norm",
   source: "lm_eval/tasks/hellaswag/hellaswag.yaml + utils.py",
+  deviations: [
+    "The shared data is llama.cpp's 6-line layout, which joins ctx_a + \" \" + ctx_b without lm-eval's ctx_b.capitalize(); the reader restores the capital from the text (exact for the ActivityNet items, about 10 items whose ctx_b starts with a quote or a digit may differ)",
+  ],
   splits: ["validation"],
   maxShots: 0,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

@@ -102,12 +102,12 @@ test("winogrande: partial scoring, one context per option and the text after the
   assert.equal(b.gold, 0);
 });
 
-test("copa: connector because/therefore, period dropped, first letter lower-cased", () => {
+test('copa: connector because/therefore, period dropped, choices " " + first letter lower-cased', () => {
   const items = read("copa");
   assert.equal(items.length, 100);
   assert.deepEqual(items[0], {
     context: "The man turned on the faucet therefore",
-    choices: ["the toilet filled with water.", "water flowed from the spout."],
+    choices: [" the toilet filled with water.", " water flowed from the spout."],
     gold: 1,
     id: "0",
   });
