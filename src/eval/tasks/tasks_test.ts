@@ -47,6 +47,8 @@ test("hellaswag: preprocess() and capitalizeCtxB() on edge cases", () => {
   assert.equal(preprocess(" [header] How to x [title] Do y. [step] Go. "), " How to x. Do y. Go.");
   assert.equal(capitalizeCtxB("A: One. Two ends here."), "A: One. Two ends here.");
   assert.equal(capitalizeCtxB("A: One. two men"), "A: One. Two men");
+  // Python's str.capitalize() lower-cases the rest of ctx_b
+  assert.equal(capitalizeCtxB("A: One. the man named John"), "A: One. The man named john");
   assert.equal(capitalizeCtxB("A: One. 3 men"), "A: One. 3 men");
 });
 
