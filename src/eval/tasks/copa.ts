@@ -1,7 +1,7 @@
 /**
  * COPA (SuperGLUE validation, 100 items).
  *
- * As lm-eval ≥ 0.4 scores it (`lm_eval/tasks/super_glue/copa/default.yaml` with `utils.py`,
+ * As current lm-eval (0.4.x) scores it (`lm_eval/tasks/super_glue/copa/default.yaml` with `utils.py`,
  * see docs/evaluation.md for the commits): the prompt is the premise without its final
  * character (the period) + `" because"` (question "cause") or `" therefore"` ("effect");
  * `doc_to_choice` returns `" " + convert_choice(choice)` for `choice1`, `choice2` (first letter

@@ -272,3 +272,10 @@ test("mctest: {story}\\n\\nQuestion: {question}\\nAnswer: with the 'one: '/'mult
   });
   assertSame("mctest", ours("mctest"), want);
 });
+
+test("race_all: every question of the synthetic RACE file after Article: …\\n\\nQuestion: …\\nAnswer:", () => {
+  const want = jsonl("race/test/middle.jsonl").map((r) =>
+    multipleChoice(`Article: ${r.article}\n\nQuestion: ${r.question}\nAnswer:`, r.options, "ABCD".indexOf(r.answer))
+  );
+  assertSame("race_all", ours("race_all"), want);
+});
