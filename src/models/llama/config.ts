@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RopeScaling } from "../../../kernels/cpu/rope.ts";
+import { type RopeScaling, ropeScalingProblem } from "../../../kernels/cpu/rope.ts";
 import { UserError } from "../../errors.ts";
 import { bool, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config_json.ts";
 
@@ -206,6 +206,9 @@ export function resolveLlamaConfig(raw: RawLlamaConfig): LlamaConfig {
       }; expected an object such as {"rope_type": "llama3", ...} or null`,
     );
   }
+  // Checked where it is used: ALiBi models never compute RoPE frequencies.
+  const ropeProblem = scaling === null || positionEmbedding !== "rope" ? null : ropeScalingProblem(scaling);
+  if (ropeProblem !== null) throw new UserError(ropeProblem);
   const maxPositions = raw.max_position_embeddings !== undefined && raw.max_position_embeddings !== null
     ? positiveInt(raw, "max_position_embeddings")
     : Number.isSafeInteger(raw.model_max_length) && (raw.model_max_length as number) > 0
