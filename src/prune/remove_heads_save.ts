@@ -24,13 +24,8 @@
 import { copyFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { UserError } from "../errors.ts";
-import {
-  type LlamaConfig,
-  type RawConfig,
-  readRawConfig,
-  resolveLlamaConfig,
-  TRANSFORMER_TYPES,
-} from "../io/config.ts";
+import { type LlamaConfig, resolveLlamaConfig, TRANSFORMER_TYPES } from "../models/llama/config.ts";
+import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { SafetensorsFile, type TensorInfo } from "../io/safetensors.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";

@@ -8,7 +8,7 @@
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { type RawConfig, readRawConfig } from "../io/config.ts";
+import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { SafetensorsFile } from "../io/safetensors.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";

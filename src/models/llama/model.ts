@@ -10,12 +10,12 @@
  *
  * @module
  */
-import { ropeInvFreq } from "../../kernels/cpu/rope.ts";
-import { alibiSlopes } from "../../kernels/cpu/alibi.ts";
-import type { Ops } from "../backend/ops.ts";
-import type { LlamaConfig } from "../io/config.ts";
-import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "./model.ts";
-import type { Weights } from "./weights.ts";
+import { ropeInvFreq } from "../../../kernels/cpu/rope.ts";
+import { alibiSlopes } from "../../../kernels/cpu/alibi.ts";
+import type { Ops } from "../../backend/ops.ts";
+import type { LlamaConfig } from "./config.ts";
+import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "../model.ts";
+import type { Weights } from "../weights.ts";
 
 /** The shapes and constants of one decoder layer (head counts may differ per layer). */
 export interface LayerShape {
