@@ -126,7 +126,10 @@ async function runOne(p: Parsed, folder: ModelFolder, ids: Int32Array) {
         state: (_w: number, i: number, x: Float32Array) => void (hidden[i] = new Float32Array(x)),
         finish: () => [],
       };
-      await streamLayers(parts, [ids], [collect], { onLogits: (_w, l) => void (logits = new Float32Array(l)) });
+      await streamLayers(parts, [ids], [collect], {
+        onLogits: (_w, l) => void (logits = new Float32Array(l)),
+        checkIds: false, // checked above
+      });
       const final = new Float32Array(
         await ops.read(parts.finalNorm(ops.upload(hidden[hidden.length - 1]), ids.length)),
       );

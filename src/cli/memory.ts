@@ -8,7 +8,6 @@
 import { freemem } from "node:os";
 import process from "node:process";
 import { type ImportanceRunner, modelRunner } from "../importance/mod.ts";
-import { checkIds } from "../models/forward.ts";
 import { loadModel, type ModelFolder, openModel } from "../models/load.ts";
 import { streamRunner } from "../stream/layer_stream.ts";
 import { backendFromFlags } from "./backend.ts";
@@ -85,20 +84,20 @@ export async function importanceRunner(
 ): Promise<{ runner: ImportanceRunner; close: () => void; plan: MemoryPlan; progressUnit: "windows" | "layers" }> {
   const plan = planMemory(p, folder);
   const ops = await backendFromFlags(p);
-  // Ids are checked against the model here, so a bad id is reported before any progress is shown.
+  // A runner checks the ids against the model when it is made, so a bad id is reported before any
+  // progress is shown.
   if (plan.stream) {
     checkTensorShapes(folder); // every layer's names and shapes from the headers, before any work
     const { parts, close } = openModel(folder, ops);
     try {
-      for (const w of windows) checkIds(parts, w);
+      const runner = streamRunner(parts, windows, plan.budget / 2);
       parts.embed(Int32Array.of(0)); // reads (and checks) the embeddings now, before any progress
+      return { runner, close, plan, progressUnit: "layers" };
     } catch (e) {
       close();
       throw e;
     }
-    return { runner: streamRunner(parts, windows, plan.budget / 2), close, plan, progressUnit: "layers" };
   }
   const model = loadModel(folder, ops);
-  for (const w of windows) checkIds(model, w);
   return { runner: modelRunner(model, windows), close: () => {}, plan, progressUnit: "windows" };
 }

@@ -1,7 +1,7 @@
 /** `shortgpt ppl <model>`: perplexity over calibration windows. @module */
 import { UserError } from "../errors.ts";
 import { perplexity, perplexityFrom, type PerplexityResult } from "../eval/perplexity.ts";
-import { checkIds } from "../models/forward.ts";
+import { checkWindows } from "../models/forward.ts";
 import { loadModel, type ModelFolder, openModel } from "../models/load.ts";
 import { streamLayers } from "../stream/layer_stream.ts";
 import { Progress } from "../report/progress.ts";
@@ -51,7 +51,7 @@ async function ppl(p: Parsed, folder: ModelFolder): Promise<void> {
     checkTensorShapes(folder); // every layer's names and shapes from the headers, before any work
     const { parts, close } = openModel(folder, await backendFromFlags(p));
     try {
-      for (const w of windows) checkIds(parts, w); // bad ids and a bad model: one line, before any note
+      checkWindows(parts, windows); // bad ids and a bad model: one line, before any note (checked once)
       parts.embed(Int32Array.of(0)); // reads (and checks) the embeddings now
       note(`streaming layer by layer: ${plan.reason}`, quiet);
       const progress = new Progress("layers", parts.numLayers, { quiet });
@@ -59,6 +59,7 @@ async function ppl(p: Parsed, folder: ModelFolder): Promise<void> {
         nll: true,
         activationBudget: plan.budget / 2,
         onLayer: () => progress.tick(),
+        checkIds: false,
       });
       progress.done();
       r = perplexityFrom(s.nll, s.predicted, windows.length);
@@ -68,9 +69,9 @@ async function ppl(p: Parsed, folder: ModelFolder): Promise<void> {
     }
   } else {
     const model = loadModel(folder, await backendFromFlags(p));
-    for (const w of windows) checkIds(model, w);
+    checkWindows(model, windows); // before the progress line (checked once)
     const progress = new Progress("windows", windows.length, { quiet });
-    r = await perplexity(model, windows, () => progress.tick());
+    r = await perplexity(model, windows, () => progress.tick(), { checkIds: false });
     progress.done();
   }
   const report = { model: dir, ...r };

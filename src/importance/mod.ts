@@ -5,7 +5,7 @@
  * @module
  */
 import { UserError } from "../errors.ts";
-import { forward } from "../models/forward.ts";
+import { checkWindows, forward } from "../models/forward.ts";
 import type { CausalLM } from "../models/model.ts";
 import { countTokens } from "../calibration.ts";
 import { AngularDistance } from "./angular.ts";
@@ -84,6 +84,19 @@ export async function observeWindows<A>(
   onWindow?: (done: number, total: number) => void,
   sums = useChangeSums(model.ops.name, metrics),
 ): Promise<void> {
+  checkWindows(model, windows);
+  await feedWindows(model, windows, metrics, lastHidden, onWindow, sums);
+}
+
+/** {@link observeWindows} over windows already checked against the model. */
+async function feedWindows<A>(
+  model: CausalLM<A>,
+  windows: readonly Int32Array[],
+  metrics: readonly HiddenStateMetric[],
+  lastHidden: "raw" | "hf",
+  onWindow?: (done: number, total: number) => void,
+  sums = useChangeSums(model.ops.name, metrics),
+): Promise<void> {
   const L = model.blocks.length;
   const feed = new MetricFeed(model, metrics, { blocks: L, lastHidden, rows: L, sums });
   for (let w = 0; w < windows.length; w++) {
@@ -95,7 +108,7 @@ export async function observeWindows<A>(
       return i === 0 ? feed.embedded(w, x, T) : feed.block(w, i - 1, model.blocks[i - 1].originalIndex, from, x, T);
     };
     // The feed checks every output for NaN and Inf itself (from the sums, or from what it reads).
-    await forward(model, windows[w], { onHidden: see, hiddenOnly: true, checkFinite: false });
+    await forward(model, windows[w], { onHidden: see, hiddenOnly: true, checkFinite: false, checkIds: false });
     await feed.flush();
     onWindow?.(w + 1, windows.length);
   }
@@ -103,7 +116,9 @@ export async function observeWindows<A>(
 
 /**
  * How the metrics see a model: feed hidden-state metrics, and measure perplexity with layers
- * removed. Window-major (a loaded model) and layer-major (streaming) runners both exist.
+ * removed. Window-major (a loaded model) and layer-major (streaming) runners both exist. A runner
+ * checks its windows' ids against the model once, when it is made, so a bad id is reported
+ * before any work (and any progress line); its passes do not check them again.
  */
 export interface ImportanceRunner {
   readonly numLayers: number;
@@ -116,12 +131,13 @@ export interface ImportanceRunner {
   pplRemoval(onProgress?: (d: number, t: number) => void): Promise<number[]>;
 }
 
-/** The window-major runner over a loaded model. */
+/** The window-major runner over a loaded model (checks the windows' ids now). */
 export function modelRunner<A>(model: CausalLM<A>, windows: readonly Int32Array[]): ImportanceRunner {
+  checkWindows(model, windows);
   return {
     numLayers: model.blocks.length,
-    observe: (metrics, lastHidden, onProgress) => observeWindows(model, windows, metrics, lastHidden, onProgress),
-    pplRemoval: (onProgress) => pplRemovalScores(model, windows, onProgress),
+    observe: (metrics, lastHidden, onProgress) => feedWindows(model, windows, metrics, lastHidden, onProgress),
+    pplRemoval: (onProgress) => pplRemovalScores(model, windows, onProgress, { checkIds: false }),
   };
 }
 
@@ -138,14 +154,14 @@ export function modelRunner<A>(model: CausalLM<A>, windows: readonly Int32Array[
  * console.log(bi.order); // layers, most removable first
  * ```
  */
-export function computeImportance<A>(
+export async function computeImportance<A>(
   model: CausalLM<A>,
   windows: readonly Int32Array[],
   metric: MetricSpec,
   conventions: Partial<Conventions> = {},
   onProgress?: (done: number, total: number) => void,
 ): Promise<ImportanceReport> {
-  return scoreLayers(modelRunner(model, windows), windows, metric, conventions, onProgress);
+  return await scoreLayers(modelRunner(model, windows), windows, metric, conventions, onProgress);
 }
 
 /** Scores every layer through `runner` (window-major or streaming). */

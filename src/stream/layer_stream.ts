@@ -12,7 +12,7 @@ import type { HiddenStateMetric } from "../importance/metric.ts";
 import { MetricFeed, useChangeSums } from "../importance/feed.ts";
 import type { ImportanceRunner } from "../importance/mod.ts";
 import { perplexityFrom, windowNll } from "../eval/perplexity.ts";
-import { checkIds } from "../models/forward.ts";
+import { checkWindows } from "../models/forward.ts";
 import { type ModelParts, newRun, type Run } from "../models/model.ts";
 import { collectGarbage } from "../runtime.ts";
 import { activationBytes, type ActivationStore, fileStore } from "./activations.ts";
@@ -33,6 +33,8 @@ export interface StreamOptions {
   skip?: ReadonlySet<number>;
   /** Feed the metrics from `ops.changeSums` (default: on a device backend when they all take sums). */
   sums?: boolean;
+  /** Check the windows' ids first (default true); false where the caller checked them once already. */
+  checkIds?: boolean;
 }
 
 /** What {@link streamLayers} measured besides the metrics. */
@@ -67,6 +69,7 @@ export async function streamLayers<A>(
   metrics: readonly HiddenStateMetric[],
   opts: StreamOptions = {},
 ): Promise<StreamResult> {
+  if (opts.checkIds ?? true) checkWindows(parts, windows); // before anything is made
   const { ops } = parts;
   const D = parts.info.hiddenSize;
   const bytes = activationBytes(windows, D);
@@ -92,7 +95,6 @@ export async function streamLayers<A>(
   });
   try {
     for (let w = 0; w < windows.length; w++) {
-      checkIds(parts, windows[w]);
       const x0 = parts.embed(windows[w]);
       await feed.embedded(w, x0, windows[w].length);
       await setX(w, x0);
@@ -134,22 +136,34 @@ export async function streamLayers<A>(
 
 /**
  * The layer-major {@link ImportanceRunner}: hidden-state metrics in one streamed pass; the `ppl`
- * metric as L streamed passes, each skipping one layer (every weight is read L times).
+ * metric as L streamed passes, each skipping one layer (every weight is read L times). Checks the
+ * windows' ids now, once.
  */
 export function streamRunner<A>(
   parts: ModelParts<A>,
   windows: readonly Int32Array[],
   activationBudget?: number,
 ): ImportanceRunner {
+  checkWindows(parts, windows);
   return {
     numLayers: parts.numLayers,
     async observe(metrics, lastHidden, onProgress) {
-      await streamLayers(parts, windows, metrics, { lastHidden, activationBudget, onLayer: onProgress });
+      await streamLayers(parts, windows, metrics, {
+        lastHidden,
+        activationBudget,
+        onLayer: onProgress,
+        checkIds: false,
+      });
     },
     async pplRemoval(onProgress) {
       const scores: number[] = [];
       for (let i = 0; i < parts.numLayers; i++) {
-        const r = await streamLayers(parts, windows, [], { nll: true, skip: new Set([i]), activationBudget });
+        const r = await streamLayers(parts, windows, [], {
+          nll: true,
+          skip: new Set([i]),
+          activationBudget,
+          checkIds: false,
+        });
         scores.push(perplexityFrom(r.nll, r.predicted, windows.length).ppl);
         onProgress?.(i + 1, parts.numLayers);
       }
