@@ -7,7 +7,7 @@
 import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
-import { MODEL_TYPES, resolveLlamaConfig } from "./llama/config.ts";
+import { resolveLlamaConfig } from "./llama/config.ts";
 import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { TensorStore } from "../io/store.ts";
 import { loadLlama, openLlamaParts } from "./llama/model.ts";
@@ -76,7 +76,7 @@ export class ModelFolder {
     if (!family) {
       throw new UserError(
         `"${this.dir}/config.json" has model_type ${JSON.stringify(this.raw.model_type)}; supported: ${
-          MODEL_TYPES.join(", ")
+          [...loaders.keys()].join(", ")
         }`,
       );
     }

@@ -1,5 +1,5 @@
 /**
- * Saving a model with attention heads removed (DESIGN.md §3 "Head removal", §4): a new Hugging
+ * Saving a model with attention heads removed (docs/conventions.md "Head removal" and "Files we write", docs/heads.md): a new Hugging
  * Face folder, written through a temporary sibling like layer removal.
  *
  * - `"physical"`: the affected layers' q/k/v projections (or Baichuan's fused `W_pack`) lose the

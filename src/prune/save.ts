@@ -1,5 +1,5 @@
 /**
- * Saving a model with layers removed (DESIGN.md §4): a new Hugging Face folder whose
+ * Saving a model with layers removed (docs/conventions.md "Files we write", docs/pruning.md): a new Hugging Face folder whose
  * safetensors hold the kept tensors, renumbered `model.layers.0..` (`blocks.0..` for RWKV), with
  * config.json's layer count updated and a `shortgpt` provenance block. Tensor bytes are copied
  * as stored (no decoding), shard by shard, so memory does not grow with the model.

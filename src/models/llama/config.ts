@@ -5,18 +5,16 @@
  *
  * @module
  */
-import type { RopeScaling } from "../../../kernels/cpu/rope.ts";
+import { type RopeScaling, ropeScalingProblem } from "../../../kernels/cpu/rope.ts";
 import { UserError } from "../../errors.ts";
 import { bool, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config_json.ts";
 
-/** The transformer families shortgpt runs (`model_type` in config.json). RWKV is resolved in models/rwkv. */
+/** The `model_type`s of the Llama family (config.json). The registry, src/models/load.ts, knows the others. */
 export const TRANSFORMER_TYPES = ["llama", "mistral", "qwen2", "baichuan"] as const;
-/** Every supported `model_type`. */
-export const MODEL_TYPES = [...TRANSFORMER_TYPES, "rwkv"] as const;
 export type TransformerType = typeof TRANSFORMER_TYPES[number];
 
 /** The most layers a config may declare (the largest released models have a few hundred). */
-export const MAX_LAYERS = 65536;
+const MAX_LAYERS = 65536;
 
 /** config.json of a Llama-family model as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
 export interface RawLlamaConfig extends RawConfig {
@@ -136,7 +134,9 @@ export function resolveLlamaConfig(raw: RawLlamaConfig): LlamaConfig {
   const modelType = raw.model_type;
   if (!TRANSFORMER_TYPES.includes(modelType as TransformerType)) {
     throw new UserError(
-      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${MODEL_TYPES.join(", ")}`,
+      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${
+        TRANSFORMER_TYPES.join(", ")
+      }`,
     );
   }
   const type = modelType as TransformerType;
@@ -206,6 +206,9 @@ export function resolveLlamaConfig(raw: RawLlamaConfig): LlamaConfig {
       }; expected an object such as {"rope_type": "llama3", ...} or null`,
     );
   }
+  // Checked where it is used: ALiBi models never compute RoPE frequencies.
+  const ropeProblem = scaling === null || positionEmbedding !== "rope" ? null : ropeScalingProblem(scaling);
+  if (ropeProblem !== null) throw new UserError(ropeProblem);
   const maxPositions = raw.max_position_embeddings !== undefined && raw.max_position_embeddings !== null
     ? positiveInt(raw, "max_position_embeddings")
     : Number.isSafeInteger(raw.model_max_length) && (raw.model_max_length as number) > 0
