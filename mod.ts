@@ -45,10 +45,10 @@ export {
   type WebGpuOps,
   WebGpuUnavailable,
 } from "./src/backend/webgpu.ts";
-export { loadModel } from "./src/models/load.ts";
+export { loadModel, ModelFolder } from "./src/models/load.ts";
 export type { Block, CausalLM, ModelInfo, Run } from "./src/models/model.ts";
 export { newRun } from "./src/models/model.ts";
-export { checkIds, forward, type ForwardOptions, hiddenStates } from "./src/models/forward.ts";
+export { checkIds, checkWindows, forward, type ForwardOptions, hiddenStates } from "./src/models/forward.ts";
 
 // The method
 export { countTokens, cutWindows, makeWindows } from "./src/calibration.ts";

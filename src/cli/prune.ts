@@ -7,7 +7,8 @@ import { savePrunedLayers } from "../prune/save.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { checkModelWeights, layerCount, requireModel } from "./common.ts";
+import { checkModelWeights, requireModel, withModel } from "./common.ts";
+import type { ModelFolder } from "../models/load.ts";
 import { CONVENTION_FLAGS, scoreFromFlags } from "./importance.ts";
 import { MEMORY_FLAGS } from "./memory.ts";
 import { parseLayerList } from "./inputs.ts";
@@ -49,7 +50,12 @@ never modified. --layers uses this folder's own layer numbers (0-based).`,
 };
 
 export async function run(p: Parsed): Promise<void> {
-  const dir = requireModel(p, spec);
+  await withModel(requireModel(p, spec), (folder) => prune(p, folder));
+}
+
+/** The command on `folder`, opened once by {@link run}: every step reads config.json and the headers from it. */
+export async function prune(p: Parsed, folder: ModelFolder): Promise<void> {
+  const dir = folder.dir;
   const outDir = str(p, "out");
   if (!outDir) throw new UserError(`"prune" needs --out DIR, a new folder for the pruned model`);
   const force = bool(p, "force");
@@ -61,11 +67,11 @@ export async function run(p: Parsed): Promise<void> {
   let layers: number[], metric: string | null = null, scores: number[] | undefined;
   if (layersFlag !== undefined) {
     layers = parseLayerList(layersFlag, "--layers");
-    checkLayerList(layers, layerCount(dir)); // a quick answer for a bad list, before reading the weights
-    checkModelWeights(dir); // tensors are copied as stored: refuse a broken checkpoint rather than copy it
+    checkLayerList(layers, folder.numLayers); // a quick answer for a bad list, before reading the weights
+    checkModelWeights(folder); // tensors are copied as stored: refuse a broken checkpoint rather than copy it
   } else {
     const spec = parseMetric(str(p, "metric")!);
-    const L = layerCount(dir);
+    const L = folder.numLayers;
     if (!(removeN! >= 1 && removeN! < L)) {
       throw new UserError(`--remove ${removeN}: give a number from 1 to ${L - 1} (the model has ${L} layers)`);
     }
@@ -75,16 +81,16 @@ export async function run(p: Parsed): Promise<void> {
     if (spec.kind === "sequential" || spec.kind === "reverse") {
       // Scores from the layer count alone: no weights to run, only to check before copying them.
       scores = spec.kind === "sequential" ? sequentialScores(L) : reverseScores(L);
-      checkModelWeights(dir);
+      checkModelWeights(folder);
       metric = spec.kind;
     } else {
-      const report = await scoreFromFlags(p, dir, windowsFromFlags(p, dir), spec);
+      const report = await scoreFromFlags(p, folder, windowsFromFlags(p, folder), spec);
       scores = report.scores;
       metric = report.metric;
     }
     layers = removalOrder(scores).slice(0, removeN);
   }
-  const summary = savePrunedLayers(dir, outDir, layers, { metric, scores, force });
+  const summary = savePrunedLayers(folder, outDir, layers, { metric, scores, force });
   out(
     `removed layers ${summary.removedLayers.join(", ")}${
       metric ? ` (lowest ${metric})` : ""

@@ -8,10 +8,9 @@
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { type RawConfig, readRawConfig } from "../io/config_json.ts";
-import { SafetensorsFile } from "../io/safetensors.ts";
+import type { RawConfig } from "../io/config_json.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
-import { TensorStore } from "../io/store.ts";
+import { type ModelFolder, withModelFolder } from "../models/load.ts";
 import { version } from "../version.ts";
 import { checkLayerList } from "./remove_layers.ts";
 import { checkOutputFolder, writeFolderAtomically } from "./output_folder.ts";
@@ -79,16 +78,22 @@ export interface PruneProvenance {
  * ```
  */
 export function savePrunedLayers(
-  srcDir: string,
+  src: string | ModelFolder,
   outDir: string,
   removed: readonly number[],
   prov: PruneProvenance = {},
 ): SaveSummary {
-  const raw = readRawConfig(srcDir);
-  const store = TensorStore.open(srcDir);
-  const names = store.names();
-  store.close();
-  const naming = layerNaming(raw, names);
+  return withModelFolder(src, (folder) => saveFolder(folder, outDir, removed, prov));
+}
+
+function saveFolder(
+  folder: ModelFolder,
+  outDir: string,
+  removed: readonly number[],
+  prov: PruneProvenance,
+): SaveSummary {
+  const { dir: srcDir, raw, store } = folder;
+  const naming = layerNaming(raw, store.names());
   const L = Number(raw[naming.countKey]);
   checkLayerList(removed, L);
   checkOutputFolder(outDir, srcDir, prov.force ?? false);
@@ -108,33 +113,28 @@ export function savePrunedLayers(
 
   let tensors = 0, bytes = 0;
   writeFolderAtomically(outDir, (tmp) => {
-    const shardFiles = shardsOf(srcDir);
+    const shardFiles = store.files; // headers as the store read them, in shard order
     const weightMap: Record<string, string> = {};
-    shardFiles.forEach((shard, s) => {
-      const src = SafetensorsFile.open(join(srcDir, shard));
-      try {
-        const outName = shardFiles.length === 1
-          ? "model.safetensors"
-          : `model-${pad(s + 1)}-of-${pad(shardFiles.length)}.safetensors`;
-        const entries: TensorEntry[] = [];
-        for (const info of [...src.tensors.values()].sort((a, b) => a.begin - b.begin)) {
-          const to = rename(info.name);
-          if (to === null) continue;
-          entries.push({
-            name: to,
-            dtype: info.dtype,
-            shape: info.shape,
-            bytes: { path: info.file, begin: info.begin, end: info.end },
-          });
-          weightMap[to] = outName;
-          bytes += info.end - info.begin;
-        }
-        entries.sort((a, b) => compareNames(a.name, b.name));
-        tensors += entries.length;
-        writeSafetensors(join(tmp, outName), entries, src.metadata);
-      } finally {
-        src.close();
+    shardFiles.forEach((src, s) => {
+      const outName = shardFiles.length === 1
+        ? "model.safetensors"
+        : `model-${pad(s + 1)}-of-${pad(shardFiles.length)}.safetensors`;
+      const entries: TensorEntry[] = [];
+      for (const info of [...src.tensors.values()].sort((a, b) => a.begin - b.begin)) {
+        const to = rename(info.name);
+        if (to === null) continue;
+        entries.push({
+          name: to,
+          dtype: info.dtype,
+          shape: info.shape,
+          bytes: { path: info.file, begin: info.begin, end: info.end },
+        });
+        weightMap[to] = outName;
+        bytes += info.end - info.begin;
       }
+      entries.sort((a, b) => compareNames(a.name, b.name));
+      tensors += entries.length;
+      writeSafetensors(join(tmp, outName), entries, src.metadata);
     });
     if (shardFiles.length > 1) {
       const sorted = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => compareNames(a, b)));
