@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { ropeInvFreq } from "../../kernels/cpu/rope.ts";
 import { alibiSlopes } from "../../kernels/cpu/alibi.ts";
 import type { Ops } from "../backend/ops.ts";
 import type { LlamaConfig } from "../io/config.ts";
+import { RotaryTable } from "./llama/rope.ts";
 import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "./model.ts";
 import type { Weights } from "./weights.ts";
 
@@ -25,10 +25,11 @@ export interface LayerShape {
   Hkv: number;
   Hd: number;
   eps: number;
-  /** RoPE inverse frequencies [Hd/2], or null under ALiBi. */
-  invFreq: Float64Array | null;
+  /** RoPE frequencies (per sequence length) and cos/sin factor, or null under ALiBi. */
+  rope: RotaryTable | null;
   /** ALiBi slopes [H], or null under RoPE. */
   alibi: Float32Array | null;
+  /** Sliding attention window in tokens, or null for full causal attention. */
   window: number | null;
 }
 
@@ -82,9 +83,11 @@ export class LlamaBlock<A> implements Block<A> {
     let k = ops.linear(h, w.k_proj, T, D, Hkv * Hd, w.k_bias); // [T,Hkv·Hd]
     let v = ops.linear(h, w.v_proj, T, D, Hkv * Hd, w.v_bias); // [T,Hkv·Hd]
     dead(h);
-    if (this.shape.invFreq) {
-      ops.rope(q, T, H, Hd, run.pos0, this.shape.invFreq);
-      ops.rope(k, T, Hkv, Hd, run.pos0, this.shape.invFreq);
+    const rope = this.shape.rope;
+    if (rope) {
+      const invFreq = rope.at(run.pos0 + T); // [Hd/2]
+      ops.rope(q, T, H, Hd, run.pos0, invFreq, rope.scale);
+      ops.rope(k, T, Hkv, Hd, run.pos0, invFreq, rope.scale);
     }
     let Tk = T;
     const cache = run.state.get(this) as KvCache<A> | undefined;
@@ -124,7 +127,6 @@ export class LlamaBlock<A> implements Block<A> {
 
 /** Shapes of layer `i` from a resolved config. */
 export function layerShape(cfg: LlamaConfig, i: number): LayerShape {
-  const rope = cfg.positionEmbedding === "rope";
   return {
     D: cfg.hiddenSize,
     F: cfg.intermediateSize,
@@ -132,9 +134,9 @@ export function layerShape(cfg: LlamaConfig, i: number): LayerShape {
     Hkv: cfg.numKvHeads[i],
     Hd: cfg.headDim,
     eps: cfg.rmsNormEps,
-    invFreq: rope ? ropeInvFreq(cfg.headDim, cfg.ropeTheta, cfg.ropeScaling) : null,
-    alibi: rope ? null : layerAlibiSlopes(cfg, i),
-    window: cfg.slidingWindow,
+    rope: cfg.rope ? new RotaryTable(cfg.headDim, cfg.rope) : null,
+    alibi: cfg.rope ? null : layerAlibiSlopes(cfg, i),
+    window: cfg.layerWindows[i],
   };
 }
 
@@ -157,6 +159,7 @@ function llamaInfo(cfg: LlamaConfig): ModelInfo {
     maxPositions: cfg.maxPositions,
     bosTokenId: cfg.bosTokenId,
     eosTokenId: cfg.eosTokenId,
+    eosTokenIds: cfg.eosTokenIds,
   });
 }
 

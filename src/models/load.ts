@@ -8,6 +8,7 @@ import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
 import { MODEL_TYPES, type RawConfig, readRawConfig, resolveLlamaConfig } from "../io/config.ts";
+import { readGenerationConfig } from "../io/generation_config.ts";
 import { TensorStore } from "../io/store.ts";
 import { loadLlama, openLlamaParts } from "./llama.ts";
 import type { CausalLM, ModelParts } from "./model.ts";
@@ -21,8 +22,8 @@ export interface FamilyLoader {
 }
 
 const llamaFamily: FamilyLoader = {
-  load: (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir),
-  open: (ops, raw, w, dir) => openLlamaParts(ops, resolveLlamaConfig(raw), w, dir),
+  load: (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw, readGenerationConfig(dir)), w, dir),
+  open: (ops, raw, w, dir) => openLlamaParts(ops, resolveLlamaConfig(raw, readGenerationConfig(dir)), w, dir),
 };
 
 const loaders = new Map<string, FamilyLoader>([
