@@ -139,6 +139,7 @@ export function resolveRope(raw: Json, headDim: number, maxPositions: number): R
   if (k === "default") return Object.freeze({ kind: k, theta, scaling: null, maxPositions });
   const out: RopeScaling = { ...(block as RopeScaling), rope_type: k };
   delete out.type;
+  delete (out as Json).rope_theta; // θ is `theta`
   if (k === "llama3" || k === "yarn" || k === "longrope") {
     const original = raw.original_max_position_embeddings ?? block.original_max_position_embeddings ?? maxPositions;
     if (!Number.isSafeInteger(original) || (original as number) <= 0) {
