@@ -6,8 +6,8 @@
  */
 import { cpu } from "../src/backend/cpu.ts";
 import type { Ops } from "../src/backend/ops.ts";
-import { type LlamaConfig, resolveLlamaConfig } from "../src/io/config.ts";
-import { layerShape, type LayerWeights, LlamaBlock, LlamaModel } from "../src/models/llama.ts";
+import { type LlamaConfig, resolveLlamaConfig } from "../src/models/llama/config.ts";
+import { layerShape, type LayerWeights, LlamaBlock, LlamaModel } from "../src/models/llama/model.ts";
 
 /** config.json fields of the benchmark shapes (llama2.c's stories models and Llama 2 7B). */
 export const SHAPES: Record<

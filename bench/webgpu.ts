@@ -26,7 +26,7 @@ import { cpu } from "../src/backend/cpu.ts";
 import type { Ops } from "../src/backend/ops.ts";
 import { createWebGpuOps, type GpuTensor } from "../src/backend/webgpu.ts";
 import { matmul, type MatmulTuning } from "../kernels/gpu/matmul.ts";
-import type { LlamaBlock } from "../src/models/llama.ts";
+import type { LlamaBlock } from "../src/models/llama/model.ts";
 import { forward } from "../src/models/forward.ts";
 import { loadModel } from "../src/models/load.ts";
 import { BlockInfluence } from "../src/importance/block_influence.ts";

@@ -17,7 +17,7 @@
  *
  * @module
  */
-export type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
+export type { Gpu, GpuTensor } from "./device.ts";
 export { matmul, type MatmulTuning } from "./matmul.ts";
 export { rmsnorm } from "./rmsnorm.ts";
 export { layernorm } from "./layernorm.ts";

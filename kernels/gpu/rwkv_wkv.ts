@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
+import type { Gpu, GpuTensor } from "./device.ts";
 import { UserError } from "../../src/errors.ts";
 import { checkGroups, checkLength, checkNoAlias, grid1d } from "./_common.ts";
 

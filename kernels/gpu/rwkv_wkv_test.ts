@@ -22,7 +22,7 @@ import { wkv5 as wkv5Cpu, wkv6 as wkv6Cpu } from "../cpu/rwkv_wkv5.ts";
 import { wkv7 as wkv7Cpu } from "../cpu/rwkv_wkv7.ts";
 import { randomArray } from "../cpu/_random.ts";
 import { MAX_WKV_HEAD_SIZE, wkv4, wkv5, wkv7 } from "./rwkv_wkv.ts";
-import type { GpuTensor } from "../../src/backend/_gpu.ts";
+import type { GpuTensor } from "./device.ts";
 import { gpuForTests, poisoned } from "./_testing.ts";
 
 const { gpu, skip } = await gpuForTests();

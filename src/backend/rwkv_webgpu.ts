@@ -20,7 +20,7 @@ import {
   valueResidual7,
 } from "../../kernels/gpu/rwkv_ops.ts";
 import { wkv4, wkv5, wkv7 } from "../../kernels/gpu/rwkv_wkv.ts";
-import type { Gpu, GpuTensor } from "./_gpu.ts";
+import type { Gpu, GpuTensor } from "../../kernels/gpu/device.ts";
 import type { RwkvOps } from "./rwkv_ops.ts";
 
 /** RWKV ops on `gpu`: arrays and WKV states are GPU tensors. */

@@ -8,10 +8,10 @@
  *   {@link createWebGpuOps} throws a {@link UserError} that says why and suggests
  *   `--backend cpu`; {@link selectBackend} with `"auto"` falls back to the CPU and says so.
  * - **Pipelines** are cached by a readable key that is also their label, e.g.
- *   `matmul|f32|WG_X=16,WG_Y=16` (see `src/backend/_gpu.ts`).
+ *   `matmul|f32|WG_X=16,WG_Y=16` (see `kernels/gpu/device.ts`).
  * - **Buffers.** Weights are uploaded once ({@link Ops.upload}); activations come from a pool
  *   and go back to it when their handle is garbage collected, or at once through
- *   {@link WebGpuOps.release} (`src/backend/_gpu_pool.ts`).
+ *   {@link WebGpuOps.release} (`kernels/gpu/_pool.ts`).
  * - **Work** is recorded into one command encoder and submitted every 64 dispatches or when
  *   a result is read; ops return their output handle at once and only {@link Ops.read} waits.
  *
@@ -44,7 +44,7 @@ import { runtimeName } from "../runtime.ts";
 import { cpu } from "./cpu.ts";
 import type { Ops } from "./ops.ts";
 import { webGpuRwkv } from "./rwkv_webgpu.ts";
-import { Gpu, GpuTensor } from "./_gpu.ts";
+import { Gpu, GpuTensor } from "../../kernels/gpu/device.ts";
 
 export { Gpu, GpuTensor };
 

@@ -13,7 +13,7 @@ import { loadModel } from "../models/load.ts";
 import { type Block, newRun } from "../models/model.ts";
 import { BlockInfluence } from "../importance/block_influence.ts";
 import { observeWindows } from "../importance/mod.ts";
-import { headSweep } from "../head_sweep.ts";
+import { headSweep } from "../experiments/head_sweep.ts";
 import type { GpuTensor } from "./webgpu.ts";
 import { cpu } from "./cpu.ts";
 import { webGpuSkip } from "../../kernels/gpu/_testing.ts";

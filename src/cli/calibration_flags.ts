@@ -1,6 +1,6 @@
 /** The calibration-input flags shared by importance, prune, ppl and sweep. @module */
 import { makeWindows } from "../calibration.ts";
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import type { FlagSpec, Parsed } from "./args.ts";
 import { num, str } from "./args.ts";

@@ -33,7 +33,7 @@
  */
 import { UserError } from "../errors.ts";
 import { checkIds } from "../models/forward.ts";
-import { LlamaBlock } from "../models/llama.ts";
+import { LlamaBlock } from "../models/llama/model.ts";
 import type { CausalLM, Run } from "../models/model.ts";
 import { checkLayerIndices } from "../prune/remove_layers.ts";
 

@@ -9,7 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
-import { tokenIds } from "./config.ts";
+import { tokenIds } from "./config_json.ts";
 
 /** What shortgpt reads from generation_config.json. Absent fields are undefined. */
 export interface GenerationConfig {

@@ -7,10 +7,11 @@
 import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
-import { MODEL_TYPES, type RawConfig, readRawConfig, resolveLlamaConfig } from "../io/config.ts";
+import { MODEL_TYPES, resolveLlamaConfig } from "./llama/config.ts";
+import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { readGenerationConfig } from "../io/generation_config.ts";
 import { TensorStore } from "../io/store.ts";
-import { loadLlama, openLlamaParts } from "./llama.ts";
+import { loadLlama, openLlamaParts } from "./llama/model.ts";
 import type { CausalLM, ModelParts } from "./model.ts";
 import { loadRwkv, openRwkvParts } from "./rwkv/model.ts";
 import { Weights } from "./weights.ts";

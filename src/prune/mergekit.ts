@@ -8,7 +8,7 @@
  * @module
  */
 import { resolve } from "node:path";
-import type { RawConfig } from "../io/config.ts";
+import type { RawConfig } from "../io/config_json.ts";
 
 /** Runs of consecutive layers in `kept` (sorted), as half-open `[start, end)` ranges. */
 export function keptRanges(kept: readonly number[]): [number, number][] {

@@ -8,7 +8,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import type { RawConfig } from "../io/config.ts";
+import type { RawConfig } from "../io/config_json.ts";
 import { version } from "../version.ts";
 
 /** What a card says about the change. */

@@ -25,7 +25,7 @@
  * @module
  */
 import { UserError } from "../errors.ts";
-import { type LayerWeights, LlamaBlock } from "../models/llama.ts";
+import { type LayerWeights, LlamaBlock } from "../models/llama/model.ts";
 import type { CausalLM } from "../models/model.ts";
 import { withBlocks } from "./remove_layers.ts";
 

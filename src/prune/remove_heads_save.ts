@@ -23,13 +23,8 @@
  */
 import { basename, resolve } from "node:path";
 import { UserError } from "../errors.ts";
-import {
-  type LlamaConfig,
-  type RawConfig,
-  readRawConfig,
-  resolveLlamaConfig,
-  TRANSFORMER_TYPES,
-} from "../io/config.ts";
+import { type LlamaConfig, resolveLlamaConfig, TRANSFORMER_TYPES } from "../models/llama/config.ts";
+import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import type { TensorInfo } from "../io/safetensors.ts";
 import { TensorStore } from "../io/store.ts";
 import { DTYPE_SIZE, shapeString } from "../tensor.ts";

@@ -22,7 +22,7 @@
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { RawConfig } from "../io/config.ts";
+import type { RawConfig } from "../io/config_json.ts";
 import { stringifyJsonFloats } from "../io/json_floats.ts";
 import { SafetensorsFile, type TensorInfo } from "../io/safetensors.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";

@@ -9,7 +9,7 @@
  */
 import { readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { type RawConfig, readRawConfig } from "../io/config.ts";
+import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { parseJsonFloats } from "../io/json_floats.ts";
 import { TensorStore } from "../io/store.ts";
 import { version } from "../version.ts";

@@ -7,7 +7,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { randomArray } from "../../kernels/cpu/_random.ts";
-import { type RawConfig, resolveLlamaConfig } from "../io/config.ts";
+import type { RawConfig } from "../io/config_json.ts";
+import { resolveLlamaConfig } from "../models/llama/config.ts";
 import { stringifyJsonFloats } from "../io/json_floats.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { fromFloat32 } from "../tensor.ts";

@@ -7,7 +7,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../../errors.ts";
-import { type LlamaConfig, type RawConfig, resolveLlamaConfig } from "../../io/config.ts";
+import type { RawConfig } from "../../io/config_json.ts";
+import { type LlamaConfig, resolveLlamaConfig } from "./config.ts";
 import { assertAllClose, maxAbsDiff } from "../../testing/assert.ts";
 import { test } from "../../testing/harness.ts";
 import { shrinkConfig, writeRandomModel } from "../../testing/random_model.ts";

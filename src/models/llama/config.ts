@@ -1,16 +1,23 @@
 /**
- * `config.json`: {@link RawConfig} mirrors the file (optional fields and all);
+ * The Llama family's `config.json`: {@link RawLlamaConfig} mirrors the file (optional fields and all);
  * {@link resolveLlamaConfig} returns a frozen {@link LlamaConfig} with every default decided,
  * after checking the numbers make sense.
  *
  * @module
  */
-import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import type { RopeScaling } from "../../kernels/cpu/rope.ts";
-import { fsReason, UserError } from "../errors.ts";
-import { resolveRope, type RopeConfig } from "../models/llama/rope.ts";
-import type { GenerationConfig } from "./generation_config.ts";
+import type { RopeScaling } from "../../../kernels/cpu/rope.ts";
+import { UserError } from "../../errors.ts";
+import {
+  bool,
+  nonNegativeInt,
+  positiveInt,
+  positiveNumber,
+  type RawConfig,
+  tokenId,
+  tokenIds,
+} from "../../io/config_json.ts";
+import type { GenerationConfig } from "../../io/generation_config.ts";
+import { resolveRope, type RopeConfig } from "./rope.ts";
 
 /** The transformer families shortgpt runs (`model_type` in config.json). RWKV is resolved in models/rwkv. */
 export const TRANSFORMER_TYPES = ["llama", "mistral", "qwen2", "baichuan"] as const;
@@ -21,10 +28,8 @@ export type TransformerType = typeof TRANSFORMER_TYPES[number];
 /** The most layers a config may declare (the largest released models have a few hundred). */
 export const MAX_LAYERS = 65536;
 
-/** config.json as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
-export interface RawConfig {
-  model_type?: string;
-  architectures?: string[];
+/** config.json of a Llama-family model as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
+export interface RawLlamaConfig extends RawConfig {
   hidden_size?: number;
   intermediate_size?: number;
   num_hidden_layers?: number;
@@ -35,7 +40,7 @@ export interface RawConfig {
   rms_norm_eps?: number;
   rope_theta?: number;
   rope_scaling?: RopeScaling | null;
-  /** transformers v5: `rope_type`, `rope_theta` and the scaling fields in one block (see models/llama/rope.ts). */
+  /** transformers v5: `rope_type`, `rope_theta` and the scaling fields in one block (see rope.ts). */
   rope_parameters?: (RopeScaling & { rope_theta?: number }) | null;
   /** Per layer `"full_attention"` or `"sliding_attention"` (transformers ≥ 4.53 writes it for Qwen2). */
   layer_types?: string[];
@@ -43,16 +48,11 @@ export interface RawConfig {
   max_window_layers?: number;
   max_position_embeddings?: number;
   model_max_length?: number;
-  vocab_size?: number;
   tie_word_embeddings?: boolean;
   attention_bias?: boolean;
   mlp_bias?: boolean;
   sliding_window?: number | null;
   use_sliding_window?: boolean;
-  bos_token_id?: number | null;
-  eos_token_id?: number | number[] | null;
-  /** `"bytes"`: the model reads raw UTF-8 bytes (no tokenizer file). */
-  tokenizer?: string;
   /** Per-layer head counts after head removal (written by `prune-heads`). */
   layer_num_attention_heads?: number[];
   layer_num_key_value_heads?: number[];
@@ -65,9 +65,6 @@ export interface RawConfig {
   position_embedding?: string;
   /** Baichuan 2's normalised output head; defaults to true for `baichuan`. */
   norm_head?: boolean;
-  /** Provenance block written by shortgpt's pruning. */
-  shortgpt?: Record<string, unknown>;
-  [key: string]: unknown;
 }
 
 /** A resolved transformer config: no optional fields, frozen. */
@@ -117,101 +114,7 @@ export interface LlamaConfig {
   readonly eosTokenIds: readonly number[];
 }
 
-/** Reads and parses `dir/config.json`. */
-export function readRawConfig(dir: string): RawConfig {
-  const path = join(dir, "config.json");
-  let text: string;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) {
-      throw new UserError(
-        `Cannot read "${path}": it is ${st.isDirectory() ? "a folder" : "a device or a pipe"}, not a file`,
-      );
-    }
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(
-      `Cannot read "${path}": ${fsReason(e)}; a model folder needs a config.json (Hugging Face layout)`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`Cannot parse "${path}": ${(e as Error).message}; fix the file, it must hold one JSON object`);
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new UserError(
-      `"${path}" holds ${
-        Array.isArray(raw) ? "an array" : raw === null ? "null" : `a ${typeof raw}`
-      }, not a JSON object; ` +
-        `config.json must be one object such as {"model_type": "llama", "hidden_size": 4096, ...}`,
-    );
-  }
-  return raw as RawConfig;
-}
-
-// Field checks shared by the config resolvers (this file's and src/models/rwkv/config.ts): each
-// names the field, the value found and what was expected. null counts as absent.
-
-/** A field that must be a positive integer (`fallback` when absent). */
-export function positiveInt(raw: RawConfig, key: string, fallback?: number): number {
-  const v = raw[key] ?? fallback;
-  if (!Number.isSafeInteger(v) || (v as number) <= 0) {
-    const shown = v === undefined ? "missing" : JSON.stringify(v);
-    throw new UserError(`config.json: "${key}" is ${shown}; expected a positive integer`);
-  }
-  return v as number;
-}
-
-/** A field that must be an integer ≥ 0 (`fallback` when absent). */
-export function nonNegativeInt(raw: RawConfig, key: string, fallback: number): number {
-  const v = raw[key] ?? fallback;
-  if (!Number.isSafeInteger(v) || (v as number) < 0) {
-    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected an integer ≥ 0`);
-  }
-  return v as number;
-}
-
-/** A field that must be a positive finite number (`fallback` when absent). */
-export function positiveNumber(raw: RawConfig, key: string, fallback?: number): number {
-  const v = raw[key] ?? fallback;
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    const shown = v === undefined ? "missing" : JSON.stringify(v);
-    throw new UserError(`config.json: "${key}" is ${shown}; expected a positive number`);
-  }
-  return v;
-}
-
-/** A true/false field (`fallback` when absent). */
-export function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
-  const v = raw[key] ?? fallback;
-  if (typeof v !== "boolean") {
-    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected true or false`);
-  }
-  return v;
-}
-
-/** `bos_token_id` / `eos_token_id`: an id ≥ 0, a list of them (the first is returned), or null. */
-export function tokenId(raw: RawConfig, key: string): number | null {
-  return tokenIds(raw, key)[0] ?? null;
-}
-
-/** Every id of `bos_token_id` / `eos_token_id` (an id ≥ 0, a list of them, or null: none). */
-export function tokenIds(raw: Record<string, unknown>, key: string, file = "config.json"): number[] {
-  const v = raw[key];
-  if (v === undefined || v === null) return [];
-  const ids = Array.isArray(v) ? v : [v];
-  if (!ids.every((id) => Number.isSafeInteger(id) && (id as number) >= 0)) {
-    throw new UserError(
-      `${file}: "${key}" is ${JSON.stringify(v)}; expected a token id (an integer ≥ 0), a list of them, or null`,
-    );
-  }
-  return ids as number[];
-}
-
-function perLayer(raw: RawConfig, key: string, L: number, fallback: number): number[] {
+function perLayer(raw: RawLlamaConfig, key: string, L: number, fallback: number): number[] {
   const list = raw[key];
   if (list === undefined || list === null) return Array(L).fill(fallback);
   if (!Array.isArray(list) || list.length !== L || !list.every((n) => Number.isSafeInteger(n) && n > 0)) {
@@ -223,7 +126,7 @@ function perLayer(raw: RawConfig, key: string, L: number, fallback: number): num
 }
 
 /** `layer_alibi_heads`, checked: per layer, numHeads[l] distinct indices in [0, H). */
-function alibiHeadsOf(raw: RawConfig, numHeads: readonly number[], H: number): LlamaConfig["alibiHeads"] {
+function alibiHeadsOf(raw: RawLlamaConfig, numHeads: readonly number[], H: number): LlamaConfig["alibiHeads"] {
   const list = raw.layer_alibi_heads;
   if (list === undefined || list === null) return null;
   const ok = Array.isArray(list) && list.length === numHeads.length &&
@@ -249,7 +152,7 @@ function alibiHeadsOf(raw: RawConfig, numHeads: readonly number[], H: number): L
  * config.json overrides the rule. End-of-sequence ids come from `gen` (generation_config.json)
  * when it gives them, as transformers' `generate()` does, else from config.json.
  */
-export function resolveLlamaConfig(raw: RawConfig, gen?: GenerationConfig | null): LlamaConfig {
+export function resolveLlamaConfig(raw: RawLlamaConfig, gen?: GenerationConfig | null): LlamaConfig {
   const modelType = raw.model_type;
   if (!TRANSFORMER_TYPES.includes(modelType as TransformerType)) {
     throw new UserError(
@@ -360,7 +263,7 @@ const LAYER_TYPES = ["full_attention", "sliding_attention"];
  *
  * `layer_types`, when present, must have L entries of `"full_attention"` / `"sliding_attention"`.
  */
-function layerWindows(raw: RawConfig, type: TransformerType, L: number): (number | null)[] {
+function layerWindows(raw: RawLlamaConfig, type: TransformerType, L: number): (number | null)[] {
   const types = raw.layer_types;
   if (types !== undefined && types !== null) {
     if (!Array.isArray(types) || types.length !== L || !types.every((t) => LAYER_TYPES.includes(t))) {

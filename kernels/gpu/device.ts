@@ -13,9 +13,9 @@
  *
  * @module
  */
-import { WGSL } from "../../kernels/wgsl/_sources.ts";
-import { UserError } from "../errors.ts";
-import { bufferBytes, BufferPool, GpuTensor } from "./_gpu_pool.ts";
+import { WGSL } from "../wgsl/_sources.ts";
+import { UserError } from "../../src/errors.ts";
+import { bufferBytes, BufferPool, GpuTensor } from "./_pool.ts";
 
 export { GpuTensor };
 

@@ -10,12 +10,12 @@
  *
  * @module
  */
-import { alibiSlopes } from "../../kernels/cpu/alibi.ts";
-import type { Ops } from "../backend/ops.ts";
-import type { LlamaConfig } from "../io/config.ts";
-import { RotaryTable } from "./llama/rope.ts";
-import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "./model.ts";
-import type { Weights } from "./weights.ts";
+import { alibiSlopes } from "../../../kernels/cpu/alibi.ts";
+import type { Ops } from "../../backend/ops.ts";
+import type { LlamaConfig } from "./config.ts";
+import { RotaryTable } from "./rope.ts";
+import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "../model.ts";
+import type { Weights } from "../weights.ts";
 
 /** The shapes and constants of one decoder layer (head counts may differ per layer). */
 export interface LayerShape {
@@ -29,7 +29,6 @@ export interface LayerShape {
   rope: RotaryTable | null;
   /** ALiBi slopes [H], or null under RoPE. */
   alibi: Float32Array | null;
-  /** Sliding attention window in tokens, or null for full causal attention. */
   window: number | null;
 }
 
