@@ -16,7 +16,9 @@
  *   from the input file in chunks, so memory does not grow with the model.
  * - config.json keeps the input's floats floats (`8.0`, not `8`); README.md is the given card;
  *   other files (tokenizer, generation_config.json, ...) are copied, except weights and outputs
- *   of the unpruned model ({@link COPY_SKIP}).
+ *   of the unpruned model ({@link COPY_SKIP}); a llama2.c or SentencePiece tokenizer is also
+ *   exported as tokenizer.json + tokenizer_config.json (io/tokenizer/export_hf.ts), so
+ *   `AutoTokenizer` loads the folder.
  *
  * @module
  */
@@ -24,6 +26,7 @@ import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFil
 import { join } from "node:path";
 import type { RawConfig } from "../io/config_json.ts";
 import { stringifyJsonFloats } from "../io/json_floats.ts";
+import { exportHfTokenizer } from "../io/tokenizer/export_hf.ts";
 import { SafetensorsFile, type TensorInfo } from "../io/safetensors.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { DTYPE_SIZE, numel } from "../tensor.ts";
@@ -162,10 +165,14 @@ export function rewriteFolder(srcDir: string, outDir: string, edits: FolderEdits
     writeFileSync(join(tmp, "README.md"), edits.card);
     for (const f of readdirSync(srcDir)) {
       if (COPY_SKIP.some((r) => r.test(f)) || !statSync(join(srcDir, f)).isFile()) continue;
-      if (edits.extraFiles && f in edits.extraFiles) continue;
+      if (edits.extraFiles && f in edits.extraFiles) continue; // written below
       copyFileSync(join(srcDir, f), join(tmp, f));
     }
-    for (const [name, text] of Object.entries(edits.extraFiles ?? {})) writeFileSync(join(tmp, name), text);
+    const tokenizer = exportHfTokenizer(srcDir, edits.config) ?? {};
+    if (existsSync(join(srcDir, "tokenizer_config.json"))) delete tokenizer["tokenizer_config.json"]; // the input's own
+    for (const [name, text] of Object.entries({ ...tokenizer, ...edits.extraFiles })) {
+      writeFileSync(join(tmp, name), text);
+    }
   });
   return { tensors, bytes, shards: written };
 }
