@@ -103,7 +103,7 @@ export function shardName(i: number, n: number): string {
  * @example
  * ```ts
  * import { rewriteFolder } from "./rewrite_folder.ts";
- * import { readRawConfig } from "../io/config.ts";
+ * import { readRawConfig } from "../io/config_json.ts";
  * const src = "testdata/models/stories260K";
  * rewriteFolder(src, "/tmp/stories-copy", { config: readRawConfig(src), floats: new Set(), card: "# A copy\n" });
  * ```
