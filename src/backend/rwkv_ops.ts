@@ -12,8 +12,10 @@
  * @module
  */
 
-/** The elementwise functions of RWKV blocks. */
-export type RwkvActivation = "sigmoid" | "tanh" | "silu" | "relu2";
+import type { RwkvActivation } from "../../kernels/cpu/rwkv_activations.ts";
+
+/** The elementwise functions of RWKV blocks (defined with their kernels). */
+export type { RwkvActivation };
 
 /** RWKV's operations on a backend with array handle `A` and WKV state handle `S`. */
 export interface RwkvOps<A, S = unknown> {

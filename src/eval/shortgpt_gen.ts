@@ -70,7 +70,7 @@ export function fillCache<A>(block: LlamaBlock<A>, x: A, T: number, run: Run<A>,
 }
 
 /** Checks that `skip` lists layers of `model` that can be skipped this way. */
-export function checkSkippable(model: CausalLM<unknown>, skip: readonly number[]): void {
+function checkSkippable(model: CausalLM<unknown>, skip: readonly number[]): void {
   checkLayerIndices(skip, model.blocks.length);
   if (skip.some((i) => !(model.blocks[i] instanceof LlamaBlock))) {
     throw new UserError(

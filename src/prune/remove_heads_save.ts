@@ -1,5 +1,5 @@
 /**
- * Saving a model with attention heads removed (docs/heads.md): a new Hugging Face folder,
+ * Saving a model with attention heads removed (docs/conventions.md "Head removal", docs/heads.md): a new Hugging Face folder,
  * written by the folder rewriter layer removal uses (rewrite_folder.ts) with an edit callback.
  *
  * - `"physical"`: the affected layers' q/k/v projections (or Baichuan's fused `W_pack`) lose the

@@ -1,4 +1,4 @@
-// Head removal (DESIGN.md §3): parsing and checking head lists, the row/column edits, and the
+// Head removal (docs/conventions.md "Head removal"): parsing and checking head lists, the row/column edits, and the
 // properties that pin the method on real models and on qwen2 (q/k/v biases) and baichuan
 // (fused W_pack, ALiBi) folders built from stories260K:
 // - mask and physical removal give the same logits, in memory and saved;

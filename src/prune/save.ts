@@ -1,5 +1,5 @@
 /**
- * Saving a model with layers removed (docs/conventions.md): a new Hugging Face folder whose
+ * Saving a model with layers removed (docs/conventions.md "Files we write", docs/pruning.md): a new Hugging Face folder whose
  * safetensors hold the kept tensors, renumbered `model.layers.0..` (`blocks.0..` for RWKV), with
  * config.json's layer count, per-layer lists and `max_window_layers` updated and a `shortgpt`
  * provenance block, written by the shared folder rewriter (rewrite_folder.ts). Tensor bytes are

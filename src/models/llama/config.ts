@@ -26,7 +26,7 @@ export const MODEL_TYPES = [...TRANSFORMER_TYPES, "rwkv"] as const;
 export type TransformerType = typeof TRANSFORMER_TYPES[number];
 
 /** The most layers a config may declare (the largest released models have a few hundred). */
-export const MAX_LAYERS = 65536;
+const MAX_LAYERS = 65536;
 
 /** config.json of a Llama-family model as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
 export interface RawLlamaConfig extends RawConfig {

@@ -197,7 +197,7 @@ export class LlamaModel<A> implements CausalLM<A> {
  * Loads layer `i` of a Llama-family checkpoint (only that layer's tensors are read). Baichuan's
  * fused `W_pack` [(H+2·Hkv)·Hd, D] is split into q, k and v rows here.
  */
-export function loadLlamaBlock<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, i: number): LlamaBlock<A> {
+function loadLlamaBlock<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, i: number): LlamaBlock<A> {
   const { hiddenSize: D, intermediateSize: F, headDim: Hd } = cfg;
   const H = cfg.numHeads[i], Hkv = cfg.numKvHeads[i];
   const p = `model.layers.${i}`;

@@ -2,7 +2,7 @@
  * What the RWKV versions share: the backend they run on ({@link RwkvBackend}), LayerNorm
  * weights, the per-block recurrent state in a {@link Run}, the low-rank (LoRA) projections of
  * v6/v7, and the loading helpers: weights are read and reshaped on the host, then uploaded once
- * ({@link onBackend}). Legend: T tokens, D = n_embd, A = dim_att, F = dim_ffn, H heads, S head size.
+ * ({@link onBackend}). Legend: T tokens, D = n_embd, Datt = dim_att, F = dim_ffn, H heads, S head size.
  *
  * @module
  */
@@ -52,7 +52,7 @@ export interface LayerNormWeights<A = Arr> {
 }
 
 /**
- * A getter scoped to one prefix: `get("att.key.weight", [A, D])` reads `blocks.3.att.key.weight`
+ * A getter scoped to one prefix: `get("att.key.weight", [Datt, D])` reads `blocks.3.att.key.weight`
  * (shape and finiteness checked, a missing tensor reported by its full name); `get.has(name)`
  * asks whether it is there.
  */
@@ -116,7 +116,7 @@ export function loraWeights(get: Getter, w1: string, w2: string, K: number, R: n
 }
 
 /** `m` [rows, cols] → mᵀ [cols, rows]. */
-export function transpose(m: Arr, rows: number, cols: number): Arr {
+function transpose(m: Arr, rows: number, cols: number): Arr {
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = m[i * cols + j];
   return out;

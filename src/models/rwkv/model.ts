@@ -87,7 +87,7 @@ function blockLoader<A>(be: RwkvBackend<A>, cfg: RwkvConfig, weights: Weights): 
   const vFirstKey = {}; // v7: the key under which blocks hand v_first on in run.state
   return (i) => {
     const bget = scoped(weights, hf ? `rwkv.blocks.${i}` : `blocks.${i}`);
-    const base = { D: cfg.hiddenSize, A: cfg.attSize, F: cfg.ffnSize, eps: cfg.layerNormEps };
+    const base = { D: cfg.hiddenSize, Datt: cfg.attSize, F: cfg.ffnSize, eps: cfg.layerNormEps };
     switch (cfg.version) {
       case "4.0":
         return loadBlockV4(be, bget, base, cfg.names, i);
