@@ -7,6 +7,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
+import * as exportCli from "../../cli/export_tokenizer.ts";
+import { parseArgs } from "../../cli/args.ts";
+import { UserError } from "../../errors.ts";
 import { test } from "../../testing/harness.ts";
 import { exportHfTokenizer } from "./export_hf.ts";
 import { parseHfTokenizer } from "./hf_bpe.ts";
@@ -106,6 +109,25 @@ test("prune writes tokenizer.json for a llama2.c model, and the pruned folder en
     assert.equal(pruned.kind, "hf-bpe");
     sameIds(loadTokenizer(src, config), pruned, heldout.split("\n"), "pruned folder");
     assert.equal(JSON.parse(readFileSync(join(out, "tokenizer_config.json"), "utf8")).model_max_length, 512);
+  } finally {
+    rmSync(root, { recursive: true });
+  }
+});
+
+test("shortgpt export-tokenizer writes tokenizer.json that encodes as tok512.bin, and refuses the model folder and existing files", () => {
+  const root = mkdtempSync(join(tmpdir(), "shortgpt-tok-"));
+  try {
+    const model = "testdata/models/stories260K", out = join(root, "tok");
+    const run = (...args: string[]) => exportCli.run(parseArgs([model, ...args], exportCli.spec));
+    run("--out", out);
+    const hf = parseHfTokenizer(readFileSync(join(out, "tokenizer.json"), "utf8"));
+    assert.deepEqual(hf.encode("Once upon a time"), [1, 403, 407, 261, 378]);
+    assert.throws(() => run("--out", out), (e: unknown) => e instanceof UserError && /--force/.test(e.message));
+    run("--out", out, "--force");
+    assert.throws(
+      () => run("--out", model),
+      (e: unknown) => e instanceof UserError && /never modifies/.test(e.message),
+    );
   } finally {
     rmSync(root, { recursive: true });
   }
