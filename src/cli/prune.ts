@@ -24,8 +24,10 @@ export const spec: CommandSpec = {
   description: `
 Writes a Hugging Face folder: safetensors renumbered model.layers.0.. (blocks.0.. for RWKV),
 config.json with the new layer count and a "shortgpt" block (removed_layers in the original
-numbering, source, metric), tokenizer and other small files copied. Tensor bytes are copied as
-stored. The folder is written to a temporary sibling and renamed into place; the input folder is
+numbering, source, metric), tokenizer and other small files copied (a llama2.c or SentencePiece tokenizer is also exported as
+tokenizer.json + tokenizer_config.json), README.md a model card saying what was removed and how.
+Tensor bytes are copied as stored. --mergekit also writes mergekit.yaml, the mergekit passthrough
+recipe that cuts the same layers. The folder is written to a temporary sibling and renamed into place; the input folder is
 never modified. --layers uses this folder's own layer numbers (0-based).`,
   positionals: ["model"],
   flags: {
@@ -42,6 +44,7 @@ never modified. --layers uses this folder's own layer numbers (0-based).`,
     ...CONVENTION_FLAGS,
     ...MEMORY_FLAGS,
     force: { type: "boolean", help: "replace a non-empty --out folder" },
+    mergekit: { type: "boolean", help: "also write mergekit.yaml (slices: layer_range) that reproduces the cut" },
   },
   examples: [
     "shortgpt prune testdata/models/bytellama-12L --out /tmp/bytellama-9L --remove 3 --metric bi --text-file testdata/texts/tinystories_heldout.txt",
@@ -65,6 +68,7 @@ export async function prune(p: Parsed, folder: ModelFolder): Promise<void> {
     throw new UserError(`Give exactly one of --layers LIST or --remove N (with --metric and --text-file/--ids-file)`);
   }
   let layers: number[], metric: string | null = null, scores: number[] | undefined;
+  let calibration: string | null = null;
   if (layersFlag !== undefined) {
     layers = parseLayerList(layersFlag, "--layers");
     checkLayerList(layers, folder.numLayers); // a quick answer for a bad list, before reading the weights
@@ -84,13 +88,23 @@ export async function prune(p: Parsed, folder: ModelFolder): Promise<void> {
       checkModelWeights(folder);
       metric = spec.kind;
     } else {
-      const report = await scoreFromFlags(p, folder, windowsFromFlags(p, folder), spec);
+      const windows = windowsFromFlags(p, folder);
+      calibration = `${str(p, "text-file") ?? str(p, "ids-file") ?? "--ids"}, ${windows.length} windows of up to ${
+        num(p, "window")
+      } tokens`;
+      const report = await scoreFromFlags(p, folder, windows, spec);
       scores = report.scores;
       metric = report.metric;
     }
     layers = removalOrder(scores).slice(0, removeN);
   }
-  const summary = savePrunedLayers(folder, outDir, layers, { metric, scores, force });
+  const summary = savePrunedLayers(folder, outDir, layers, {
+    metric,
+    scores,
+    force,
+    calibration,
+    mergekit: bool(p, "mergekit"),
+  });
   out(
     `removed layers ${summary.removedLayers.join(", ")}${
       metric ? ` (lowest ${metric})` : ""

@@ -57,7 +57,15 @@ function bigramModel(maxPositions = 64): CausalLM<Float32Array> & { fed: number[
   const fed: number[][] = [];
   return {
     fed,
-    info: { family: "llama", hiddenSize: V, vocabSize: V, maxPositions, bosTokenId: 0, eosTokenId: null },
+    info: {
+      family: "llama",
+      hiddenSize: V,
+      vocabSize: V,
+      maxPositions,
+      bosTokenId: 0,
+      eosTokenId: null,
+      eosTokenIds: [],
+    },
     ops: cpu,
     dir: "(stub)",
     blocks: [],

@@ -8,7 +8,8 @@ import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
 import { resolveLlamaConfig } from "./llama/config.ts";
-import { type RawConfig, readRawConfig } from "../io/config_json.ts";
+import { type RawConfig, readConfigFile } from "../io/config_json.ts";
+import { readGenerationConfig } from "../io/generation_config.ts";
 import { TensorStore } from "../io/store.ts";
 import { loadLlama, openLlamaParts } from "./llama/model.ts";
 import type { CausalLM, ModelParts } from "./model.ts";
@@ -25,8 +26,8 @@ export interface FamilyLoader {
 }
 
 const llamaFamily: FamilyLoader = {
-  load: (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir),
-  open: (ops, raw, w, dir) => openLlamaParts(ops, resolveLlamaConfig(raw), w, dir),
+  load: (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw, readGenerationConfig(dir)), w, dir),
+  open: (ops, raw, w, dir) => openLlamaParts(ops, resolveLlamaConfig(raw, readGenerationConfig(dir)), w, dir),
   numLayers: (raw) => resolveLlamaConfig(raw).numLayers,
 };
 
@@ -55,14 +56,19 @@ const loaders = new Map<string, FamilyLoader>([
  * ```
  */
 export class ModelFolder {
-  #raw: RawConfig | undefined;
+  #config: { raw: RawConfig; floats: ReadonlySet<string> } | undefined;
   #store: TensorStore | undefined;
 
   constructor(readonly dir: string) {}
 
   /** config.json as parsed. */
   get raw(): RawConfig {
-    return this.#raw ??= readRawConfig(this.dir);
+    return (this.#config ??= readConfigFile(this.dir)).raw;
+  }
+
+  /** The paths in config.json whose numbers were written as floats (kept floats when rewritten). */
+  get floats(): ReadonlySet<string> {
+    return (this.#config ??= readConfigFile(this.dir)).floats;
   }
 
   /** The folder's tensors (headers read, files open until {@link close}). */

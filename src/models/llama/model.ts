@@ -10,10 +10,10 @@
  *
  * @module
  */
-import { ropeInvFreq } from "../../../kernels/cpu/rope.ts";
 import { alibiSlopes } from "../../../kernels/cpu/alibi.ts";
 import type { Ops } from "../../backend/ops.ts";
 import type { LlamaConfig } from "./config.ts";
+import { RotaryTable } from "./rope.ts";
 import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "../model.ts";
 import { scoped, type Weights } from "../weights.ts";
 
@@ -25,8 +25,8 @@ export interface LayerShape {
   Hkv: number;
   Hd: number;
   eps: number;
-  /** RoPE inverse frequencies [Hd/2], or null under ALiBi. */
-  invFreq: Float64Array | null;
+  /** RoPE frequencies (per sequence length) and cos/sin factor, or null under ALiBi. */
+  rope: RotaryTable | null;
   /** ALiBi slopes [H], or null under RoPE. */
   alibi: Float32Array | null;
   window: number | null;
@@ -90,14 +90,15 @@ export class LlamaBlock<A> implements Block<A> {
    */
   #attn(h: A, T: number, run: Run<A>, keepState: boolean): A {
     const { ops, w } = this;
-    const { D, H, Hkv, Hd, invFreq } = this.shape;
+    const { D, H, Hkv, Hd, rope } = this.shape;
     const q = ops.linear(h, w.q_proj, T, D, H * Hd, w.q_bias); // [T,H·Hd]
     let k = ops.linear(h, w.k_proj, T, D, Hkv * Hd, w.k_bias); // [T,Hkv·Hd]
     let v = ops.linear(h, w.v_proj, T, D, Hkv * Hd, w.v_bias); // [T,Hkv·Hd]
     this.#release(h);
-    if (invFreq) {
-      ops.rope(q, T, H, Hd, run.pos0, invFreq);
-      ops.rope(k, T, Hkv, Hd, run.pos0, invFreq);
+    if (rope) {
+      const invFreq = rope.at(run.pos0 + T); // [Hd/2]
+      ops.rope(q, T, H, Hd, run.pos0, invFreq, rope.scale);
+      ops.rope(k, T, Hkv, Hd, run.pos0, invFreq, rope.scale);
     }
     let Tk = T;
     const cache = run.state.get(this) as KvCache<A> | undefined;
@@ -143,7 +144,6 @@ export class LlamaBlock<A> implements Block<A> {
 
 /** Shapes of layer `i` from a resolved config. */
 export function layerShape(cfg: LlamaConfig, i: number): LayerShape {
-  const rope = cfg.positionEmbedding === "rope";
   return {
     D: cfg.hiddenSize,
     F: cfg.intermediateSize,
@@ -151,9 +151,9 @@ export function layerShape(cfg: LlamaConfig, i: number): LayerShape {
     Hkv: cfg.numKvHeads[i],
     Hd: cfg.headDim,
     eps: cfg.rmsNormEps,
-    invFreq: rope ? ropeInvFreq(cfg.headDim, cfg.ropeTheta, cfg.ropeScaling) : null,
-    alibi: rope ? null : layerAlibiSlopes(cfg, i),
-    window: cfg.slidingWindow,
+    rope: cfg.rope ? new RotaryTable(cfg.headDim, cfg.rope) : null,
+    alibi: cfg.rope ? null : layerAlibiSlopes(cfg, i),
+    window: cfg.layerWindows[i],
   };
 }
 
@@ -176,6 +176,7 @@ function llamaInfo(cfg: LlamaConfig): ModelInfo {
     maxPositions: cfg.maxPositions,
     bosTokenId: cfg.bosTokenId,
     eosTokenId: cfg.eosTokenId,
+    eosTokenIds: cfg.eosTokenIds,
   });
 }
 
