@@ -7,7 +7,7 @@
 import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
-import { MODEL_TYPES, resolveLlamaConfig } from "./llama/config.ts";
+import { resolveLlamaConfig } from "./llama/config.ts";
 import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { readGenerationConfig } from "../io/generation_config.ts";
 import { TensorStore } from "../io/store.ts";
@@ -40,7 +40,9 @@ function familyOf(dir: string): { raw: RawConfig; family: FamilyLoader } {
   const family = loaders.get(String(raw.model_type));
   if (!family) {
     throw new UserError(
-      `"${dir}/config.json" has model_type ${JSON.stringify(raw.model_type)}; supported: ${MODEL_TYPES.join(", ")}`,
+      `"${dir}/config.json" has model_type ${JSON.stringify(raw.model_type)}; supported: ${
+        [...loaders.keys()].join(", ")
+      }`,
     );
   }
   return { raw, family };

@@ -19,10 +19,8 @@ import {
 import type { GenerationConfig } from "../../io/generation_config.ts";
 import { resolveRope, type RopeConfig } from "./rope.ts";
 
-/** The transformer families shortgpt runs (`model_type` in config.json). RWKV is resolved in models/rwkv. */
+/** The `model_type`s of the Llama family (config.json). The registry, src/models/load.ts, knows the others. */
 export const TRANSFORMER_TYPES = ["llama", "mistral", "qwen2", "baichuan"] as const;
-/** Every supported `model_type`. */
-export const MODEL_TYPES = [...TRANSFORMER_TYPES, "rwkv"] as const;
 export type TransformerType = typeof TRANSFORMER_TYPES[number];
 
 /** The most layers a config may declare (the largest released models have a few hundred). */
@@ -156,7 +154,9 @@ export function resolveLlamaConfig(raw: RawLlamaConfig, gen?: GenerationConfig |
   const modelType = raw.model_type;
   if (!TRANSFORMER_TYPES.includes(modelType as TransformerType)) {
     throw new UserError(
-      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${MODEL_TYPES.join(", ")}`,
+      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${
+        TRANSFORMER_TYPES.join(", ")
+      }`,
     );
   }
   const type = modelType as TransformerType;

@@ -15,7 +15,7 @@
 import type { Ops } from "../../backend/ops.ts";
 import type { RawConfig } from "../../io/config_json.ts";
 import type { Block, CausalLM, ModelInfo, ModelParts } from "../model.ts";
-import type { Weights } from "../weights.ts";
+import { scoped, type Weights } from "../weights.ts";
 import {
   layerNorm,
   type LayerNormWeights,
@@ -23,7 +23,6 @@ import {
   onBackend,
   type RwkvBackend,
   rwkvBackend,
-  scoped,
 } from "./common.ts";
 import { resolveRwkvConfig, type RwkvConfig } from "./config.ts";
 import { loadBlockV4 } from "./v4.ts";

@@ -13,9 +13,9 @@
  */
 import type { Block, Run } from "../model.ts";
 import { channelMix, type ChannelMixWeights, channelMixWeights, type FfnShape } from "./channel_mix.ts";
+import type { Getter } from "../weights.ts";
 import {
   type Arr,
-  type Getter,
   layerNorm,
   type LayerNormWeights,
   layerNormWeights,

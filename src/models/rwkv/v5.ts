@@ -18,9 +18,9 @@
 import { UserError } from "../../errors.ts";
 import type { Block, Run } from "../model.ts";
 import { channelMix, type ChannelMixWeights, channelMixWeights } from "./channel_mix.ts";
+import type { Getter } from "../weights.ts";
 import {
   type Arr,
-  type Getter,
   layerNorm,
   type LayerNormWeights,
   layerNormWeights,

@@ -27,9 +27,9 @@
 import { UserError } from "../../errors.ts";
 import type { Block, Run } from "../model.ts";
 import { channelMixV7, type ChannelMixWeightsV7, channelMixWeightsV7 } from "./channel_mix.ts";
+import type { Getter } from "../weights.ts";
 import {
   type Arr,
-  type Getter,
   layerNorm,
   type LayerNormWeights,
   layerNormWeights,
