@@ -8,7 +8,7 @@ import json, os
 
 VERBATIM = {
     "llama-2-7b", "llama-2-13b", "llama-3-8b", "llama-3.1-8b", "llama-3.2-1b", "llama-3.2-3b",
-    "tinyllama-1.1b-chat-v1.0", "mistral-7b-v0.1", "mistral-7b-instruct-v0.3", "qwen2-0.5b",
+    "tinyllama-1.1b-chat-v1.0", "mistral-7b-v0.1", "mistral-7b-instruct-v0.3", "qwen2-0.5b", "qwen2-7b",
     "qwen2.5-0.5b", "qwen2.5-1.5b-instruct", "qwen2.5-7b", "qwen2.5-7b-instruct", "qwen2.5-14b",
     "smollm2-135m", "smollm2-1.7b-instruct",
 }
@@ -23,11 +23,6 @@ def write(path, config):
         f.write("\n")
 
 RECONSTRUCTED = {}
-qw = {"architectures": ["Qwen2ForCausalLM"], "attention_dropout": 0.0, "bos_token_id": 151643, "eos_token_id": 151643, "hidden_act": "silu",
-  "initializer_range": 0.02, "model_type": "qwen2", "rms_norm_eps": 1e-06, "rope_theta": 1000000.0, "torch_dtype": "bfloat16", "use_cache": True,
-  "use_sliding_window": False}
-RECONSTRUCTED["qwen2-7b"] = {**qw, "hidden_size": 3584, "intermediate_size": 18944, "max_position_embeddings": 131072, "max_window_layers": 28, "num_attention_heads": 28,
-  "num_hidden_layers": 28, "num_key_value_heads": 4, "sliding_window": 131072, "tie_word_embeddings": False, "transformers_version": "4.41.2", "vocab_size": 152064}
 bc = {"architectures": ["BaichuanForCausalLM"], "auto_map": {"AutoConfig": "configuration_baichuan.BaichuanConfig", "AutoModelForCausalLM": "modeling_baichuan.BaichuanForCausalLM"},
   "bos_token_id": 1, "eos_token_id": 2, "hidden_act": "silu", "initializer_range": 0.02, "model_max_length": 4096, "model_type": "baichuan",
   "pad_token_id": 0, "rms_norm_eps": 1e-06, "_from_model_config": True, "tie_word_embeddings": False, "torch_dtype": "bfloat16",
