@@ -14,6 +14,7 @@ import { applyGlobalFlags, commandHelp, parseCommand } from "./cli/shared.ts";
 import * as compare from "./cli/compare.ts";
 import * as demo from "./cli/demo.ts";
 import * as evalCommand from "./cli/eval.ts";
+import * as exportTokenizer from "./cli/export_tokenizer.ts";
 import * as forward from "./cli/forward.ts";
 import * as generate from "./cli/generate.ts";
 import * as headSweep from "./cli/head_sweep.ts";
@@ -39,6 +40,7 @@ const COMMANDS: Command[] = [
   importance,
   prune,
   pruneHeads,
+  exportTokenizer,
   ppl,
   evalCommand,
   generate,

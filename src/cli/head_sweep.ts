@@ -18,7 +18,8 @@ import {
   reportFields,
   textNote,
 } from "./shared.ts";
-import { modelName, requireModel } from "./common.ts";
+import { modelName, requireModel, withModel } from "./common.ts";
+import type { ModelFolder } from "../models/load.ts";
 import { parseLayerList } from "./inputs.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
@@ -79,7 +80,12 @@ export function headSweepMarkdown(name: string, r: HeadSweepResult): string {
 }
 
 export async function run(p: Parsed): Promise<void> {
-  const dir = requireModel(p, spec);
+  await withModel(requireModel(p, spec), (folder) => headSweepCommand(p, folder));
+}
+
+/** The command on a model folder opened once: config.json and the headers are read one time. */
+async function headSweepCommand(p: Parsed, folder: ModelFolder): Promise<void> {
+  const dir = folder.dir;
   const name = modelName(dir);
   const outDir = str(p, "out") ?? `head-sweep-${name}`;
   refuseInsideModel(outDir, dir, "folder");
@@ -87,9 +93,9 @@ export async function run(p: Parsed): Promise<void> {
   const layersFlag = str(p, "layers");
   const layers = layersFlag === undefined ? undefined : parseLayerList(layersFlag, "--layers");
   // Perplexity is measured on this text: it is the report's measurement text.
-  const measurement = calibrationFromFlags(p, dir);
+  const measurement = calibrationFromFlags(p, folder);
   const windows = measurement.windows;
-  const model = await loadForCli(dir, p);
+  const model = await loadForCli(folder, p);
   for (const w of windows) checkIds(model, w); // a bad id: one line, before any progress
   if (layers) checkLayerIndices(layers, model.blocks.length); // a bad layer too (--layers is never empty)
   checkEnoughTokens(p, measurement, "measurement");

@@ -3,7 +3,8 @@ import { METRICS, parseMetric } from "../importance/mod.ts";
 import { barChart } from "../report/svg.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { modelName, requireModel } from "./common.ts";
+import { modelName, requireModel, withModel } from "./common.ts";
+import type { ModelFolder } from "../models/load.ts";
 import { MEMORY_FLAGS } from "./memory.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 import {
@@ -48,18 +49,23 @@ X_0 = token embeddings, X_i = input of layer i; every token of every window coun
 };
 
 export async function run(p: Parsed): Promise<void> {
-  const dir = requireModel(p, spec);
+  await withModel(requireModel(p, spec), (folder) => importance(p, folder));
+}
+
+/** The command on a model folder opened once: config.json and the headers are read one time. */
+async function importance(p: Parsed, folder: ModelFolder): Promise<void> {
+  const dir = folder.dir;
   const metric = parseMetric(str(p, "metric")!);
   for (const f of ["json", "svg", "md"]) {
     const path = str(p, f);
     if (path && path !== "-") refuseInsideModel(path, dir);
   }
   const quiet = bool(p, "quiet");
-  const calibration = calibrationFromFlags(p, dir);
+  const calibration = calibrationFromFlags(p, folder);
   const intro = `${
     metric.kind === "ppl" ? "ppl metric" : "importance"
   }: calibration text ${calibration.text.source}, ${calibration.text.windows} windows, ${calibration.text.tokens} tokens`;
-  const report = await scoreFromFlags(p, dir, calibration, metric, intro);
+  const report = await scoreFromFlags(p, folder, calibration, metric, intro);
   const full = { model: dir, calibration: calibration.text, ...report, ...reportFields(p) };
   const json = str(p, "json");
   if (json === "-") out(JSON.stringify(full));

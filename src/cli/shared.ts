@@ -15,9 +15,8 @@ import { countTokens, makeWindows } from "../calibration.ts";
 import { UserError } from "../errors.ts";
 import { checkMetric, type ImportanceReport, type MetricSpec, scoreLayers } from "../importance/mod.ts";
 import type { Conventions } from "../importance/metric.ts";
-import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
-import { loadModel } from "../models/load.ts";
+import { loadModel, type ModelFolder } from "../models/load.ts";
 import type { CausalLM } from "../models/model.ts";
 import { formatNumber, markdownTable } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
@@ -125,9 +124,9 @@ export async function backendFromFlags(p: Parsed): Promise<Ops<unknown>> {
   return ops;
 }
 
-/** Loads `dir` on the backend the flags ask for. */
-export async function loadForCli(dir: string, p: Parsed): Promise<CausalLM<unknown>> {
-  return loadModel(dir, await backendFromFlags(p));
+/** Loads the model folder `from` (a path, or one opened for the command) on the backend the flags ask for. */
+export async function loadForCli(from: string | ModelFolder, p: Parsed): Promise<CausalLM<unknown>> {
+  return loadModel(from, await backendFromFlags(p));
 }
 
 /**
@@ -181,13 +180,13 @@ export interface Input {
 
 function inputFrom(
   p: Parsed,
-  dir: string,
+  model: ModelFolder,
   source: { flag: string; kind: "text" | "ids-file" | "ids" },
   maxWindows: number | undefined,
 ): Input {
   const value = str(p, source.flag)!;
   const sequences = source.kind === "text"
-    ? [loadTokenizer(dir, readRawConfig(dir)).encode(readTextFile(value))]
+    ? [loadTokenizer(model.dir, model.raw).encode(readTextFile(value))]
     : source.kind === "ids-file"
     ? readIdsFile(value)
     : [parseIds(value)];
@@ -198,19 +197,27 @@ function inputFrom(
   };
 }
 
-/** The calibration input the flags describe (docs/conventions.md: windows). */
-export function calibrationFromFlags(p: Parsed, dir: string): Input {
+/**
+ * The calibration input the flags describe (docs/conventions.md: windows); a text is tokenized
+ * with the tokenizer of `model`, whose config.json is not read again.
+ */
+export function calibrationFromFlags(p: Parsed, model: ModelFolder): Input {
   const flag = oneOf(p, ["text-file", "ids-file", "ids"]);
   const kind = flag === "text-file" ? "text" : flag as "ids-file" | "ids";
-  return inputFrom(p, dir, { flag, kind }, num(p, "max-windows"));
+  return inputFrom(p, model, { flag, kind }, num(p, "max-windows"));
 }
 
 /** The measurement input of {@link MEASUREMENT_FLAGS}, or undefined when none is given. */
-export function measurementFromFlags(p: Parsed, dir: string): Input | undefined {
+export function measurementFromFlags(p: Parsed, model: ModelFolder): Input | undefined {
   const given = ["eval-text-file", "eval-ids-file"].filter((f) => str(p, f) !== undefined);
   if (given.length === 0) return undefined;
   const flag = oneOf(p, ["eval-text-file", "eval-ids-file"]);
-  return inputFrom(p, dir, { flag, kind: flag === "eval-text-file" ? "text" : "ids-file" }, num(p, "eval-max-windows"));
+  return inputFrom(
+    p,
+    model,
+    { flag, kind: flag === "eval-text-file" ? "text" : "ids-file" },
+    num(p, "eval-max-windows"),
+  );
 }
 
 /**
@@ -306,14 +313,14 @@ export function importanceTable(r: ImportanceReport): string {
  */
 export async function scoreFromFlags(
   p: Parsed,
-  dir: string,
+  folder: ModelFolder,
   calibration: Input,
   metric: MetricSpec,
   intro?: string,
 ): Promise<ImportanceReport> {
   const quiet = bool(p, "quiet");
   const windows = calibration.windows;
-  const { runner, close, plan, progressUnit } = await importanceRunner(p, dir, windows, await backendFromFlags(p));
+  const { runner, close, plan, progressUnit } = await importanceRunner(p, folder, windows, await backendFromFlags(p));
   try {
     const L = runner.numLayers;
     checkMetric(metric, L);

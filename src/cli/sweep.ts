@@ -7,13 +7,13 @@ import { barChart, lineChart } from "../report/svg.ts";
 import { parseSweepMetrics, sweep, SWEEP_METRICS, type SweepResult } from "../experiments/sweep.ts";
 import { version } from "../version.ts";
 import { readTaskItems, scoreTaskItems } from "../eval/evaluate.ts";
-import { readRawConfig } from "../io/config_json.ts";
+import type { ModelFolder } from "../models/load.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import type { CausalLM } from "../models/model.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
 import { checkIds } from "../models/forward.ts";
-import { modelName, requireModel } from "./common.ts";
+import { modelName, requireModel, withModel } from "./common.ts";
 import { note, out, refuseInsideModel, warn, writeFileAtomic } from "./output.ts";
 import {
   CALIBRATION_FLAGS,
@@ -150,21 +150,26 @@ export interface TaskNote {
 }
 
 export async function run(p: Parsed): Promise<void> {
-  const dir = requireModel(p, spec);
+  await withModel(requireModel(p, spec), (folder) => sweepCommand(p, folder));
+}
+
+/** The command on a model folder opened once: config.json and the headers are read one time. */
+async function sweepCommand(p: Parsed, folder: ModelFolder): Promise<void> {
+  const dir = folder.dir;
   const name = modelName(dir);
   const outDir = str(p, "out") ?? `sweep-${name}`;
   refuseInsideModel(outDir, dir, "folder");
   const metrics = parseSweepMetrics(str(p, "metrics")!);
   const quiet = bool(p, "quiet");
-  const calibration = calibrationFromFlags(p, dir);
-  const measurement = measurementFromFlags(p, dir);
+  const calibration = calibrationFromFlags(p, folder);
+  const measurement = measurementFromFlags(p, folder);
   const task = str(p, "task"), data = str(p, "data");
   if ((task === undefined) !== (data === undefined)) {
     throw new UserError(`--task and --data go together: give both or neither`);
   }
   // The task's items, read once now: a bad --task or --data fails before any work.
   const taskItems = task === undefined ? undefined : readTaskItems(task, data!, { limit: num(p, "limit") });
-  const model = await loadForCli(dir, p);
+  const model = await loadForCli(folder, p);
   for (const w of [...calibration.windows, ...measurement?.windows ?? []]) checkIds(model, w); // before any progress
   const L = model.blocks.length, maxRemove = num(p, "max-remove");
   if (maxRemove !== undefined && !(maxRemove >= 0 && maxRemove <= L - 1)) {
@@ -181,7 +186,7 @@ export async function run(p: Parsed): Promise<void> {
   }
   let accuracy: ((m: CausalLM<unknown>) => Promise<number>) | undefined;
   if (taskItems) {
-    const tok = loadTokenizer(dir, readRawConfig(dir));
+    const tok = loadTokenizer(dir, folder.raw);
     accuracy = async (m) => (await scoreTaskItems(m, tok, taskItems)).acc;
   }
   let bar: Progress | undefined, phase = "";
