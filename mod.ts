@@ -30,10 +30,11 @@ export { type DType, fromFloat32, numel, type Tensor, toFloat32 } from "./src/te
 export { SafetensorsFile, type TensorInfo } from "./src/io/safetensors.ts";
 export { type TensorEntry, writeSafetensors } from "./src/io/safetensors_write.ts";
 export { TensorStore } from "./src/io/store.ts";
-export { type LlamaConfig, type RawConfig, readRawConfig, resolveLlamaConfig } from "./src/io/config.ts";
+export { type RawConfig, readRawConfig } from "./src/io/config_json.ts";
 export { loadTokenizer, type Tokenizer } from "./src/io/tokenizer/mod.ts";
 
 // Models
+export { type LlamaConfig, type RawLlamaConfig, resolveLlamaConfig } from "./src/models/llama/config.ts";
 export { cpu, getMatmulKernel, getThreads, setMatmulKernel, setThreads, stopWorkers } from "./src/backend/cpu.ts";
 export type { AttentionOptions, Ops } from "./src/backend/ops.ts";
 export type { RwkvActivation, RwkvOps } from "./src/backend/rwkv_ops.ts";
@@ -66,7 +67,7 @@ export { AngularDistance } from "./src/importance/angular.ts";
 export { perplexity, type PerplexityResult } from "./src/eval/perplexity.ts";
 export { checkLayerList, withoutLayers } from "./src/prune/remove_layers.ts";
 export { savePrunedLayers } from "./src/prune/save.ts";
-export { sweep, SWEEP_METRICS, type SweepResult } from "./src/sweep.ts";
+export { sweep, SWEEP_METRICS, type SweepResult } from "./src/experiments/sweep.ts";
 
 // Head removal (paper Sec. 4.2, Fig. 6; docs/heads.md)
 export {
@@ -81,7 +82,7 @@ export {
   withoutHeads,
 } from "./src/prune/remove_heads.ts";
 export { type HeadSaveOptions, type HeadSaveSummary, saveHeadPruned } from "./src/prune/remove_heads_save.ts";
-export { headSweep, type HeadSweepOptions, type HeadSweepResult } from "./src/head_sweep.ts";
+export { headSweep, type HeadSweepOptions, type HeadSweepResult } from "./src/experiments/head_sweep.ts";
 
 // Evaluation as lm-evaluation-harness scores it; generation; ShortGPT-gen (docs/evaluation.md, docs/shortgpt_gen.md)
 export {

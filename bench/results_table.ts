@@ -19,7 +19,7 @@ import { evaluateTask } from "../src/eval/evaluate.ts";
 import type { EvalReport } from "../src/eval/multiple_choice.ts";
 import { findTask } from "../src/eval/tasks/mod.ts";
 import { computeImportance, parseMetric } from "../src/importance/mod.ts";
-import { readRawConfig } from "../src/io/config.ts";
+import { readRawConfig } from "../src/io/config_json.ts";
 import { loadTokenizer } from "../src/io/tokenizer/mod.ts";
 import { loadModel } from "../src/models/load.ts";
 import { perplexity } from "../src/eval/perplexity.ts";

@@ -28,7 +28,7 @@ import { headRows } from "../src/eval/head_rows.ts";
 import { logProb } from "../src/eval/perplexity.ts";
 import { type GenKeys, prefillSkipping } from "../src/eval/shortgpt_gen.ts";
 import { computeImportance, parseMetric } from "../src/importance/mod.ts";
-import { readRawConfig } from "../src/io/config.ts";
+import { readRawConfig } from "../src/io/config_json.ts";
 import { loadTokenizer } from "../src/io/tokenizer/mod.ts";
 import { forward } from "../src/models/forward.ts";
 import { loadModel } from "../src/models/load.ts";

@@ -26,7 +26,7 @@ import { cpu } from "../src/backend/cpu.ts";
 import type { Ops } from "../src/backend/ops.ts";
 import { createWebGpuOps, type GpuTensor } from "../src/backend/webgpu.ts";
 import { matmul, type MatmulTuning } from "../kernels/gpu/matmul.ts";
-import type { LlamaBlock } from "../src/models/llama.ts";
+import type { LlamaBlock } from "../src/models/llama/model.ts";
 import { forward } from "../src/models/forward.ts";
 import { loadModel } from "../src/models/load.ts";
 import { BlockInfluence } from "../src/importance/block_influence.ts";
@@ -35,7 +35,7 @@ import { RWKV_MODELS } from "../src/models/rwkv/_fixtures.ts";
 import { newRun } from "../src/models/model.ts";
 import { runtimeName } from "../src/runtime.ts";
 import { flag, machine, medianMs } from "./_machine.ts";
-import { randomArray, randomBlock, randomLlama, shapeConfig } from "./_shapes.ts";
+import { randomArray, randomBlock, randomLlama, shapeConfig } from "../src/testing/shapes.ts";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");

@@ -5,8 +5,6 @@
  *
  * @module
  */
-import { UserError } from "../../src/errors.ts";
-
 /**
  * `rope_scaling` from config.json. Newer configs name the kind `rope_type`, older ones `type`.
  * Fields as in transformers' `modeling_rope_utils.py`.
@@ -20,7 +18,37 @@ export interface RopeScaling {
   original_max_position_embeddings?: number;
 }
 
-const SUPPORTED = ["default", "linear", "llama3"];
+/** The `rope_scaling` kinds {@link ropeInvFreq} knows, each with the numeric fields it reads. */
+const ROPE_SCALING_FIELDS: Readonly<Record<string, readonly (keyof RopeScaling)[]>> = {
+  default: [],
+  linear: ["factor"],
+  llama3: ["factor", "low_freq_factor", "high_freq_factor", "original_max_position_embeddings"],
+};
+
+/** The kind of a `rope_scaling` object: `rope_type`, else the older `type`, else `"default"`. */
+function ropeScalingKind(scaling: RopeScaling): string {
+  return scaling.rope_type ?? scaling.type ?? "default";
+}
+
+/**
+ * Why `scaling` cannot be used, or null: an unknown kind, or a field of its kind that is not a
+ * finite number. A config resolver reports this to the user; {@link ropeInvFreq} asserts it.
+ */
+export function ropeScalingProblem(scaling: RopeScaling): string | null {
+  const kind = ropeScalingKind(scaling);
+  const fields = Object.hasOwn(ROPE_SCALING_FIELDS, kind) ? ROPE_SCALING_FIELDS[kind] : undefined;
+  if (!fields) {
+    const known = Object.keys(ROPE_SCALING_FIELDS).map((s) => `"${s}"`).join(", ");
+    return `Unsupported rope_scaling type "${kind}": expected one of ${known}`;
+  }
+  for (const name of fields) {
+    const v = scaling[name];
+    if (typeof v !== "number" || !Number.isFinite(v)) {
+      return `rope_scaling of type "${kind}" needs a numeric "${name}", got ${JSON.stringify(v)}`;
+    }
+  }
+  return null;
+}
 
 /**
  * Rotation frequencies `invFreq[i] = theta^(-2i/Hd)` for `i < Hd/2`, then adjusted by `scaling`:
@@ -39,7 +67,7 @@ const SUPPORTED = ["default", "linear", "llama3"];
  * @param theta   `rope_theta` from config.json (10000 for Llama 2, 500000 for Llama 3)
  * @param scaling `rope_scaling` from config.json; null, undefined or type "default" means none
  * @returns [Hd/2] inverse frequencies
- * @throws {UserError} for a rope type other than "default", "linear" or "llama3", or a missing field
+ * @throws {Error} when {@link ropeScalingProblem} finds one (config resolution reports it first)
  *
  * @example
  * ```ts
@@ -52,18 +80,19 @@ export function ropeInvFreq(headDim: number, theta: number, scaling?: RopeScalin
   for (let i = 0; i < half; i++) invFreq[i] = 1 / Math.pow(theta, (2 * i) / headDim);
 
   if (!scaling) return invFreq;
-  const kind = scaling.rope_type ?? scaling.type ?? "default";
-  if (kind === "default") return invFreq;
+  const problem = ropeScalingProblem(scaling);
+  if (problem !== null) throw new Error(problem);
+  const kind = ropeScalingKind(scaling);
   if (kind === "linear") {
-    const factor = field(scaling, "factor", kind);
+    const factor = scaling.factor!;
     for (let i = 0; i < half; i++) invFreq[i] /= factor;
     return invFreq;
   }
   if (kind === "llama3") {
-    const factor = field(scaling, "factor", kind);
-    const low = field(scaling, "low_freq_factor", kind);
-    const high = field(scaling, "high_freq_factor", kind);
-    const oldContext = field(scaling, "original_max_position_embeddings", kind);
+    const factor = scaling.factor!;
+    const low = scaling.low_freq_factor!;
+    const high = scaling.high_freq_factor!;
+    const oldContext = scaling.original_max_position_embeddings!;
     const lowFreqWavelen = oldContext / low;
     const highFreqWavelen = oldContext / high;
     for (let i = 0; i < half; i++) {
@@ -75,19 +104,8 @@ export function ropeInvFreq(headDim: number, theta: number, scaling?: RopeScalin
         invFreq[i] = (1 - smooth) * invFreq[i] / factor + smooth * invFreq[i];
       } // high frequencies: unchanged
     }
-    return invFreq;
   }
-  throw new UserError(
-    `Unsupported rope_scaling type "${kind}": expected one of ${SUPPORTED.map((s) => `"${s}"`).join(", ")}`,
-  );
-}
-
-function field(scaling: RopeScaling, name: keyof RopeScaling, kind: string): number {
-  const v = scaling[name];
-  if (typeof v !== "number" || !Number.isFinite(v)) {
-    throw new UserError(`rope_scaling of type "${kind}" needs a numeric "${name}", got ${JSON.stringify(v)}`);
-  }
-  return v;
+  return invFreq; // "default"
 }
 
 /**

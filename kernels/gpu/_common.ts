@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { GpuTensor } from "../../src/backend/_gpu.ts";
+import type { GpuTensor } from "./device.ts";
 
 /** Most workgroups WebGPU guarantees along one dispatch dimension. */
 const MAX_GROUPS_PER_DIM = 65535;

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
+import type { Gpu, GpuTensor } from "./device.ts";
 import { checkGroups, checkLength, checkNoAlias } from "./_common.ts";
 
 /**
@@ -49,6 +49,6 @@ export function blockChangeSums(
     1,
   ]);
   // Safe at once: a later tensor that takes this buffer is written by commands recorded after
-  // these two, and the queue runs them in order (src/backend/_gpu_pool.ts).
+  // these two, and the queue runs them in order (kernels/gpu/_pool.ts).
   gpu.release(scratch);
 }

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
+import type { Gpu, GpuTensor } from "./device.ts";
 import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
 
 /**

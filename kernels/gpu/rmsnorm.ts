@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
+import type { Gpu, GpuTensor } from "./device.ts";
 import { checkGroups, checkLength, checkNoAlias } from "./_common.ts";
 
 /**

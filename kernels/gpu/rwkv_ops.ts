@@ -20,9 +20,9 @@
  *
  * @module
  */
-import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
+import type { Gpu, GpuTensor } from "./device.ts";
 import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
-import type { RwkvActivation } from "../../src/backend/rwkv_ops.ts";
+import type { RwkvActivation } from "../cpu/rwkv_activations.ts";
 
 /** Threads per workgroup of the elementwise kernels. */
 const WG = 256;

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { Gpu, GpuTensor } from "../../src/backend/_gpu.ts";
+import type { Gpu, GpuTensor } from "./device.ts";
 import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
 
 const WG = 256;

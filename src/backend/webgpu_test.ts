@@ -13,10 +13,10 @@ import { loadModel } from "../models/load.ts";
 import { type Block, newRun } from "../models/model.ts";
 import { BlockInfluence } from "../importance/block_influence.ts";
 import { observeWindows } from "../importance/mod.ts";
-import { headSweep } from "../head_sweep.ts";
+import { headSweep } from "../experiments/head_sweep.ts";
 import type { GpuTensor } from "./webgpu.ts";
 import { cpu } from "./cpu.ts";
-import { webGpuSkip } from "../../kernels/gpu/_testing.ts";
+import { webGpuSkip } from "./_testing.ts";
 import { createWebGpuOps, probeWebGpu, selectBackend } from "./webgpu.ts";
 
 const noGpu = await probeWebGpu(); // null, or why --backend webgpu fails here

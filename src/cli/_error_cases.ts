@@ -1,6 +1,6 @@
 /**
  * The bad inputs every command must answer with exit code 1 and one readable line on stderr
- * (issue 6), as a table: broken model folders, safetensors files and configs built from
+ * (docs/errors.md), as a table: broken model folders, safetensors files and configs built from
  * `testdata/models/stories260K` (one thing broken per folder), bad ids, text files, flags,
  * layer and head lists, and output folders.
  *
@@ -1051,7 +1051,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
 ];
 
 /**
- * The cases issue 6 lists by name, one per kind of bad input: `errors_test.ts` runs these as
+ * One case per kind of bad input, named: `errors_test.ts` runs these as
  * real subprocesses on the runtime running the tests, and the others through `main()` in
  * process (same code path, no process start), to keep the suite fast.
  */

@@ -1,6 +1,6 @@
 /** The calibration-input flags shared by importance, prune, ppl and sweep. @module */
 import { makeWindows } from "../calibration.ts";
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import type { FlagSpec, Parsed } from "./args.ts";
 import { num, str } from "./args.ts";
@@ -19,7 +19,7 @@ export const CALIBRATION_FLAGS: Record<string, FlagSpec> = {
   "max-windows": { type: "int", arg: "N", help: "use only the first N windows" },
 };
 
-/** The calibration windows the flags describe (DESIGN.md §3). */
+/** The calibration windows the flags describe (docs/conventions.md "Tokens and windows"). */
 export function windowsFromFlags(p: Parsed, modelDir: string): Int32Array[] {
   const source = oneOf(p, ["text-file", "ids-file", "ids"]);
   let sequences: number[][];

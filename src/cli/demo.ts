@@ -6,7 +6,7 @@ import { countTokens, makeWindows } from "../calibration.ts";
 import { UserError } from "../errors.ts";
 import { perplexity } from "../eval/perplexity.ts";
 import { computeImportance, parseMetric } from "../importance/mod.ts";
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import { withoutLayers } from "../prune/remove_layers.ts";
 import { savePrunedLayers } from "../prune/save.ts";

@@ -4,7 +4,7 @@ import { evaluateTask } from "../eval/evaluate.ts";
 import { contextLimit } from "../eval/loglikelihood.ts";
 import type { EvalReport } from "../eval/multiple_choice.ts";
 import { TASKS } from "../eval/tasks/mod.ts";
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import { withoutLayers } from "../prune/remove_layers.ts";
 import { Progress } from "../report/progress.ts";

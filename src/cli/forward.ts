@@ -1,7 +1,7 @@
 /** `shortgpt forward <model>`: run the model, print a summary or dump every tensor. @module */
 import { version } from "../version.ts";
 import { UserError } from "../errors.ts";
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import { checkIds, forward } from "../models/forward.ts";

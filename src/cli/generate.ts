@@ -2,7 +2,7 @@
 import { UserError } from "../errors.ts";
 import { generate } from "../eval/generate.ts";
 import { type GenKeys, prefillSkipping } from "../eval/shortgpt_gen.ts";
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer, type Tokenizer } from "../io/tokenizer/mod.ts";
 import type { Run } from "../models/model.ts";
 import type { CommandSpec, Parsed } from "./args.ts";

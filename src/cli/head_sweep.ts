@@ -1,6 +1,6 @@
 /** `shortgpt head-sweep <model>`: perplexity with each single attention head removed (paper Fig. 6). @module */
 import { join } from "node:path";
-import { headSweep, type HeadSweepResult } from "../head_sweep.ts";
+import { headSweep, type HeadSweepResult } from "../experiments/head_sweep.ts";
 import { formatNumber, markdownTable } from "../report/markdown.ts";
 import { Progress } from "../report/progress.ts";
 import { heatMap } from "../report/svg.ts";

@@ -1,5 +1,5 @@
 /** `shortgpt info <model>`: what a model folder holds. @module */
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { TensorStore } from "../io/store.ts";
 import { openModel } from "../models/load.ts";
 import { cpu } from "../backend/cpu.ts";

@@ -1,7 +1,8 @@
 /** `shortgpt prune-heads <model> --out DIR --heads L:H,...`: remove attention heads and write a loadable folder. @module */
 import { UserError } from "../errors.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
-import { readRawConfig, resolveLlamaConfig, TRANSFORMER_TYPES, type TransformerType } from "../io/config.ts";
+import { resolveLlamaConfig, TRANSFORMER_TYPES, type TransformerType } from "../models/llama/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { checkHeadList, formatHeadList, HEAD_MODES, type HeadMode, parseHeadList } from "../prune/remove_heads.ts";
 import { saveHeadPruned } from "../prune/remove_heads_save.ts";
 import type { CommandSpec, Parsed } from "./args.ts";

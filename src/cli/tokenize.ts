@@ -1,5 +1,5 @@
 /** `shortgpt tokenize <model> --text S`: ids with the model's tokenizer (or text with --decode). @module */
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";

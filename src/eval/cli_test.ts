@@ -17,7 +17,7 @@ async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-test("eval --json writes task, n, acc, acc_norm, acc_stderr and per-item scores (DESIGN.md §4)", () =>
+test("eval --json writes task, n, acc, acc_norm, acc_stderr and per-item scores", () =>
   withTmp(async (tmp) => {
     const json = join(tmp, "copa.json");
     const argv = [

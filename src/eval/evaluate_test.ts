@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import { loadModel } from "../models/load.ts";
 import { modelDir } from "../testing/golden.ts";

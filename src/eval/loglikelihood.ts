@@ -1,6 +1,6 @@
 /**
  * Log-likelihood of a continuation given a context, as lm-evaluation-harness computes it
- * (DESIGN.md §3, `lm_eval/api/model.py` `TemplateLM._encode_pair` and
+ * (docs/evaluation.md "The scoring rule", `lm_eval/api/model.py` `TemplateLM._encode_pair` and
  * `lm_eval/models/huggingface.py` `HFLM._loglikelihood_tokens`):
  *
  * 1. Trailing whitespace of the context moves to the front of the continuation.
@@ -62,7 +62,7 @@ export function moveTrailingSpace(context: string, continuation: string): [strin
 /** Options of {@link encodePair}. */
 export interface EncodeOptions {
   /**
-   * Put the tokenizer's BOS in front of the context (default true, DESIGN.md §3). false is
+   * Put the tokenizer's BOS in front of the context (default true, docs/evaluation.md "The scoring rule"). false is
    * lm-eval's Hugging Face default (`add_bos_token=False`): no BOS, except that an empty context
    * still reads its `prefix_token_id` (BOS, else EOS).
    */
@@ -70,7 +70,7 @@ export interface EncodeOptions {
 }
 
 /**
- * Tokenizes one (context, continuation) pair by DESIGN.md §3.
+ * Tokenizes one (context, continuation) pair by docs/evaluation.md "The scoring rule".
  *
  * An empty context has no ids when no BOS is added; lm-eval then reads its `prefix_token_id`
  * (BOS, else EOS) first. With neither (the byte-level test models), the first continuation id

@@ -5,7 +5,7 @@
  * state), with real HellaSwag items, one of them longer than babyllama105's 256-token context.
  */
 import assert from "node:assert/strict";
-import { readRawConfig } from "../io/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import { forward } from "../models/forward.ts";
 import { loadModel } from "../models/load.ts";

@@ -1,5 +1,5 @@
 /**
- * Multiple choice as lm-evaluation-harness scores it (DESIGN.md §3; `ConfigurableTask.
+ * Multiple choice as lm-evaluation-harness scores it (docs/evaluation.md "The scoring rule"; `ConfigurableTask.
  * process_results` in `lm_eval/api/task.py`):
  *
  * - choice i is the request (context_i, " " + choices[i]) (" " is lm-eval's `target_delimiter`);
@@ -139,7 +139,7 @@ export interface GroupResult {
   acc_norm: number;
 }
 
-/** What `eval` reports (DESIGN.md §4 `eval --json`, plus a few fields). */
+/** What `eval` reports (docs/evaluation.md "Reproducing numbers": `eval --json`). */
 export interface EvalReport {
   task: string;
   n: number;
@@ -183,7 +183,7 @@ export function summarize(task: string, items: ItemScore[]): EvalReport {
 export type OnItem = (done: number, total: number) => void;
 
 /**
- * Scores every item and summarizes (DESIGN.md §4 `eval --json`).
+ * Scores every item and summarizes (docs/evaluation.md: `eval --json`).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * The scoring rule (DESIGN.md §3) on hand-computed cases: a stub bigram model whose next-token
+ * The scoring rule (docs/evaluation.md "The scoring rule") on hand-computed cases: a stub bigram model whose next-token
  * probabilities are fixed fractions, and a character tokenizer, so every log-likelihood is a sum
  * of logs we can write down.
  */

@@ -1,5 +1,5 @@
 /**
- * Perplexity (DESIGN.md §3): exp(mean negative log-likelihood over every predicted token of
+ * Perplexity (docs/conventions.md "Perplexity"): exp(mean negative log-likelihood over every predicted token of
  * every window); the first token of a window is not predicted. Log-likelihoods are summed in
  * float64.
  *

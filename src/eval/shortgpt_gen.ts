@@ -33,7 +33,7 @@
  */
 import { UserError } from "../errors.ts";
 import { checkIds } from "../models/forward.ts";
-import { LlamaBlock } from "../models/llama.ts";
+import { LlamaBlock } from "../models/llama/model.ts";
 import type { CausalLM, Run } from "../models/model.ts";
 import { checkLayerIndices } from "../prune/remove_layers.ts";
 
@@ -70,7 +70,7 @@ export function fillCache<A>(block: LlamaBlock<A>, x: A, T: number, run: Run<A>,
 }
 
 /** Checks that `skip` lists layers of `model` that can be skipped this way. */
-export function checkSkippable(model: CausalLM<unknown>, skip: readonly number[]): void {
+function checkSkippable(model: CausalLM<unknown>, skip: readonly number[]): void {
   checkLayerIndices(skip, model.blocks.length);
   if (skip.some((i) => !(model.blocks[i] instanceof LlamaBlock))) {
     throw new UserError(

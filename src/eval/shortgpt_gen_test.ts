@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { UserError } from "../errors.ts";
 import { forward } from "../models/forward.ts";
-import type { LlamaBlock } from "../models/llama.ts";
+import type { LlamaBlock } from "../models/llama/model.ts";
 import { loadModel } from "../models/load.ts";
 import { newRun } from "../models/model.ts";
 import { withoutLayers } from "../prune/remove_layers.ts";

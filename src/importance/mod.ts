@@ -44,11 +44,11 @@ export function checkMetric(metric: MetricSpec, L: number): void {
 }
 
 /** Canonical name of a metric spec. */
-export function metricName(m: MetricSpec): string {
+function metricName(m: MetricSpec): string {
   return m.kind === "angular" ? `angular:${m.n}` : m.kind;
 }
 
-/** What {@link computeImportance} returns (DESIGN.md §4 report shape). */
+/** What {@link computeImportance} returns (its JSON form: docs/conventions.md "Files we write"). */
 export interface ImportanceReport {
   metric: string;
   /** One score per layer (angular:n: one per block of n layers starting at layer i). */

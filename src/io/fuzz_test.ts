@@ -1,5 +1,5 @@
 /**
- * Fuzzing the parsers a user's files go through (issue 6): safetensors headers and bodies,
+ * Fuzzing the parsers a user's files go through (docs/errors.md): safetensors headers and bodies,
  * sharded indexes, config.json, token-id strings and files, text files, tokenizer inputs and
  * tokenizer files. Inputs are random, or real files with bytes flipped, inserted and deleted
  * and header fields replaced. The only outcomes allowed are a valid result or a UserError; a call
@@ -16,12 +16,13 @@ import { cpu } from "../backend/cpu.ts";
 import { parseIds, readIdsFile, readTextFile } from "../cli/inputs.ts";
 import { UserError } from "../errors.ts";
 import { forward } from "../models/forward.ts";
-import { loadLlama } from "../models/llama.ts";
+import { loadLlama } from "../models/llama/model.ts";
 import { resolveRwkvConfig } from "../models/rwkv/config.ts";
 import { Weights } from "../models/weights.ts";
 import { fromFloat32 } from "../tensor.ts";
 import { test } from "../testing/harness.ts";
-import { type RawConfig, resolveLlamaConfig } from "./config.ts";
+import { resolveLlamaConfig } from "../models/llama/config.ts";
+import { type RawConfig } from "./config_json.ts";
 import { parseHeader, SafetensorsFile } from "./safetensors.ts";
 import { writeSafetensors } from "./safetensors_write.ts";
 import { TensorStore } from "./store.ts";

@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type RawConfig, readRawConfig } from "../io/config.ts";
+import type { RawLlamaConfig } from "./llama/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";
 import { fromFloat32, type Tensor } from "../tensor.ts";
@@ -19,7 +20,7 @@ const SOURCE = modelDir("stories260K");
 const IDS = Int32Array.from([1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315]);
 
 /** Writes a model folder from a config and float32 tensors; returns its path. */
-function writeFolder(config: RawConfig, tensors: Map<string, Tensor>): string {
+function writeFolder(config: RawLlamaConfig, tensors: Map<string, Tensor>): string {
   const dir = mkdtempSync(join(tmpdir(), "shortgpt-family-"));
   writeFileSync(join(dir, "config.json"), JSON.stringify(config));
   writeSafetensors(
@@ -46,7 +47,7 @@ async function logitsOf(dir: string): Promise<Float32Array> {
   return (await forward(model, IDS)).logits!;
 }
 
-async function withFolder(config: RawConfig, tensors: Map<string, Tensor>, check: (dir: string) => Promise<void>) {
+async function withFolder(config: RawLlamaConfig, tensors: Map<string, Tensor>, check: (dir: string) => Promise<void>) {
   const dir = writeFolder(config, tensors);
   try {
     await check(dir);
@@ -69,7 +70,7 @@ function fuseWPack(tensors: Map<string, Tensor>): void {
 }
 
 const base = await logitsOf(SOURCE);
-const raw = readRawConfig(SOURCE);
+const raw = readRawConfig(SOURCE) as RawLlamaConfig;
 const L = raw.num_hidden_layers!, D = raw.hidden_size!, H = raw.num_attention_heads!, Hkv = raw.num_key_value_heads!;
 const Hd = raw.head_dim!;
 
@@ -154,8 +155,8 @@ test("a mistral folder whose sliding window covers the sequence gives the llama 
 
 test("a baichuan folder without max_position_embeddings or rope_theta uses ALiBi; position_embedding overrides", async () => {
   const tensors = sourceTensors();
-  const mk = (extra: RawConfig) => {
-    const c: RawConfig = { ...raw, ...extra, model_type: "baichuan", norm_head: false };
+  const mk = (extra: RawLlamaConfig) => {
+    const c: RawLlamaConfig = { ...raw, ...extra, model_type: "baichuan", norm_head: false };
     delete c.max_position_embeddings;
     delete c.rope_theta;
     return c;

@@ -7,9 +7,10 @@
 import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
-import { MODEL_TYPES, type RawConfig, readRawConfig, resolveLlamaConfig } from "../io/config.ts";
+import { resolveLlamaConfig } from "./llama/config.ts";
+import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { TensorStore } from "../io/store.ts";
-import { loadLlama, openLlamaParts } from "./llama.ts";
+import { loadLlama, openLlamaParts } from "./llama/model.ts";
 import type { CausalLM, ModelParts } from "./model.ts";
 import { loadRwkv, openRwkvParts } from "./rwkv/model.ts";
 import { Weights } from "./weights.ts";
@@ -38,7 +39,9 @@ function familyOf(dir: string): { raw: RawConfig; family: FamilyLoader } {
   const family = loaders.get(String(raw.model_type));
   if (!family) {
     throw new UserError(
-      `"${dir}/config.json" has model_type ${JSON.stringify(raw.model_type)}; supported: ${MODEL_TYPES.join(", ")}`,
+      `"${dir}/config.json" has model_type ${JSON.stringify(raw.model_type)}; supported: ${
+        [...loaders.keys()].join(", ")
+      }`,
     );
   }
   return { raw, family };

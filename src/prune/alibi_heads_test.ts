@@ -7,7 +7,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
-import { type RawConfig, readRawConfig, resolveLlamaConfig } from "../io/config.ts";
+import { type RawLlamaConfig, resolveLlamaConfig } from "../models/llama/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { forward } from "../models/forward.ts";
 import { loadModel } from "../models/load.ts";
 import type { CausalLM } from "../models/model.ts";
@@ -40,7 +41,7 @@ test("ALiBi: physically pruned heads keep their slopes through repeated head and
     // heads 1 of layer 0 and 5 of layer 3
     const m1 = await withoutHeads(model, [[0, 1], [3, 5]]);
     saveHeadPruned(src, join(root, "a"), [[0, 1], [3, 5]]);
-    const a = readRawConfig(join(root, "a"));
+    const a = readRawConfig(join(root, "a")) as RawLlamaConfig;
     assert.deepEqual(a.layer_alibi_heads![0], [0, 2, 3, 4, 5, 6, 7]);
     assert.deepEqual(a.layer_alibi_heads![3], [0, 1, 2, 3, 4, 6, 7]);
     assertAllClose(await logits(loadModel(join(root, "a"))), await logits(m1), { atol: 0, label: "saved once" });
@@ -48,13 +49,13 @@ test("ALiBi: physically pruned heads keep their slopes through repeated head and
     // then heads 0 of layers 0 and 3 in the pruned numbering: original heads 0 and 0
     const m2 = await withoutHeads(m1, [[0, 0], [3, 0]]);
     saveHeadPruned(join(root, "a"), join(root, "b"), [[0, 0], [3, 0]]);
-    const b = readRawConfig(join(root, "b"));
+    const b = readRawConfig(join(root, "b")) as RawLlamaConfig;
     assert.deepEqual(b.layer_alibi_heads![0], [2, 3, 4, 5, 6, 7]);
     assertAllClose(await logits(loadModel(join(root, "b"))), await logits(m2), { atol: 0, label: "saved twice" });
 
     // then layer 0 removed: the per-layer lists lose their first entry
     savePrunedLayers(join(root, "b"), join(root, "c"), [0]);
-    const c = readRawConfig(join(root, "c"));
+    const c = readRawConfig(join(root, "c")) as RawLlamaConfig;
     assert.deepEqual(c.layer_alibi_heads, b.layer_alibi_heads!.slice(1));
     assertAllClose(await logits(loadModel(join(root, "c"))), await logits(withoutLayers(m2, [0])), {
       atol: 0,
@@ -71,14 +72,14 @@ test("ALiBi: physically pruned heads keep their slopes through repeated head and
 });
 
 test("layer_alibi_heads is checked when a config is read", () => {
-  const raw: RawConfig = { ...readRawConfig(modelDir("stories260K-mha")), position_embedding: "alibi" };
+  const raw: RawLlamaConfig = { ...readRawConfig(modelDir("stories260K-mha")), position_embedding: "alibi" };
   const L = raw.num_hidden_layers!;
   const full = Array.from({ length: L }, () => [0, 1, 2, 3, 4, 5, 6, 7]);
   const counts = { layer_num_attention_heads: Array(L).fill(8), layer_num_key_value_heads: Array(L).fill(8) };
   assert.equal(resolveLlamaConfig({ ...raw, ...counts, layer_alibi_heads: full }).alibiHeads!.total, 8);
-  const bad = (layer_alibi_heads: unknown, extra: RawConfig = {}) =>
+  const bad = (layer_alibi_heads: unknown, extra: RawLlamaConfig = {}) =>
     assert.throws(
-      () => resolveLlamaConfig({ ...raw, ...counts, layer_alibi_heads, ...extra } as RawConfig),
+      () => resolveLlamaConfig({ ...raw, ...counts, layer_alibi_heads, ...extra } as RawLlamaConfig),
       (e: unknown) => e instanceof UserError && /layer_alibi_heads/.test(e.message),
       JSON.stringify(layer_alibi_heads).slice(0, 60),
     );

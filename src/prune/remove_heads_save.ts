@@ -1,5 +1,5 @@
 /**
- * Saving a model with attention heads removed (DESIGN.md §3 "Head removal", §4): a new Hugging
+ * Saving a model with attention heads removed (docs/conventions.md "Head removal" and "Files we write", docs/heads.md): a new Hugging
  * Face folder, written through a temporary sibling like layer removal.
  *
  * - `"physical"`: the affected layers' q/k/v projections (or Baichuan's fused `W_pack`) lose the
@@ -24,13 +24,8 @@
 import { copyFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { UserError } from "../errors.ts";
-import {
-  type LlamaConfig,
-  type RawConfig,
-  readRawConfig,
-  resolveLlamaConfig,
-  TRANSFORMER_TYPES,
-} from "../io/config.ts";
+import { type LlamaConfig, resolveLlamaConfig, TRANSFORMER_TYPES } from "../models/llama/config.ts";
+import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { SafetensorsFile, type TensorInfo } from "../io/safetensors.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";

@@ -1,4 +1,4 @@
-// Head removal (DESIGN.md §3): parsing and checking head lists, the row/column edits, and the
+// Head removal (docs/conventions.md "Head removal"): parsing and checking head lists, the row/column edits, and the
 // properties that pin the method on real models and on qwen2 (q/k/v biases) and baichuan
 // (fused W_pack, ALiBi) folders built from stories260K:
 // - mask and physical removal give the same logits, in memory and saved;
@@ -13,12 +13,13 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { randomArray } from "../../kernels/cpu/_random.ts";
 import { UserError } from "../errors.ts";
-import { type RawConfig, readRawConfig } from "../io/config.ts";
+import type { RawLlamaConfig } from "../models/llama/config.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";
 import { forward } from "../models/forward.ts";
 import { loadModel } from "../models/load.ts";
-import type { LlamaBlock } from "../models/llama.ts";
+import type { LlamaBlock } from "../models/llama/model.ts";
 import type { CausalLM } from "../models/model.ts";
 import { fromFloat32, type Tensor } from "../tensor.ts";
 import { assertAllClose, maxAbsDiff } from "../testing/assert.ts";
@@ -167,7 +168,7 @@ function readTensors(dir: string): Map<string, Tensor> {
   return m;
 }
 
-function writeFolder(config: RawConfig, tensors: Map<string, Tensor>): string {
+function writeFolder(config: RawLlamaConfig, tensors: Map<string, Tensor>): string {
   const dir = mkdtempSync(join(tmpdir(), "shortgpt-heads-family-"));
   writeFileSync(join(dir, "config.json"), JSON.stringify(config));
   writeSafetensors(
@@ -184,10 +185,10 @@ function writeFolder(config: RawConfig, tensors: Map<string, Tensor>): string {
 
 /** stories260K as qwen2: random (nonzero) q/k/v biases, so bias rows must move with their heads. */
 function qwen2Folder(): string {
-  const raw = readRawConfig(modelDir("stories260K"));
+  const raw = readRawConfig(modelDir("stories260K")) as RawLlamaConfig;
   const t = readTensors(modelDir("stories260K"));
   const { num_hidden_layers: L, num_attention_heads: H, num_key_value_heads: Hkv, head_dim: Hd } = raw as Required<
-    RawConfig
+    RawLlamaConfig
   >;
   for (let i = 0; i < L; i++) {
     for (const [x, n] of [["q", H], ["k", Hkv], ["v", Hkv]] as const) {
@@ -201,8 +202,8 @@ function qwen2Folder(): string {
 }
 
 /** stories260K as baichuan: q/k/v fused into W_pack (grouped-query rows: 8 q, 4 k, 4 v heads). */
-function baichuanFolder(source: string, extra: RawConfig = {}, drop: string[] = []): string {
-  const raw = readRawConfig(modelDir(source));
+function baichuanFolder(source: string, extra: RawLlamaConfig = {}, drop: string[] = []): string {
+  const raw = readRawConfig(modelDir(source)) as RawLlamaConfig;
   const t = readTensors(modelDir(source));
   for (let i = 0; i < raw.num_hidden_layers!; i++) {
     const p = `model.layers.${i}.self_attn`;
@@ -213,7 +214,7 @@ function baichuanFolder(source: string, extra: RawConfig = {}, drop: string[] = 
     for (const x of ["q", "k", "v"]) t.delete(`${p}.${x}_proj.weight`);
     t.set(`${p}.W_pack.weight`, { data: pack, shape: [pack.length / raw.hidden_size!, raw.hidden_size!] });
   }
-  const config: RawConfig = { ...raw, model_type: "baichuan", ...extra };
+  const config: RawLlamaConfig = { ...raw, model_type: "baichuan", ...extra };
   for (const k of drop) delete config[k];
   return writeFolder(config, t);
 }

@@ -1,5 +1,5 @@
 /**
- * Saving a model with layers removed (DESIGN.md §4): a new Hugging Face folder whose
+ * Saving a model with layers removed (docs/conventions.md "Files we write", docs/pruning.md): a new Hugging Face folder whose
  * safetensors hold the kept tensors, renumbered `model.layers.0..` (`blocks.0..` for RWKV), with
  * config.json's layer count updated and a `shortgpt` provenance block. Tensor bytes are copied
  * as stored (no decoding), shard by shard, so memory does not grow with the model.
@@ -8,7 +8,7 @@
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { type RawConfig, readRawConfig } from "../io/config.ts";
+import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { SafetensorsFile } from "../io/safetensors.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";

@@ -33,7 +33,7 @@ export interface ConvertOptions {
 }
 
 /** The merges transformers derives from a SentencePiece BPE vocabulary, best first. */
-export function extractMerges(model: SentencePieceModel): [string, string][] {
+function extractMerges(model: SentencePieceModel): [string, string][] {
   const id = new Map(model.pieces.map((p, i) => [p.piece, i] as const));
   const merges: { left: string; right: string; score: number }[] = [];
   for (const { piece, score } of model.pieces) {

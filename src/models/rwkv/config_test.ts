@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { cpu } from "../../backend/cpu.ts";
 import type { Ops } from "../../backend/ops.ts";
 import { UserError } from "../../errors.ts";
-import type { RawConfig } from "../../io/config.ts";
+import type { RawConfig } from "../../io/config_json.ts";
 import { test } from "../../testing/harness.ts";
 import { loadModel } from "../load.ts";
 import { RWKV_MODELS } from "./_fixtures.ts";

@@ -1,28 +1,23 @@
 /**
- * `config.json`: {@link RawConfig} mirrors the file (optional fields and all);
+ * The Llama family's `config.json`: {@link RawLlamaConfig} mirrors the file (optional fields and all);
  * {@link resolveLlamaConfig} returns a frozen {@link LlamaConfig} with every default decided,
  * after checking the numbers make sense.
  *
  * @module
  */
-import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
-import type { RopeScaling } from "../../kernels/cpu/rope.ts";
-import { fsReason, UserError } from "../errors.ts";
+import { type RopeScaling, ropeScalingProblem } from "../../../kernels/cpu/rope.ts";
+import { UserError } from "../../errors.ts";
+import { bool, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config_json.ts";
 
-/** The transformer families shortgpt runs (`model_type` in config.json). RWKV is resolved in models/rwkv. */
+/** The `model_type`s of the Llama family (config.json). The registry, src/models/load.ts, knows the others. */
 export const TRANSFORMER_TYPES = ["llama", "mistral", "qwen2", "baichuan"] as const;
-/** Every supported `model_type`. */
-export const MODEL_TYPES = [...TRANSFORMER_TYPES, "rwkv"] as const;
 export type TransformerType = typeof TRANSFORMER_TYPES[number];
 
 /** The most layers a config may declare (the largest released models have a few hundred). */
-export const MAX_LAYERS = 65536;
+const MAX_LAYERS = 65536;
 
-/** config.json as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
-export interface RawConfig {
-  model_type?: string;
-  architectures?: string[];
+/** config.json of a Llama-family model as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
+export interface RawLlamaConfig extends RawConfig {
   hidden_size?: number;
   intermediate_size?: number;
   num_hidden_layers?: number;
@@ -35,16 +30,11 @@ export interface RawConfig {
   rope_scaling?: RopeScaling | null;
   max_position_embeddings?: number;
   model_max_length?: number;
-  vocab_size?: number;
   tie_word_embeddings?: boolean;
   attention_bias?: boolean;
   mlp_bias?: boolean;
   sliding_window?: number | null;
   use_sliding_window?: boolean;
-  bos_token_id?: number | null;
-  eos_token_id?: number | number[] | null;
-  /** `"bytes"`: the model reads raw UTF-8 bytes (no tokenizer file). */
-  tokenizer?: string;
   /** Per-layer head counts after head removal (written by `prune-heads`). */
   layer_num_attention_heads?: number[];
   layer_num_key_value_heads?: number[];
@@ -57,9 +47,6 @@ export interface RawConfig {
   position_embedding?: string;
   /** Baichuan 2's normalised output head; defaults to true for `baichuan`. */
   norm_head?: boolean;
-  /** Provenance block written by shortgpt's pruning. */
-  shortgpt?: Record<string, unknown>;
-  [key: string]: unknown;
 }
 
 /** A resolved transformer config: no optional fields, frozen. */
@@ -106,96 +93,7 @@ export interface LlamaConfig {
   readonly eosTokenId: number | null;
 }
 
-/** Reads and parses `dir/config.json`. */
-export function readRawConfig(dir: string): RawConfig {
-  const path = join(dir, "config.json");
-  let text: string;
-  try {
-    const st = statSync(path);
-    if (!st.isFile()) {
-      throw new UserError(
-        `Cannot read "${path}": it is ${st.isDirectory() ? "a folder" : "a device or a pipe"}, not a file`,
-      );
-    }
-    text = readFileSync(path, "utf8");
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    throw new UserError(
-      `Cannot read "${path}": ${fsReason(e)}; a model folder needs a config.json (Hugging Face layout)`,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new UserError(`Cannot parse "${path}": ${(e as Error).message}; fix the file, it must hold one JSON object`);
-  }
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
-    throw new UserError(
-      `"${path}" holds ${
-        Array.isArray(raw) ? "an array" : raw === null ? "null" : `a ${typeof raw}`
-      }, not a JSON object; ` +
-        `config.json must be one object such as {"model_type": "llama", "hidden_size": 4096, ...}`,
-    );
-  }
-  return raw as RawConfig;
-}
-
-// Field checks shared by the config resolvers (this file's and src/models/rwkv/config.ts): each
-// names the field, the value found and what was expected. null counts as absent.
-
-/** A field that must be a positive integer (`fallback` when absent). */
-export function positiveInt(raw: RawConfig, key: string, fallback?: number): number {
-  const v = raw[key] ?? fallback;
-  if (!Number.isSafeInteger(v) || (v as number) <= 0) {
-    const shown = v === undefined ? "missing" : JSON.stringify(v);
-    throw new UserError(`config.json: "${key}" is ${shown}; expected a positive integer`);
-  }
-  return v as number;
-}
-
-/** A field that must be an integer ≥ 0 (`fallback` when absent). */
-export function nonNegativeInt(raw: RawConfig, key: string, fallback: number): number {
-  const v = raw[key] ?? fallback;
-  if (!Number.isSafeInteger(v) || (v as number) < 0) {
-    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected an integer ≥ 0`);
-  }
-  return v as number;
-}
-
-/** A field that must be a positive finite number (`fallback` when absent). */
-export function positiveNumber(raw: RawConfig, key: string, fallback?: number): number {
-  const v = raw[key] ?? fallback;
-  if (typeof v !== "number" || !Number.isFinite(v) || v <= 0) {
-    const shown = v === undefined ? "missing" : JSON.stringify(v);
-    throw new UserError(`config.json: "${key}" is ${shown}; expected a positive number`);
-  }
-  return v;
-}
-
-/** A true/false field (`fallback` when absent). */
-export function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
-  const v = raw[key] ?? fallback;
-  if (typeof v !== "boolean") {
-    throw new UserError(`config.json: "${key}" is ${JSON.stringify(v)}; expected true or false`);
-  }
-  return v;
-}
-
-/** `bos_token_id` / `eos_token_id`: an id ≥ 0, a list of them (the first is used), or null. */
-export function tokenId(raw: RawConfig, key: string): number | null {
-  const v = raw[key];
-  const id = Array.isArray(v) ? v[0] : v;
-  if (id === undefined || id === null) return null;
-  if (!Number.isSafeInteger(id) || (id as number) < 0) {
-    throw new UserError(
-      `config.json: "${key}" is ${JSON.stringify(v)}; expected a token id (an integer ≥ 0), a list of them, or null`,
-    );
-  }
-  return id as number;
-}
-
-function perLayer(raw: RawConfig, key: string, L: number, fallback: number): number[] {
+function perLayer(raw: RawLlamaConfig, key: string, L: number, fallback: number): number[] {
   const list = raw[key];
   if (list === undefined || list === null) return Array(L).fill(fallback);
   if (!Array.isArray(list) || list.length !== L || !list.every((n) => Number.isSafeInteger(n) && n > 0)) {
@@ -207,7 +105,7 @@ function perLayer(raw: RawConfig, key: string, L: number, fallback: number): num
 }
 
 /** `layer_alibi_heads`, checked: per layer, numHeads[l] distinct indices in [0, H). */
-function alibiHeadsOf(raw: RawConfig, numHeads: readonly number[], H: number): LlamaConfig["alibiHeads"] {
+function alibiHeadsOf(raw: RawLlamaConfig, numHeads: readonly number[], H: number): LlamaConfig["alibiHeads"] {
   const list = raw.layer_alibi_heads;
   if (list === undefined || list === null) return null;
   const ok = Array.isArray(list) && list.length === numHeads.length &&
@@ -232,11 +130,13 @@ function alibiHeadsOf(raw: RawConfig, numHeads: readonly number[], H: number): L
  * has `max_position_embeddings`), which use ALiBi; `"position_embedding": "rope"|"alibi"` in
  * config.json overrides the rule.
  */
-export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
+export function resolveLlamaConfig(raw: RawLlamaConfig): LlamaConfig {
   const modelType = raw.model_type;
   if (!TRANSFORMER_TYPES.includes(modelType as TransformerType)) {
     throw new UserError(
-      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${MODEL_TYPES.join(", ")}`,
+      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${
+        TRANSFORMER_TYPES.join(", ")
+      }`,
     );
   }
   const type = modelType as TransformerType;
@@ -306,6 +206,9 @@ export function resolveLlamaConfig(raw: RawConfig): LlamaConfig {
       }; expected an object such as {"rope_type": "llama3", ...} or null`,
     );
   }
+  // Checked where it is used: ALiBi models never compute RoPE frequencies.
+  const ropeProblem = scaling === null || positionEmbedding !== "rope" ? null : ropeScalingProblem(scaling);
+  if (ropeProblem !== null) throw new UserError(ropeProblem);
   const maxPositions = raw.max_position_embeddings !== undefined && raw.max_position_embeddings !== null
     ? positiveInt(raw, "max_position_embeddings")
     : Number.isSafeInteger(raw.model_max_length) && (raw.model_max_length as number) > 0

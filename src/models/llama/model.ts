@@ -10,12 +10,12 @@
  *
  * @module
  */
-import { ropeInvFreq } from "../../kernels/cpu/rope.ts";
-import { alibiSlopes } from "../../kernels/cpu/alibi.ts";
-import type { Ops } from "../backend/ops.ts";
-import type { LlamaConfig } from "../io/config.ts";
-import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "./model.ts";
-import type { Weights } from "./weights.ts";
+import { ropeInvFreq } from "../../../kernels/cpu/rope.ts";
+import { alibiSlopes } from "../../../kernels/cpu/alibi.ts";
+import type { Ops } from "../../backend/ops.ts";
+import type { LlamaConfig } from "./config.ts";
+import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "../model.ts";
+import { scoped, type Weights } from "../weights.ts";
 
 /** The shapes and constants of one decoder layer (head counts may differ per layer). */
 export interface LayerShape {
@@ -195,38 +195,38 @@ export class LlamaModel<A> implements CausalLM<A> {
  * Loads layer `i` of a Llama-family checkpoint (only that layer's tensors are read). Baichuan's
  * fused `W_pack` [(H+2·Hkv)·Hd, D] is split into q, k and v rows here.
  */
-export function loadLlamaBlock<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, i: number): LlamaBlock<A> {
+function loadLlamaBlock<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, i: number): LlamaBlock<A> {
   const { hiddenSize: D, intermediateSize: F, headDim: Hd } = cfg;
   const H = cfg.numHeads[i], Hkv = cfg.numKvHeads[i];
-  const p = `model.layers.${i}`;
-  const up = (name: string, shape: number[]) => ops.upload(weights.get(name, shape));
+  const get = scoped(weights, `model.layers.${i}`);
+  const up = (name: string, shape: number[]) => ops.upload(get(name, shape));
   const bias = (name: string, n: number, required: boolean) =>
-    required || weights.has(`${p}.${name}.bias`) ? up(`${p}.${name}.bias`, [n]) : undefined;
+    required || get.has(`${name}.bias`) ? up(`${name}.bias`, [n]) : undefined;
   let q_proj: A, k_proj: A, v_proj: A;
   if (cfg.fusedQkv) {
-    const pack = weights.get(`${p}.self_attn.W_pack.weight`, [(H + 2 * Hkv) * Hd, D]);
+    const pack = get("self_attn.W_pack.weight", [(H + 2 * Hkv) * Hd, D]);
     q_proj = ops.upload(pack.subarray(0, H * Hd * D));
     k_proj = ops.upload(pack.subarray(H * Hd * D, (H + Hkv) * Hd * D));
     v_proj = ops.upload(pack.subarray((H + Hkv) * Hd * D));
   } else {
-    q_proj = up(`${p}.self_attn.q_proj.weight`, [H * Hd, D]);
-    k_proj = up(`${p}.self_attn.k_proj.weight`, [Hkv * Hd, D]);
-    v_proj = up(`${p}.self_attn.v_proj.weight`, [Hkv * Hd, D]);
+    q_proj = up("self_attn.q_proj.weight", [H * Hd, D]);
+    k_proj = up("self_attn.k_proj.weight", [Hkv * Hd, D]);
+    v_proj = up("self_attn.v_proj.weight", [Hkv * Hd, D]);
   }
   const w: LayerWeights<A> = {
-    input_layernorm: up(`${p}.input_layernorm.weight`, [D]),
+    input_layernorm: up("input_layernorm.weight", [D]),
     q_proj,
     k_proj,
     v_proj,
-    o_proj: up(`${p}.self_attn.o_proj.weight`, [D, H * Hd]),
+    o_proj: up("self_attn.o_proj.weight", [D, H * Hd]),
     q_bias: bias("self_attn.q_proj", H * Hd, cfg.qkvBias),
     k_bias: bias("self_attn.k_proj", Hkv * Hd, cfg.qkvBias),
     v_bias: bias("self_attn.v_proj", Hkv * Hd, cfg.qkvBias),
     o_bias: bias("self_attn.o_proj", D, cfg.oBias),
-    post_attention_layernorm: up(`${p}.post_attention_layernorm.weight`, [D]),
-    gate_proj: up(`${p}.mlp.gate_proj.weight`, [F, D]),
-    up_proj: up(`${p}.mlp.up_proj.weight`, [F, D]),
-    down_proj: up(`${p}.mlp.down_proj.weight`, [D, F]),
+    post_attention_layernorm: up("post_attention_layernorm.weight", [D]),
+    gate_proj: up("mlp.gate_proj.weight", [F, D]),
+    up_proj: up("mlp.up_proj.weight", [F, D]),
+    down_proj: up("mlp.down_proj.weight", [D, F]),
     gate_bias: bias("mlp.gate_proj", F, cfg.mlpBias),
     up_bias: bias("mlp.up_proj", F, cfg.mlpBias),
     down_bias: bias("mlp.down_proj", D, cfg.mlpBias),

@@ -2,12 +2,12 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { main } from "./cli.ts";
-import { perplexity } from "./eval/perplexity.ts";
-import { loadModel } from "./models/load.ts";
-import { withoutLayers } from "./prune/remove_layers.ts";
-import { modelDir } from "./testing/golden.ts";
-import { test } from "./testing/harness.ts";
+import { main } from "../cli.ts";
+import { perplexity } from "../eval/perplexity.ts";
+import { loadModel } from "../models/load.ts";
+import { withoutLayers } from "../prune/remove_layers.ts";
+import { modelDir } from "../testing/golden.ts";
+import { test } from "../testing/harness.ts";
 import { sweep } from "./sweep.ts";
 
 const WINDOWS = [Int32Array.from(new TextEncoder().encode("Once upon a time, there was a little girl named Lily."))];

@@ -5,18 +5,18 @@
  *
  * @module
  */
-import { perplexity } from "./eval/perplexity.ts";
-import { BlockInfluence } from "./importance/block_influence.ts";
-import { type Conventions, removalOrder } from "./importance/metric.ts";
-import { observeWindows } from "./importance/mod.ts";
-import { pplRemovalScores } from "./importance/ppl_removal.ts";
-import { RelativeMagnitude } from "./importance/relative_magnitude.ts";
-import { reverseScores } from "./importance/reverse.ts";
-import { sequentialScores } from "./importance/sequential.ts";
-import type { CausalLM } from "./models/model.ts";
-import { countTokens } from "./calibration.ts";
-import { withoutLayers } from "./prune/remove_layers.ts";
-import { UserError } from "./errors.ts";
+import { perplexity } from "../eval/perplexity.ts";
+import { BlockInfluence } from "../importance/block_influence.ts";
+import { type Conventions, removalOrder } from "../importance/metric.ts";
+import { observeWindows } from "../importance/mod.ts";
+import { pplRemovalScores } from "../importance/ppl_removal.ts";
+import { RelativeMagnitude } from "../importance/relative_magnitude.ts";
+import { reverseScores } from "../importance/reverse.ts";
+import { sequentialScores } from "../importance/sequential.ts";
+import type { CausalLM } from "../models/model.ts";
+import { countTokens } from "../calibration.ts";
+import { withoutLayers } from "../prune/remove_layers.ts";
+import { UserError } from "../errors.ts";
 
 /** Metrics a sweep can order layers by. */
 export const SWEEP_METRICS = ["bi", "relmag", "sequential", "reverse", "ppl"] as const;
@@ -64,7 +64,7 @@ export type SweepProgress = (phase: string, done: number, total: number) => void
  *
  * @example
  * ```ts
- * import { loadModel } from "./models/load.ts";
+ * import { loadModel } from "../models/load.ts";
  * import { sweep } from "./sweep.ts";
  * const model = loadModel("testdata/models/bytellama-12L");
  * const windows = [Int32Array.from(new TextEncoder().encode("Once upon a time, there was a cat."))];

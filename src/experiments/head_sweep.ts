@@ -8,13 +8,13 @@
  *
  * @module
  */
-import { countTokens } from "./calibration.ts";
-import { UserError } from "./errors.ts";
-import { perplexity } from "./eval/perplexity.ts";
-import type { LlamaBlock } from "./models/llama.ts";
-import type { CausalLM } from "./models/model.ts";
-import { headCounts, withoutHeads } from "./prune/remove_heads.ts";
-import { checkLayerIndices } from "./prune/remove_layers.ts";
+import { countTokens } from "../calibration.ts";
+import { UserError } from "../errors.ts";
+import { perplexity } from "../eval/perplexity.ts";
+import type { LlamaBlock } from "../models/llama/model.ts";
+import type { CausalLM } from "../models/model.ts";
+import { headCounts, withoutHeads } from "../prune/remove_heads.ts";
+import { checkLayerIndices } from "../prune/remove_layers.ts";
 
 /** Everything a head sweep measured. */
 export interface HeadSweepResult {
@@ -43,7 +43,7 @@ export interface HeadSweepOptions {
 }
 
 /** Checks a `--layers` selection: integers in [0, L), each once, at least one. */
-export function checkSweepLayers(layers: readonly number[], L: number): void {
+function checkSweepLayers(layers: readonly number[], L: number): void {
   if (layers.length === 0) {
     throw new UserError(`No layers selected; give layers like --layers 0,3 or leave --layers out for all`);
   }
@@ -55,7 +55,7 @@ export function checkSweepLayers(layers: readonly number[], L: number): void {
  *
  * @example
  * ```ts
- * import { loadModel } from "./models/load.ts";
+ * import { loadModel } from "../models/load.ts";
  * import { headSweep } from "./head_sweep.ts";
  * const model = loadModel("testdata/models/stories260K");
  * const windows = [Int32Array.from([1, 403, 407, 261, 378, 432, 383, 286])];
