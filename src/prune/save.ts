@@ -12,6 +12,7 @@ import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { SafetensorsFile } from "../io/safetensors.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";
+import { rwkvConfigAfterRemoval } from "../models/rwkv/config.ts";
 import { version } from "../version.ts";
 import { checkLayerList } from "./remove_layers.ts";
 import { checkOutputFolder, writeFolderAtomically } from "./output_folder.ts";
@@ -87,6 +88,7 @@ export function savePrunedLayers(
   const raw = readRawConfig(srcDir);
   const store = TensorStore.open(srcDir);
   const names = store.names();
+  const numel = new Map(names.map((n) => [n, store.info(n)!.shape.reduce((a, b) => a * b, 1)]));
   store.close();
   const naming = layerNaming(raw, names);
   const L = Number(raw[naming.countKey]);
@@ -105,6 +107,10 @@ export function savePrunedLayers(
     const j = newIndex.get(layer);
     return j === undefined ? null : `${naming.prefix}.${j}.${rest}`;
   };
+
+  /** RWKV's config.json also counts the parameters kept and drops what described the old weights. */
+  const keptParams = names.reduce((sum, n) => sum + (rename(n) === null ? 0 : numel.get(n)!), 0);
+  const configOf = (cfg: RawConfig) => raw.model_type === "rwkv" ? rwkvConfigAfterRemoval(cfg, keptParams) : cfg;
 
   let tensors = 0, bytes = 0;
   writeFolderAtomically(outDir, (tmp) => {
@@ -145,7 +151,7 @@ export function savePrunedLayers(
     }
     writeFileSync(
       join(tmp, "config.json"),
-      JSON.stringify(prunedConfig(raw, naming, kept, removed, srcDir, prov), null, 2) + "\n",
+      JSON.stringify(configOf(prunedConfig(raw, naming, kept, removed, srcDir, prov)), null, 2) + "\n",
     );
     for (const f of readdirSync(srcDir)) {
       if (COPY_SKIP.some((r) => r.test(f)) || !statSync(join(srcDir, f)).isFile()) continue;
