@@ -91,7 +91,7 @@ class FileProgress {
   }
 
   result(kind) {
-    if (!this.#current) this.file("(outside any file)");
+    if (!this.#current || this.#current.title) this.file("(outside any file)");
     this.#current[kind]++;
   }
 
@@ -103,14 +103,25 @@ class FileProgress {
 
   /** Marks the current file failed without a failed test (it did not load, or crashed). */
   broken() {
-    if (!this.#current) this.file("(outside any file)");
+    if (!this.#current || this.#current.title) this.file("(outside any file)");
     this.#current.fail ||= 1;
+  }
+
+  /** Lines that are no file's but must be shown (Deno's ERRORS section), under `title`. */
+  block(title) {
+    this.end();
+    this.#current = { title, lines: [] };
   }
 
   end() {
     const f = this.#current;
     if (!f) return;
     this.#current = null;
+    if (f.title) {
+      console.log(`  ${this.#name} ${f.title}:`);
+      for (const l of f.lines) console.log(`    | ${l}`);
+      return;
+    }
     const counts = [`${f.pass} passed`, f.fail && `${f.fail} failed`, f.skip && `${f.skip} skipped`];
     const status = f.fail ? "FAIL" : "ok  ";
     const secs = f.ms === undefined ? seconds(f.t0) : (f.ms / 1000).toFixed(1);
@@ -128,7 +139,7 @@ class FileProgress {
 
 /** `deno test`'s default reporter: `running N tests from ./x_test.ts`, then `name ... ok (3ms)`. */
 function denoParser(p, sum) {
-  let errors = false;
+  let errors = false, started = false;
   return (line) => {
     const total = line.match(
       /^(?:ok|FAILED) \| (\d+) passed(?: \(\d+ steps?\))? \| (\d+) failed(?: \| (\d+) ignored)?/,
@@ -139,15 +150,18 @@ function denoParser(p, sum) {
     }
     if (errors) return void p.line(line);
     const start = line.match(/^running \d+ tests? from \.\/(.+)$/);
-    if (start) return void p.file(start[1]);
-    if (line === "ERRORS") { // the failures' details follow: printed as one more block
+    if (start) {
+      started = true;
+      return void p.file(start[1]);
+    }
+    if (/^\s*ERRORS\s*$/.test(line)) { // the failures' details follow: printed as one more block
       errors = true;
-      return void p.file("failure details");
+      return void p.block("failure details (Deno's ERRORS section)");
     }
     p.line(line);
     const r = line.match(/^\S.* \.\.\. (ok|FAILED|ignored)\b/); // indented lines are steps
     if (r) p.result(r[1] === "ok" ? "pass" : r[1] === "FAILED" ? "fail" : "skip");
-    if (/^error: /.test(line)) p.broken(); // a module that does not load
+    if (!started && /^error: /.test(line)) p.broken(); // a module that does not load
   };
 }
 
