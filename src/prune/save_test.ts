@@ -138,6 +138,8 @@ for (const name of ["tiny-rwkv-4v0-660K", "tiny-rwkv-5v2-730K", "tiny-rwkv-6v0-1
       store.close();
       assert.equal(config.n_params, kept, "n_params counts the kept tensors' elements");
       assert.ok(!("expected_logits" in config), "the unpruned model's expected logits are not described");
+      const card = readFileSync(join(out, "README.md"), "utf8");
+      assert.ok(!/library_name: transformers|from_pretrained/.test(card), `the card offers transformers:\n${card}`);
       assert.ok(!existsSync(join(out, "expected_logits_rwkvcpp.bin")), "outputs of the unpruned model are not copied");
       const expected = await forward(withoutLayers(loadModel(src), [0, 2]), IDS);
       assertAllClose((await forward(loadModel(out), IDS)).logits!, expected.logits!, {
