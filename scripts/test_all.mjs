@@ -84,10 +84,16 @@ class FileProgress {
     this.#name = name;
   }
 
-  /** A file starts; `ms` is how long it ran where the runtime says so (Node), else we time it. */
-  file(path, ms) {
+  /** How long each file ran where the runtime says so (Node), which may come before or after its results. */
+  #ms = new Map();
+
+  file(path) {
     this.end();
-    this.#current = { path, pass: 0, fail: 0, skip: 0, lines: [], t0: performance.now(), ms };
+    this.#current = { path, pass: 0, fail: 0, skip: 0, lines: [], t0: performance.now() };
+  }
+
+  time(path, ms) {
+    this.#ms.set(path, ms);
   }
 
   result(kind) {
@@ -124,7 +130,8 @@ class FileProgress {
     }
     const counts = [`${f.pass} passed`, f.fail && `${f.fail} failed`, f.skip && `${f.skip} skipped`];
     const status = f.fail ? "FAIL" : "ok  ";
-    const secs = f.ms === undefined ? seconds(f.t0) : (f.ms / 1000).toFixed(1);
+    const ms = this.#ms.get(f.path);
+    const secs = ms === undefined ? seconds(f.t0) : (ms / 1000).toFixed(1);
     console.log(`  ${this.#name} ${status} ${f.path}: ${counts.filter(Boolean).join(", ")} (${secs} s)`);
     if (f.fail) {
       this.failedFiles.push(f.path);
@@ -169,7 +176,8 @@ function denoParser(p, sum) {
 function nodeParser(p, sum) {
   return (line) => {
     const [kind, ...rest] = line.split("\t");
-    if (kind === "file") return void p.file(rest[0], rest[1] ? +rest[1] : undefined);
+    if (kind === "file") return void p.file(rest[0]);
+    if (kind === "time") return void p.time(rest[0], +rest[1]);
     if (kind === "pass" || kind === "skip") return void p.result(kind);
     if (kind === "fail") {
       p.result("fail");
