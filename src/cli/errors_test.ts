@@ -1,6 +1,7 @@
 /**
  * Every bad input of `_error_cases.ts` through the real CLI: exit code 1, exactly one line on stderr
- * (`shortgpt: <what was wrong, the value, what to do>`), no stack trace, within seconds, and
+ * (`shortgpt: <what was wrong, the value, what to do>`), no stack trace, no hang (a subprocess
+ * is killed after TIMEOUT_MS; nothing is timed: a busy machine must not fail a test), and
  * every file and folder named on the command line byte-for-byte unchanged (nothing created
  * beside them either).
  *
@@ -30,9 +31,8 @@ import {
 } from "./_error_cases.ts";
 
 const ROOT = repoRoot();
-const TIMEOUT_MS = 20_000;
-/** A bad input must be answered quickly: no hang, no reading of a huge declared size. */
-const MAX_SECONDS = 15;
+/** A CLI subprocess still running after this long is killed and the case fails (a hang). */
+const TIMEOUT_MS = 60_000;
 
 /** How to start the CLI on this runtime, or why it cannot be started. */
 function cliCommand(): { cmd: string; args: string[] } | { skip: string } {
@@ -49,25 +49,22 @@ interface Outcome {
   code: number | null;
   stdout: string;
   stderr: string;
-  seconds: number;
 }
 
 function runSubprocess(argv: string[]): Outcome {
   const cli = cliCommand();
   if ("skip" in cli) throw new Error(cli.skip);
-  const t0 = performance.now();
   const r = spawnSync(cli.cmd, [...cli.args, ...argv], {
     cwd: ROOT,
     encoding: "utf8",
     timeout: TIMEOUT_MS,
     env: { ...process.env, NO_COLOR: "1" },
   });
-  const seconds = (performance.now() - t0) / 1000;
   if (r.error) throw new Error(`could not run the CLI (${cli.cmd}): ${r.error.message}`);
   if (r.signal) {
-    throw new Error(`the CLI was killed by ${r.signal} after ${seconds.toFixed(1)} s (timeout ${TIMEOUT_MS / 1000} s)`);
+    throw new Error(`the CLI was killed by ${r.signal} (a hang? the limit is ${TIMEOUT_MS / 1000} s)`);
   }
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, seconds };
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** `main(argv)` in this process, with stderr captured (stdout is left alone: test runners report there). */
@@ -78,14 +75,13 @@ async function runInProcess(argv: string[]): Promise<Outcome> {
     err.push(typeof chunk === "string" ? chunk : new TextDecoder().decode(chunk));
     return true;
   }) as typeof process.stderr.write;
-  const t0 = performance.now();
   let code: number;
   try {
     code = await main(argv);
   } finally {
     process.stderr.write = write;
   }
-  return { code, stdout: "", stderr: err.join(""), seconds: (performance.now() - t0) / 1000 };
+  return { code, stdout: "", stderr: err.join("") };
 }
 
 /** Names, sizes and modification times of everything under `dir`: shows files created, removed or touched. */
@@ -122,7 +118,6 @@ function checkFailure(o: Outcome, expect: RegExp, argv: string[]): void {
   assert.ok(o.stderr.endsWith("\n"), `${shown}: stderr does not end with a newline`);
   assert.ok(lines[0].startsWith("shortgpt: "), `${shown}: stderr does not start with "shortgpt: ":\n${lines[0]}`);
   assert.match(lines[0].slice("shortgpt: ".length), expect, `${shown}: the message does not say what is expected`);
-  assert.ok(o.seconds < MAX_SECONDS, `${shown}: took ${o.seconds.toFixed(1)} s, more than ${MAX_SECONDS} s`);
 }
 
 const fixtureRoot = mkdtempSync(join(tmpdir(), "shortgpt-errors-"));

@@ -4,6 +4,8 @@ import { parseMetric, removalOrder } from "../importance/mod.ts";
 import { reverseScores } from "../importance/reverse.ts";
 import { sequentialScores } from "../importance/sequential.ts";
 import { savePrunedLayers } from "../prune/save.ts";
+import { readRawConfig } from "../io/config_json.ts";
+import { transformersLoadsRwkv } from "../models/rwkv/config.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
 import { checkModelWeights, requireModel, withModel } from "./common.ts";
@@ -109,8 +111,9 @@ export async function prune(p: Parsed, folder: ModelFolder): Promise<void> {
     }; ${summary.layers} layers left`,
   );
   out(`wrote ${summary.outDir}: ${summary.tensors} tensors, ${(summary.bytes / 2 ** 20).toFixed(1)} MiB`);
-  note(
-    `load it with: shortgpt info ${summary.outDir}   (or transformers' AutoModelForCausalLM.from_pretrained)`,
-    bool(p, "quiet"),
-  );
+  const raw = readRawConfig(summary.outDir);
+  const others = raw.model_type === "rwkv" && !transformersLoadsRwkv(raw)
+    ? "BlinkDL tensor names: transformers cannot load it, its RwkvForCausalLM reads only RWKV-4 with rwkv.blocks.* names"
+    : "or transformers' AutoModelForCausalLM.from_pretrained";
+  note(`load it with: shortgpt info ${summary.outDir}   (${others})`, bool(p, "quiet"));
 }

@@ -2,8 +2,8 @@
  * Fuzzing the parsers a user's files go through (docs/errors.md): safetensors headers and bodies,
  * sharded indexes, config.json, token-id strings and files, text files, tokenizer inputs and
  * tokenizer files. Inputs are random, or real files with bytes flipped, inserted and deleted
- * and header fields replaced. The only outcomes allowed are a valid result or a UserError, and
- * every call must return within {@link LIMIT_MS}.
+ * and header fields replaced. The only outcomes allowed are a valid result or a UserError; a call
+ * that hangs fails by the test runner's time limit (durations are bench/'s business, not a test's).
  *
  * @module
  */
@@ -33,17 +33,15 @@ import { SentencePieceTokenizer } from "./tokenizer/sentencepiece.ts";
 import { parseSentencePieceModel } from "./tokenizer/sentencepiece_model.ts";
 import type { Tokenizer } from "./tokenizer/tokenizer.ts";
 
-/** The longest one call may take on any input. */
-const LIMIT_MS = 2000;
 const MODELS = "testdata/models";
 const STORIES = `${MODELS}/stories260K`;
 
 /**
  * Runs `fn` on `input`: a result or a UserError is fine (returns the result, or undefined);
- * anything else, or a call slower than {@link LIMIT_MS}, fails the property with the input.
+ * anything else fails the property with the input. (A hang fails by the test's time limit; no
+ * call is timed: a busy machine must not fail a test.)
  */
 function allowed<T>(what: string, input: unknown, fn: () => T): T | undefined {
-  const t0 = performance.now();
   let result: T | undefined;
   try {
     result = fn();
@@ -53,13 +51,10 @@ function allowed<T>(what: string, input: unknown, fn: () => T): T | undefined {
     }
     assert.ok(!/[\r\n]/.test(e.message), `${what}: a UserError message spans several lines: ${e.message}`);
   }
-  const ms = performance.now() - t0;
-  assert.ok(ms <= LIMIT_MS, `${what} took ${ms.toFixed(0)} ms (limit ${LIMIT_MS}) on ${preview(input)}`);
   return result;
 }
 
 async function allowedAsync<T>(what: string, input: unknown, fn: () => Promise<T>): Promise<T | undefined> {
-  const t0 = performance.now();
   let result: T | undefined;
   try {
     result = await fn();
@@ -68,8 +63,6 @@ async function allowedAsync<T>(what: string, input: unknown, fn: () => Promise<T
       throw new Error(`${what} threw ${(e as Error)?.stack ?? e} (not a UserError) on ${preview(input)}`);
     }
   }
-  const ms = performance.now() - t0;
-  assert.ok(ms <= LIMIT_MS, `${what} took ${ms.toFixed(0)} ms (limit ${LIMIT_MS}) on ${preview(input)}`);
   return result;
 }
 
@@ -157,7 +150,7 @@ function openAndReadAll(path: string): number {
 const tmp = mkdtempSync(join(tmpdir(), "shortgpt-fuzz-"));
 const small = smallSafetensors(tmp);
 
-test("SafetensorsFile on a real file with bytes set, inserted, deleted or cut: tensors or a UserError, quickly", () => {
+test("SafetensorsFile on a real file with bytes set, inserted, deleted or cut: tensors or a UserError", () => {
   const path = join(tmp, "mutated.safetensors");
   fc.assert(
     fc.property(fc.array(mutation, { minLength: 1, maxLength: 4 }), (ms) => {

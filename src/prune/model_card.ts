@@ -9,6 +9,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { RawConfig } from "../io/config_json.ts";
+import { transformersLoadsRwkv } from "../models/rwkv/config.ts";
 import { version } from "../version.ts";
 
 /** What a card says about the change. */
@@ -46,10 +47,12 @@ const list = (xs: readonly unknown[]) => xs.map((x) => Array.isArray(x) ? `${x[0
 /** README.md for a folder written from `srcDir`. */
 export function modelCard(srcDir: string, raw: RawConfig, facts: CardFacts): string {
   const base = baseModelOf(srcDir, raw);
+  // RWKV with BlinkDL's tensor names (and RWKV-5/6/7) is not a transformers model.
+  const hf = raw.model_type !== "rwkv" || transformersLoadsRwkv(raw);
   const lines = [
     "---",
     `base_model: ${base}`,
-    "library_name: transformers",
+    ...(hf ? ["library_name: transformers"] : []),
     "tags:",
     "  - shortgpt",
     "  - pruned",
@@ -75,7 +78,10 @@ export function modelCard(srcDir: string, raw: RawConfig, facts: CardFacts): str
     `- Calibration: ${facts.calibration ?? (facts.metric ? "not recorded" : "none (no scores were computed)")}.`,
     "",
     "config.json's `shortgpt` block records the same in machine-readable form. Load with",
-    "`AutoModelForCausalLM.from_pretrained(<this folder>)` or `shortgpt info <this folder>`;",
+    ...(hf ? ["`AutoModelForCausalLM.from_pretrained(<this folder>)` or `shortgpt info <this folder>`;"] : [
+      "`shortgpt info <this folder>` (BlinkDL tensor names: transformers cannot load this folder, its",
+      "`RwkvForCausalLM` reads only RWKV-4 with `rwkv.blocks.*` names);",
+    ]),
     "quality after pruning is not measured here: evaluate before use.",
     "",
   );

@@ -10,6 +10,7 @@
 import { basename, resolve } from "node:path";
 import type { RawConfig } from "../io/config_json.ts";
 import { type ModelFolder, withModelFolder } from "../models/load.ts";
+import { rwkvConfigAfterRemoval } from "../models/rwkv/config.ts";
 import { version } from "../version.ts";
 import { mergekitYaml } from "./mergekit.ts";
 import { modelCard } from "./model_card.ts";
@@ -109,7 +110,11 @@ function saveFolder(
     return j === undefined ? null : `${naming.prefix}.${j}.${rest}`;
   };
 
-  const config = prunedConfig(raw, naming, kept, removed, srcDir, prov);
+  const pruned = prunedConfig(raw, naming, kept, removed, srcDir, prov);
+  // RWKV's config.json also counts the parameters kept and drops what described the old weights.
+  const numel = (n: string) => store.info(n)!.shape.reduce((a, b) => a * b, 1);
+  const keptParams = store.names().reduce((sum, n) => sum + (rename(n) === null ? 0 : numel(n)), 0);
+  const config = raw.model_type === "rwkv" ? rwkvConfigAfterRemoval(pruned, keptParams) : pruned;
   const card = modelCard(srcDir, raw, {
     removedLayers: config.shortgpt!.removed_layers as number[],
     removedHeads: (config.shortgpt!.removed_heads as [number, number][]) ?? [],

@@ -122,7 +122,7 @@ test("savePrunedLayers() refuses the input folder, a non-empty folder without fo
 });
 
 for (const name of ["tiny-rwkv-4v0-660K", "tiny-rwkv-5v2-730K", "tiny-rwkv-6v0-1m", "tiny-rwkv-7v0-834K"]) {
-  test(`savePrunedLayers() on ${name} writes n_layer, keeps ln0 with the first block, and reloads exactly`, async () => {
+  test(`savePrunedLayers() on ${name} writes n_layer and n_params, keeps ln0 with the first block, and reloads exactly`, async () => {
     const dir = tmp();
     try {
       const src = modelDir(name);
@@ -134,7 +134,12 @@ for (const name of ["tiny-rwkv-4v0-660K", "tiny-rwkv-5v2-730K", "tiny-rwkv-6v0-1
       const store = TensorStore.open(out);
       assert.ok(store.has("blocks.0.ln0.weight"));
       assert.ok(!store.has(`blocks.${L - 2}.ln1.weight`));
+      const kept = store.names().reduce((n, t) => n + store.info(t)!.shape.reduce((a, b) => a * b, 1), 0);
       store.close();
+      assert.equal(config.n_params, kept, "n_params counts the kept tensors' elements");
+      assert.ok(!("expected_logits" in config), "the unpruned model's expected logits are not described");
+      const card = readFileSync(join(out, "README.md"), "utf8");
+      assert.ok(!/library_name: transformers|from_pretrained/.test(card), `the card offers transformers:\n${card}`);
       assert.ok(!existsSync(join(out, "expected_logits_rwkvcpp.bin")), "outputs of the unpruned model are not copied");
       const expected = await forward(withoutLayers(loadModel(src), [0, 2]), IDS);
       assertAllClose((await forward(loadModel(out), IDS)).logits!, expected.logits!, {

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { UserError } from "../../errors.ts";
+import type { Tokenizer } from "./tokenizer.ts";
 
 /** Folder of the tokenizer fixtures and expected ids (see its PROVENANCE.md). */
 export const FIXTURES = "testdata/tokenizers";
@@ -65,11 +66,19 @@ export function hundredKb(): string {
 /** The worst case for a merge loop: one 100 kB word that merges again and again. */
 export const HUNDRED_KB_WORD = "a".repeat(100_000);
 
-/** Milliseconds that `f` takes. */
-export function timeMs(f: () => unknown): number {
-  const t0 = performance.now();
-  f();
-  return performance.now() - t0;
+/**
+ * Encodes {@link hundredKb} and {@link HUNDRED_KB_WORD} with `tok` and checks the ids: integers
+ * in the vocabulary, at least one, and at most one per UTF-8 byte plus BOS and EOS (no piece is
+ * shorter than a byte). How long it takes is measured by bench/tokenizers.ts, not here.
+ */
+export function assertEncodesHundredKb(tok: Tokenizer, label: string): void {
+  for (const [what, text] of [["100 kB of text", hundredKb()], ["a 100 kB word", HUNDRED_KB_WORD]]) {
+    const ids = tok.encode(text);
+    const bytes = new TextEncoder().encode(text).length;
+    assert.ok(ids.length >= 1 && ids.length <= bytes + 2, `${label}, ${what}: ${ids.length} ids for ${bytes} bytes`);
+    const bad = ids.findIndex((i) => !Number.isInteger(i) || i < 0 || i >= tok.vocabSize);
+    assert.equal(bad, -1, `${label}, ${what}: id ${ids[bad]} at ${bad} is outside 0..${tok.vocabSize - 1}`);
+  }
 }
 
 /** A string of arbitrary UTF-16 code units, lone surrogates included. */

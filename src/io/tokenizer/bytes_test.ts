@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { UserError } from "../../errors.ts";
 import { test } from "../../testing/harness.ts";
-import { assertIds, codeUnits, hundredKb, readJson, timeMs } from "./_test_util.ts";
+import { assertIds, codeUnits, hundredKb, readJson } from "./_test_util.ts";
 import { BytesTokenizer } from "./bytes.ts";
 
 const tok = new BytesTokenizer();
@@ -36,8 +36,7 @@ test("encode() reads lone surrogates as U+FFFD; decode() writes invalid UTF-8 as
   assert.throws(() => tok.decode([-1]), UserError);
 });
 
-test("encode() handles 100 kB of text in well under a second", () => {
+test("decode(encode(x)) is x for 100 kB of text", () => {
   const text = hundredKb();
-  const ms = timeMs(() => tok.decode(tok.encode(text)));
-  assert.ok(ms < 1000, `took ${ms.toFixed(0)} ms`);
+  assert.equal(tok.decode(tok.encode(text)), text);
 });

@@ -214,3 +214,30 @@ function resolveHeads(raw: RawConfig, Datt: number): RwkvHeads {
   }
   return { numHeads: H, headSize: S, lnXEps: positiveNumber(raw, "ln_x_eps") };
 }
+
+/**
+ * config.json of an RWKV folder whose layers were removed, made honest about its weights: the
+ * rwkv.cpp conversion's `n_params` is recounted (`keptParams`, the elements of the tensors
+ * written) and `expected_logits`, which describes the unpruned model's rwkv.cpp logits and a
+ * file that is not copied, is dropped. Other fields describe the architecture and stay.
+ *
+ * @example
+ * ```ts
+ * import { rwkvConfigAfterRemoval } from "./config.ts";
+ * rwkvConfigAfterRemoval({ n_layer: 11, n_params: 829888, expected_logits: {} }, 790000);
+ * // { n_layer: 11, n_params: 790000 }
+ * ```
+ */
+export function rwkvConfigAfterRemoval(cfg: RawConfig, keptParams: number): RawConfig {
+  const { expected_logits: _stale, ...rest } = cfg;
+  return "n_params" in cfg ? { ...rest, n_params: keptParams } : rest;
+}
+
+/**
+ * Whether Hugging Face transformers can load this RWKV folder: its `RwkvForCausalLM` reads
+ * RWKV-4 with its own tensor names (`rwkv.blocks.N.attention.*`) only, not BlinkDL's names
+ * (`blocks.N.att.*`) nor RWKV-5, 6 or 7.
+ */
+export function transformersLoadsRwkv(raw: RawConfig): boolean {
+  return resolveRwkvConfig(raw).names === "hf";
+}
