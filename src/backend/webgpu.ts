@@ -193,6 +193,14 @@ function makeOps(gpu: Gpu): WebGpuOps {
       matmul(gpu, out, x, w, T, K, N, bias);
       return out;
     },
+    uploadGptq() {
+      throw new UserError(
+        "This folder holds GPTQ-packed linears, which the WebGPU backend cannot compute yet; use --backend cpu",
+      );
+    },
+    linearGptq() {
+      throw new UserError("GPTQ-packed linears run on the CPU backend only; use --backend cpu");
+    },
     rmsnorm(x, weight, T, D, eps) {
       const out = gpu.tensor(T * D);
       rmsnorm(gpu, out, x, weight, T, D, eps);
