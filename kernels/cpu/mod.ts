@@ -36,3 +36,13 @@ export {
   packedWords,
   unpackCode,
 } from "./gptq.ts";
+export {
+  cholesky,
+  dequantizeCodes,
+  gptqQuantize,
+  packGptq,
+  type QuantizedLinear,
+  type QuantizeOptions,
+  roundHalfEven,
+  rtnQuantize,
+} from "./gptq_quantize.ts";
