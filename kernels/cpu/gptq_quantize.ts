@@ -8,9 +8,11 @@
  * Per output row and group, the grid (find_params): xmin = min(0, min w), xmax = max(0, max w);
  * symmetric: xmax = max(|xmin|, xmax), xmin = −xmax; both 0 → −1, 1; scale = (xmax − xmin) /
  * maxq, zero = (maxq + 1) / 2 symmetric, else round(−xmin / scale); a code is
- * clamp(round(w / scale) + zero, 0, maxq) (torch.round: halves to even). The scale is rounded to
- * the stored float16 here (`roundScale`), so codes are chosen on the grid the checkpoint keeps
- * (AutoGPTQ re-rounds against the float16 scales in `QuantLinear.pack`).
+ * clamp(round(w / scale) + zero, 0, maxq) (torch.round: halves to even). Codes and the error
+ * feedback use the unrounded scale; only the stored scale is rounded (`roundScale`, to float16 in
+ * a checkpoint), as AutoGPTQ keeps float32 scales in `fasterquant` and converts them to half in
+ * `QuantLinear.pack` (which re-derives the same codes). The independent reference's RTN fixture
+ * agrees with this bit for bit (src/quantize/quantize_test.ts).
  *
  * GPTQ (fasterquant): dead inputs (H[k,k] = 0) get H[k,k] = 1 and W[:,k] = 0; act-order permutes
  * the columns by decreasing diag(H); H += damp · mean(diag H) · I; Hinv = upper Cholesky factor
@@ -39,7 +41,7 @@ export interface QuantizeOptions {
   dampPercent?: number;
   /** Columns per lazy-update block (AutoGPTQ's blocksize, default 128). */
   blockSize?: number;
-  /** Rounds a scale to the precision it is stored in (float16 in a checkpoint); identity by default. */
+  /** Rounds a stored scale to its storage precision (float16 in a checkpoint); identity by default. */
   roundScale?: (s: number) => number;
 }
 
@@ -61,14 +63,7 @@ export function roundHalfEven(x: number): number {
 }
 
 /** The grid of one row's group of weights `w` (find_params with weight=True). */
-function findParams(
-  w: ArrayLike<number>,
-  from: number,
-  to: number,
-  maxq: number,
-  sym: boolean,
-  roundScale: (s: number) => number,
-) {
+function findParams(w: ArrayLike<number>, from: number, to: number, maxq: number, sym: boolean) {
   let xmin = 0, xmax = 0;
   for (let k = from; k < to; k++) {
     xmin = Math.min(xmin, w[k]);
@@ -79,7 +74,7 @@ function findParams(
     if (xmin < 0) xmin = -xmax;
   }
   if (xmin === 0 && xmax === 0) [xmin, xmax] = [-1, 1];
-  const scale = roundScale((xmax - xmin) / maxq);
+  const scale = (xmax - xmin) / maxq;
   const zero = sym ? (maxq + 1) / 2 : roundHalfEven(-xmin / scale);
   return { scale, zero };
 }
@@ -106,8 +101,8 @@ export function rtnQuantize(
   for (let n = 0; n < N; n++) {
     for (let k = 0; k < K; k++) row[k] = w[n * K + k];
     for (let g = 0; g < G; g++) {
-      const { scale, zero } = findParams(row, g * group, Math.min(K, (g + 1) * group), maxq, opts.sym, round);
-      scales[g * N + n] = scale;
+      const { scale, zero } = findParams(row, g * group, Math.min(K, (g + 1) * group), maxq, opts.sym);
+      scales[g * N + n] = round(scale);
       zeros[g * N + n] = zero;
       for (let k = g * group; k < Math.min(K, (g + 1) * group); k++) codes[n * K + k] = code(row[k], scale, zero, maxq);
     }
@@ -182,7 +177,7 @@ export function gptqQuantize(
   const H = Float64Array.from(hessian);
   // One grid for the whole row when there are no groups: found before anything changes W.
   const rowGrid = opts.groupSize === -1
-    ? Array.from({ length: N }, (_, n) => findParams(W.subarray(n * K, (n + 1) * K), 0, K, maxq, opts.sym, round))
+    ? Array.from({ length: N }, (_, n) => findParams(W.subarray(n * K, (n + 1) * K), 0, K, maxq, opts.sym))
     : null;
   for (let k = 0; k < K; k++) {
     if (H[k * K + k] === 0) {
@@ -210,7 +205,8 @@ export function gptqQuantize(
   const scale = new Float64Array(N), zero = new Float64Array(N);
   if (rowGrid) {
     rowGrid.forEach((p, n) => {
-      scale[n] = scales[n] = p.scale;
+      scale[n] = p.scale;
+      scales[n] = round(p.scale);
       zero[n] = zeros[n] = p.zero;
     });
   }
@@ -223,8 +219,9 @@ export function gptqQuantize(
       if (!rowGrid && col % group === 0) {
         const g = col / group;
         for (let n = 0; n < N; n++) {
-          const p = findParams(W.subarray(n * K, (n + 1) * K), col, Math.min(K, col + group), maxq, opts.sym, round);
-          scale[n] = scales[g * N + n] = p.scale;
+          const p = findParams(W.subarray(n * K, (n + 1) * K), col, Math.min(K, col + group), maxq, opts.sym);
+          scale[n] = p.scale;
+          scales[g * N + n] = round(p.scale);
           zero[n] = zeros[g * N + n] = p.zero;
         }
       }
