@@ -82,6 +82,7 @@ export function quantizeFolder(
   }
   checkOutputFolder(outDir, folder.dir, opts.force ?? false);
   const packed = new Map<string, GptqLinear>(); // "model.layers.3.self_attn.q_proj" → packed
+  let dense: Set<LinearName> | null = null; // linears AutoGPTQ cannot pack, kept float
   const { parts, close } = openModel(folder, cpu);
   try {
     const L = parts.numLayers;
@@ -91,7 +92,10 @@ export function quantizeFolder(
       if (!(block instanceof LlamaBlock)) {
         throw new UserError(`quantize supports Llama-family models; "${folder.dir}" has ${parts.info.family} blocks`);
       }
-      for (const group of SEQUENTIAL) {
+      dense ??= new Set(SEQUENTIAL.flat().filter((n) => !packable(block, n)));
+      for (const all of SEQUENTIAL) {
+        const group = all.filter((n) => !dense!.has(n));
+        if (group.length === 0) continue;
         const H = spec.method === "gptq" ? hessianOf(block, group[0], xs, windows) : null;
         for (const name of group) {
           const q = quantizeLinear(block, name, H, spec, i);
@@ -108,7 +112,35 @@ export function quantizeFolder(
   } finally {
     close();
   }
-  return writeQuantized(folder, outDir, packed, spec, opts.calibration ?? null);
+  const modules = dense && dense.size > 0
+    ? SEQUENTIAL.map((g) => g.filter((n) => !dense!.has(n)).map(checkpointName)).filter((g) => g.length > 0)
+    : null;
+  return writeQuantized(folder, outDir, packed, spec, opts.calibration ?? null, modules);
+}
+
+/** [N, K] of linear `name` of `block`. */
+function linearShape(block: LlamaBlock<Float32Array>, name: LinearName): readonly [number, number] {
+  const { D, F, H: nH, Hkv, Hd } = block.shape;
+  return ({
+    q_proj: [nH * Hd, D],
+    k_proj: [Hkv * Hd, D],
+    v_proj: [Hkv * Hd, D],
+    o_proj: [D, nH * Hd],
+    gate_proj: [F, D],
+    up_proj: [F, D],
+    down_proj: [D, F],
+  } as const)[name];
+}
+
+/**
+ * Whether AutoGPTQ can hold linear `name`: its QuantLinear allocates `infeatures // 32 * bits`
+ * qweight rows and `outfeatures // 32 * bits` qzeros columns (qlinear_cuda.py
+ * `QuantLinear.__init__`), so both sizes must be multiples of 32. Others stay float and
+ * `modules_in_block_to_quantize` lists the packed ones (as optimum writes it).
+ */
+function packable(block: LlamaBlock<Float32Array>, name: LinearName): boolean {
+  const [N, K] = linearShape(block, name);
+  return N % 32 === 0 && K % 32 === 0;
 }
 
 /** H = 2/n Σ x xᵀ [K,K] over the inputs x of linear `first` of `block` on every window. */
@@ -157,16 +189,7 @@ function quantizeLinear(
 ): QuantizedLinear {
   const w = block.w[name];
   if (isPacked(w)) throw new UserError(`Layer ${layer}'s ${name} is already GPTQ-packed; quantize a float model`);
-  const { D, F, H: nH, Hkv, Hd } = block.shape;
-  const [N, K] = ({
-    q_proj: [nH * Hd, D],
-    k_proj: [Hkv * Hd, D],
-    v_proj: [Hkv * Hd, D],
-    o_proj: [D, nH * Hd],
-    gate_proj: [F, D],
-    up_proj: [F, D],
-    down_proj: [D, F],
-  } as const)[name];
+  const [N, K] = linearShape(block, name);
   const opts = {
     bits: spec.bits,
     groupSize: spec.groupSize,
@@ -199,6 +222,7 @@ function writeQuantized(
   packed: ReadonlyMap<string, GptqLinear>,
   spec: QuantizeSpec,
   calibration: string | null,
+  modules: string[][] | null,
 ): QuantizeSummary {
   // AutoGPTQ's BaseQuantizeConfig.to_dict() (auto_gptq/modeling/_base.py) plus the fields transformers reads.
   const quantization_config = {
@@ -213,6 +237,7 @@ function writeQuantized(
     model_file_base_name: "model",
     quant_method: "gptq",
     checkpoint_format: "gptq",
+    ...(modules ? { modules_in_block_to_quantize: modules } : {}),
     meta: { quantizer: [`shortgpt-${version}`], method: spec.method, calibration },
   };
   const summary = rewriteFolder(folder, outDir, {

@@ -16,6 +16,8 @@ import type { LlamaBlock } from "../models/llama/model.ts";
 import { loadModel, ModelFolder } from "../models/load.ts";
 import { modelDir } from "../testing/golden.ts";
 import { test } from "../testing/harness.ts";
+import { main } from "../cli.ts";
+import { forward } from "../models/forward.ts";
 import { quantizeFolder } from "./quantize.ts";
 
 const bytes = readFileSync("testdata/texts/tinystories_heldout.txt");
@@ -67,6 +69,29 @@ test("quantize --method rtn reproduces the reference's RTN fixture's packed tens
       ours.close();
       ref.close();
     }
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("shortgpt quantize --method rtn --bits 2 --asym writes a folder that loads and runs", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "shortgpt-quantize-cli-"));
+  try {
+    const out = join(dir, "q");
+    const argv = ["quantize", modelDir("stories260K"), "--out", out, "--method", "rtn", "--bits", "2", "--asym"];
+    assert.equal(await main([...argv, "--group-size", "64", "--quiet"]), 0);
+    const qc = JSON.parse(readFileSync(join(out, "quantize_config.json"), "utf8"));
+    assert.deepEqual([qc.bits, qc.group_size, qc.sym, qc.quant_method], [2, 64, false, "gptq"]);
+    // The MLP is 172 wide, which AutoGPTQ cannot pack: it stays float and the config says so.
+    assert.deepEqual(qc.modules_in_block_to_quantize, [
+      ["self_attn.k_proj", "self_attn.v_proj", "self_attn.q_proj"],
+      ["self_attn.o_proj"],
+    ]);
+    const model = loadModel(out);
+    assert.ok((model.blocks[0] as LlamaBlock<Float32Array>).w.up_proj instanceof Float32Array);
+    const { logits } = await forward(model, Int32Array.from([1, 403, 407]));
+    assert.ok(logits!.every(Number.isFinite));
+    assert.equal(await main([...argv, "--bits", "5", "--force"]), 1);
   } finally {
     rmSync(dir, { recursive: true });
   }
