@@ -27,6 +27,8 @@ export interface AttentionOptions<A> {
  */
 export interface PackedWeight {
   readonly gptq: GptqLinear;
+  /** The backend's own copy (GPU buffers), when it keeps one. */
+  readonly device?: unknown;
 }
 
 /** Whether a linear's weight is packed rather than a float array. */
