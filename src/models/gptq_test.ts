@@ -7,7 +7,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
-import { dequantizeGptqNaive, gptqLinearNaive } from "../../kernels/cpu/gptq.ts";
+import { dequantizeGptqNaive, gptqLinearNaive, packCodes, packedWords, unpackCode } from "../../kernels/cpu/gptq.ts";
 import { isPacked } from "../backend/ops.ts";
 import { main } from "../cli.ts";
 import { UserError } from "../errors.ts";
@@ -177,3 +177,25 @@ for (const { what, dir, expect } of BAD) {
     assert.match(lines[0], expect);
   });
 }
+
+test("a gptq_v2 folder (zero points stored as they are) gives the v1 folder's logits", async () => {
+  const N_OF = (shape: number[]) => shape[1] * 32 / 8; // 8 bits: 4 zero points per word
+  const v2 = brokenCopy("v2", (es) =>
+    es.map((e) => {
+      if (!e.name.endsWith(".qzeros")) return e;
+      const b = e.bytes as Uint8Array;
+      const words = new Int32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+      const [G] = e.shape, N = N_OF(e.shape), zWords = packedWords(N, 8);
+      const out = new Int32Array(words.length);
+      for (let g = 0; g < G; g++) {
+        const z = Array.from({ length: N }, (_, n) => unpackCode(words, g * zWords, 1, n, 8) + 1);
+        assert.ok(z.every((v) => v < 256), "every v1 zero point fits 8 bits after the +1");
+        packCodes(out, g * zWords, 1, z, 8);
+      }
+      return { ...e, bytes: new Uint8Array(out.buffer) };
+    }), (qc) => (qc.checkpoint_format = "gptq_v2"));
+  const ids = Int32Array.from([1, 403, 407, 261, 30]);
+  const a = await forward(loadModel(modelDir("stories260K-gptq-8bit-g64")), ids);
+  const b = await forward(loadModel(v2), ids);
+  assertAllClose(b.logits!, a.logits!, { atol: 0, label: "v2 vs v1 logits" });
+});
