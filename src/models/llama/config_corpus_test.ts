@@ -1,5 +1,6 @@
-// The config corpus (testdata/configs, sources in PROVENANCE.md): every published config.json
-// resolves to the values its model card and transformers' code give (written by hand below),
+// The config corpus (testdata/configs, sources in PROVENANCE.md: published files verbatim, the
+// few without a found copy reconstructed): every config.json resolves to the values its model
+// card and transformers' code give (written by hand below),
 // its transformers v5 re-save resolves to the same, and a shrunk random-weight model built from
 // each v5 file gives exactly the logits of the same model written in the legacy fields.
 import assert from "node:assert/strict";
@@ -37,14 +38,15 @@ const EXPECTED: Record<string, Expected> = {
   "llama-3.1-8b": { theta: 5e5, kind: "llama3", factor: 8, headDim: 128, kv: 8, window: null, tied: false },
   "llama-3.2-1b": { theta: 5e5, kind: "llama3", factor: 32, headDim: 64, kv: 8, window: null, tied: true },
   "llama-3.2-3b": { theta: 5e5, kind: "llama3", factor: 32, headDim: 128, kv: 8, window: null, tied: true },
-  "tinyllama-1.1b": { theta: 1e4, headDim: 64, kv: 4, window: null, tied: false },
+  "tinyllama-1.1b-chat-v1.0": { theta: 1e4, headDim: 64, kv: 4, window: null, tied: false },
   "mistral-7b-v0.1": { theta: 1e4, headDim: 128, kv: 8, window: 4096, tied: false },
-  "mistral-7b-v0.3": { theta: 1e6, headDim: 128, kv: 8, window: null, tied: false },
+  "mistral-7b-instruct-v0.3": { theta: 1e6, headDim: 128, kv: 8, window: null, tied: false },
   "qwen2-0.5b": { theta: 1e6, headDim: 64, kv: 2, window: null, tied: true },
   "qwen2-7b": { theta: 1e6, headDim: 128, kv: 4, window: null, tied: false },
   "qwen2.5-0.5b": { theta: 1e6, headDim: 64, kv: 2, window: null, tied: true },
   "qwen2.5-1.5b-instruct": { theta: 1e6, headDim: 128, kv: 2, window: null, tied: true },
   "qwen2.5-7b": { theta: 1e6, headDim: 128, kv: 4, window: null, tied: false },
+  "qwen2.5-7b-instruct": { theta: 1e6, headDim: 128, kv: 4, window: null, tied: false },
   "qwen2.5-7b-instruct-yarn": { theta: 1e6, kind: "yarn", factor: 4, headDim: 128, kv: 4, window: null, tied: false },
   "qwen2.5-14b": { theta: 1e6, headDim: 128, kv: 8, window: null, tied: false },
   "baichuan2-7b": { theta: 1e4, headDim: 128, kv: 32, window: null, tied: false },
@@ -147,7 +149,7 @@ test("Qwen2 sliding windows: layers from max_window_layers on, or as layer_types
 test("Mistral without sliding_window uses MistralConfig's default 4096; null means none", () => {
   const { sliding_window: _, ...noKey } = v4("mistral-7b-v0.1");
   assert.ok(resolveLlamaConfig(noKey).layerWindows.every((w) => w === 4096));
-  assert.ok(resolveLlamaConfig(v4("mistral-7b-v0.3")).layerWindows.every((w) => w === null));
+  assert.ok(resolveLlamaConfig(v4("mistral-7b-instruct-v0.3")).layerWindows.every((w) => w === null));
 });
 
 test("EOS: every id of a list, and generation_config.json's ids over config.json's", () => {
