@@ -17,7 +17,7 @@ const FLOORS: readonly (readonly string[])[] = [
   ["src/backend"],
   ["src/models"],
   ["src/prune"],
-  ["src/eval"],
+  ["src/eval", "src/quantize"],
   ["src/importance"],
   ["src/experiments", "src/stream"],
   ["src/cli"],

@@ -23,6 +23,7 @@ import * as info from "./cli/info.ts";
 import * as ppl from "./cli/ppl.ts";
 import * as prune from "./cli/prune.ts";
 import * as pruneHeads from "./cli/prune_heads.ts";
+import * as quantizeCommand from "./cli/quantize.ts";
 import * as sweep from "./cli/sweep.ts";
 import * as tokenize from "./cli/tokenize.ts";
 import { version } from "./version.ts";
@@ -40,6 +41,7 @@ const COMMANDS: Command[] = [
   importance,
   prune,
   pruneHeads,
+  quantizeCommand,
   exportTokenizer,
   ppl,
   evalCommand,

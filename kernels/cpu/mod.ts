@@ -26,3 +26,23 @@ export { embeddingGather } from "./embedding.ts";
 export { addInPlace } from "./residual.ts";
 export { alibiSlopes } from "./alibi.ts";
 export { blockChangeSums, blockChangeSumsNaive } from "./block_change.ts";
+export {
+  dequantizeGptqNaive,
+  dequantizeGptqRows,
+  type GptqLinear,
+  gptqLinear,
+  gptqLinearNaive,
+  packCodes,
+  packedWords,
+  unpackCode,
+} from "./gptq.ts";
+export {
+  cholesky,
+  dequantizeCodes,
+  gptqQuantize,
+  packGptq,
+  type QuantizedLinear,
+  type QuantizeOptions,
+  roundHalfEven,
+  rtnQuantize,
+} from "./gptq_quantize.ts";

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { gptqLinear } from "../../kernels/cpu/gptq.ts";
 import { addInPlace } from "../../kernels/cpu/residual.ts";
 import { blockChangeSums } from "../../kernels/cpu/block_change.ts";
 import { anyNonFinite } from "../../kernels/cpu/nonfinite.ts";
@@ -49,6 +50,12 @@ export const cpu: Ops<Float32Array> = {
   linear(x, w, T, K, N, bias) {
     const out = new Float32Array(T * N);
     matmulThreaded(out, x, w, T, K, N, bias);
+    return out;
+  },
+  uploadGptq: (gptq) => ({ gptq }),
+  linearGptq(x, w, T, bias) {
+    const out = new Float32Array(T * w.gptq.N);
+    gptqLinear(out, x, w.gptq, T, bias);
     return out;
   },
   rmsnorm(x, weight, T, D, eps) {

@@ -10,6 +10,7 @@
  *
  * @module
  */
+import type { GptqLinear } from "../../kernels/cpu/gptq.ts";
 import type { RwkvOps } from "./rwkv_ops.ts";
 
 /** Options of {@link Ops.attention}. */
@@ -18,6 +19,21 @@ export interface AttentionOptions<A> {
   alibiSlopes?: A;
   /** Mistral's sliding window: query at position p sees keys j with p − j < window. */
   window?: number;
+}
+
+/**
+ * A linear layer's weight kept packed (GPTQ codes, zero points, scales; kernels/cpu/gptq.ts), as
+ * {@link Ops.uploadGptq} put it on the backend. `gptq` is the host copy of the packed buffers.
+ */
+export interface PackedWeight {
+  readonly gptq: GptqLinear;
+  /** The backend's own copy (GPU buffers), when it keeps one. */
+  readonly device?: unknown;
+}
+
+/** Whether a linear's weight is packed rather than a float array. */
+export function isPacked(w: unknown): w is PackedWeight {
+  return typeof w === "object" && w !== null && "gptq" in w;
 }
 
 /** Operations on arrays of float32 values, shapes passed explicitly (legend in src/tensor.ts). */
@@ -43,6 +59,10 @@ export interface Ops<A> {
   embed(table: A, ids: Int32Array, D: number): A;
   /** out = x · wᵀ (+ bias): x [T,K], w [N,K] → [T,N]. */
   linear(x: A, w: A, T: number, K: number, N: number, bias?: A): A;
+  /** Puts a packed GPTQ linear on the backend, kept packed (weights once, at load time). */
+  uploadGptq(p: GptqLinear): PackedWeight;
+  /** out = x · Wᵀ (+ bias) with W [N,K] dequantized inside the matmul: x [T,K] → [T,N]. */
+  linearGptq(x: A, w: PackedWeight, T: number, bias?: A): A;
   /** RMSNorm of each row: x [T,D] → [T,D]. */
   rmsnorm(x: A, weight: A, T: number, D: number, eps: number): A;
   /** LayerNorm of each row: x [T,D] → [T,D]. */

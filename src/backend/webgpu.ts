@@ -36,6 +36,7 @@ import { concatRows } from "../../kernels/gpu/concat_rows.ts";
 import { embeddingGather } from "../../kernels/gpu/embedding.ts";
 import { layernorm } from "../../kernels/gpu/layernorm.ts";
 import { matmul } from "../../kernels/gpu/matmul.ts";
+import { gptqLinear, type GpuGptq, uploadGptq } from "../../kernels/gpu/gptq_linear.ts";
 import { rmsnorm } from "../../kernels/gpu/rmsnorm.ts";
 import { rope } from "../../kernels/gpu/rope.ts";
 import { swiglu } from "../../kernels/gpu/swiglu.ts";
@@ -227,6 +228,17 @@ function makeOps(gpu: Gpu, adapterInfo: AdapterInfo): WebGpuOps {
     linear(x, w, T, K, N, bias) {
       const out = gpu.tensor(T * N);
       matmul(gpu, out, x, w, T, K, N, bias);
+      return out;
+    },
+    uploadGptq(p) {
+      for (const a of [p.qweight, p.qzeros, p.scales, p.g_idx]) {
+        refuseOnGpu(gpu.uploadProblem(new Uint32Array(a.buffer, a.byteOffset, a.length)));
+      }
+      return { gptq: p, device: uploadGptq(gpu, p) };
+    },
+    linearGptq(x, w, T, bias) {
+      const out = gpu.tensor(T * w.gptq.N);
+      gptqLinear(gpu, out, x, w.device as GpuGptq, T, bias);
       return out;
     },
     rmsnorm(x, weight, T, D, eps) {

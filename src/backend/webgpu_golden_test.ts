@@ -1,5 +1,5 @@
 // Golden tests of the WebGPU backend: every sequence of every Llama-family model in
-// testdata/golden/llama/* run through the WebGPU forward, compared with the golden logits,
+// testdata/golden/llama/* (GPTQ folders included, on the packed WGSL kernel) run through the WebGPU forward, compared with the golden logits,
 // hidden states (raw convention) and final-norm state, and with the CPU backend's forward.
 //
 // Tolerance: |gpu - reference| ≤ ATOL + RTOL · |reference| elementwise, ATOL = 1e-4 and
@@ -7,7 +7,7 @@
 // (under a tenth of the tolerance); the CPU backend lands within ~5e-6 of the golden files.
 import { test } from "../testing/harness.ts";
 import { assertAllClose } from "../testing/assert.ts";
-import { LLAMA_MODELS, llamaGolden, modelDir } from "../testing/golden.ts";
+import { GPTQ_MODELS, LLAMA_MODELS, llamaGolden, modelDir } from "../testing/golden.ts";
 import { forward } from "../models/forward.ts";
 import { loadModel } from "../models/load.ts";
 import { cpu } from "./cpu.ts";
@@ -25,7 +25,7 @@ function stack(hidden: Float32Array[]): Float32Array {
   return out;
 }
 
-for (const name of LLAMA_MODELS) {
+for (const name of [...LLAMA_MODELS, ...GPTQ_MODELS]) {
   test(`the WebGPU forward matches the golden outputs and the CPU forward of ${name}`, async () => {
     const ops = await createWebGpuOps();
     const onGpu = loadModel(modelDir(name), ops);

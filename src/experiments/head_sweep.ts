@@ -89,7 +89,7 @@ export async function headSweep<A>(
       row.push((await perplexity(masked, windows, tick)).ppl);
       // The copy's o_proj was uploaded for this one run: free it now (on a GPU the sweep would
       // otherwise hold one o_proj per head until the collector noticed).
-      model.ops.dispose?.((masked.blocks[l] as LlamaBlock<A>).w.o_proj);
+      model.ops.dispose?.((masked.blocks[l] as LlamaBlock<A>).w.o_proj as A); // dense: masking refuses packed
     }
     ppl.push(row);
   }

@@ -8,6 +8,7 @@ import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
 import { resolveLlamaConfig } from "./llama/config.ts";
+import { readGptqConfig } from "./gptq.ts";
 import { type RawConfig, readConfigFile } from "../io/config_json.ts";
 import { readGenerationConfig } from "../io/generation_config.ts";
 import { TensorStore } from "../io/store.ts";
@@ -26,8 +27,10 @@ export interface FamilyLoader {
 }
 
 const llamaFamily: FamilyLoader = {
-  load: (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw, readGenerationConfig(dir)), w, dir),
-  open: (ops, raw, w, dir) => openLlamaParts(ops, resolveLlamaConfig(raw, readGenerationConfig(dir)), w, dir),
+  load: (ops, raw, w, dir) =>
+    loadLlama(ops, resolveLlamaConfig(raw, readGenerationConfig(dir)), w, dir, readGptqConfig(raw, dir)),
+  open: (ops, raw, w, dir) =>
+    openLlamaParts(ops, resolveLlamaConfig(raw, readGenerationConfig(dir)), w, dir, readGptqConfig(raw, dir)),
   numLayers: (raw) => resolveLlamaConfig(raw).numLayers,
 };
 

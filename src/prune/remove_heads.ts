@@ -24,6 +24,7 @@
  *
  * @module
  */
+import { isPacked } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
 import { type LayerWeights, LlamaBlock } from "../models/llama/model.ts";
 import type { CausalLM } from "../models/model.ts";
@@ -240,11 +241,26 @@ export function headCounts<A>(model: CausalLM<A>): number[] {
   return attentionBlocks(model).map((b) => b.shape.H);
 }
 
+/**
+ * The float weight of attention linear `name` of `block`; a GPTQ-packed one is refused (its
+ * columns share per-group scales, so a head's columns cannot be cut or zeroed in place).
+ */
+function denseWeight<A>(block: LlamaBlock<A>, name: "q_proj" | "k_proj" | "v_proj" | "o_proj"): A {
+  const w = block.w[name];
+  if (isPacked(w)) {
+    throw new UserError(
+      `Layer ${block.originalIndex}'s self_attn.${name} is GPTQ-packed; removing heads needs float weights ` +
+        "(prune whole layers of a GPTQ folder with prune, or remove heads before quantizing)",
+    );
+  }
+  return w;
+}
+
 /** A copy of `block` with the o_proj columns of heads `removed` zeroed (mask mode). */
 async function maskBlock<A>(block: LlamaBlock<A>, removed: readonly number[]): Promise<LlamaBlock<A>> {
   const { ops, w, shape } = block;
   const { D, H, Hd } = shape;
-  const o = bytesOf(await ops.read(w.o_proj)); // [D, H·Hd]
+  const o = bytesOf(await ops.read(denseWeight(block, "o_proj"))); // [D, H·Hd]
   const o_proj = ops.upload(floatsOf(zeroColBlocks(o, D, H * Hd, 4, Hd, removed)));
   return new LlamaBlock(ops, shape, { ...w, o_proj }, block.originalIndex);
 }
@@ -259,13 +275,15 @@ async function rebuildBlock<A>(block: LlamaBlock<A>, plan: LayerHeadPlan): Promi
   const bias = (a: A | undefined, heads: readonly number[]) => (a === undefined ? undefined : rows(a, 1, heads));
   const weights: LayerWeights<A> = {
     ...w,
-    q_proj: await rows(w.q_proj, D, plan.keptHeads), // [H'·Hd, D]
-    k_proj: await rows(w.k_proj, D, plan.kvSource), // [H'·Hd, D]
-    v_proj: await rows(w.v_proj, D, plan.kvSource), // [H'·Hd, D]
+    q_proj: await rows(denseWeight(block, "q_proj"), D, plan.keptHeads), // [H'·Hd, D]
+    k_proj: await rows(denseWeight(block, "k_proj"), D, plan.kvSource), // [H'·Hd, D]
+    v_proj: await rows(denseWeight(block, "v_proj"), D, plan.kvSource), // [H'·Hd, D]
     q_bias: await bias(w.q_bias, plan.keptHeads), // [H'·Hd]
     k_bias: await bias(w.k_bias, plan.kvSource),
     v_bias: await bias(w.v_bias, plan.kvSource),
-    o_proj: ops.upload(floatsOf(takeColBlocks(await read(w.o_proj), D, H * Hd, 4, Hd, plan.keptHeads))), // [D, H'·Hd]
+    o_proj: ops.upload(
+      floatsOf(takeColBlocks(await read(denseWeight(block, "o_proj")), D, H * Hd, 4, Hd, plan.keptHeads)),
+    ), // [D, H'·Hd]
   };
   const n = plan.keptHeads.length;
   // ALiBi slopes belong to heads: the kept heads keep theirs (a fresh alibiSlopes(H') would not).

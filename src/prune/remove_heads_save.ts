@@ -120,6 +120,12 @@ export function saveHeadPruned(
         ? ["W_pack", "o_proj"]
         : ["q_proj", "k_proj", "v_proj", "o_proj"];
       for (const n of needed) {
+        if (store.has(`${p}.${n}.qweight`)) {
+          throw new UserError(
+            `Tensor "${p}.${n}.qweight" is GPTQ-packed; prune-heads rewrites float attention weights only ` +
+              "(remove whole layers of a GPTQ folder with prune, or remove heads before quantizing)",
+          );
+        }
         if (!store.has(`${p}.${n}.weight`)) {
           throw new UserError(
             `Tensor "${p}.${n}.weight" is missing from "${srcDir}"; the checkpoint does not match its config.json`,

@@ -373,7 +373,10 @@ test("a GQA model expanded to multi-head gives identical outputs, and equals tes
   const mhaBlocks = mha.blocks as LlamaBlock<Float32Array>[];
   for (let l = 0; l < 5; l++) {
     for (const w of ["q_proj", "k_proj", "v_proj", "o_proj"] as const) {
-      assertAllClose(blocks[l].w[w], mhaBlocks[l].w[w], { atol: 0, label: `layer ${l} ${w}` });
+      assertAllClose(blocks[l].w[w] as Float32Array, mhaBlocks[l].w[w] as Float32Array, {
+        atol: 0,
+        label: `layer ${l} ${w}`,
+      });
     }
   }
   const baby = loadModel(modelDir("babyllama105"));
@@ -388,16 +391,20 @@ test("physical removal in a GQA layer leaves plain multi-head attention with one
   const pruned = await withoutHeads(model, [[2, 3]]);
   const b = pruned.blocks[2] as LlamaBlock<Float32Array>;
   assert.deepEqual([b.shape.H, b.shape.Hkv], [7, 7]);
-  assert.equal(b.w.q_proj.length, 7 * 8 * 64);
-  assert.equal(b.w.k_proj.length, 7 * 8 * 64);
-  assert.equal(b.w.o_proj.length, 64 * 7 * 8);
+  assert.equal((b.w.q_proj as Float32Array).length, 7 * 8 * 64);
+  assert.equal((b.w.k_proj as Float32Array).length, 7 * 8 * 64);
+  assert.equal((b.w.o_proj as Float32Array).length, 64 * 7 * 8);
   assert.strictEqual(pruned.blocks[1], model.blocks[1], "untouched blocks are shared");
   // Query head 4 (now 3) read kv head 2 and still does: its key rows are kv head 2's.
   const orig = model.blocks[2] as LlamaBlock<Float32Array>;
-  assertAllClose(b.w.k_proj.subarray(3 * 8 * 64, 4 * 8 * 64), orig.w.k_proj.subarray(2 * 8 * 64, 3 * 8 * 64), {
-    atol: 0,
-    label: "k rows",
-  });
+  assertAllClose(
+    (b.w.k_proj as Float32Array).subarray(3 * 8 * 64, 4 * 8 * 64),
+    (orig.w.k_proj as Float32Array).subarray(2 * 8 * 64, 3 * 8 * 64),
+    {
+      atol: 0,
+      label: "k rows",
+    },
+  );
 });
 
 test("withoutHeads() refuses RWKV models and bad head lists", async () => {

@@ -56,6 +56,11 @@ export interface FolderEdits {
   rename?: (name: string) => string | null;
   /** A new shape and bytes for a kept tensor, or null to copy it as stored (default: none edited). */
   edit?: (info: TensorInfo) => TensorEdit | null;
+  /**
+   * Tensors written instead of a stored one (names final), or null to treat it as usual: e.g. a
+   * float `.weight` replaced by its GPTQ `qweight`, `qzeros`, `scales` and `g_idx`.
+   */
+  replace?: (info: TensorInfo) => TensorEntry[] | null;
   /** config.json of the new folder. */
   config: RawConfig;
   /** Paths in `config` whose numbers were floats in the input (see io/json_floats.ts). */
@@ -110,33 +115,39 @@ function rewrite(folder: ModelFolder, outDir: string, edits: FolderEdits): Rewri
   const written: string[] = [];
   writeFolderAtomically(outDir, (tmp) => {
     // Plan every shard first: the index and the names depend on how many shards stay non-empty.
-    const plans: { file: SafetensorsFile; entries: (TensorInfo & { to: string; e: TensorEdit | null })[] }[] = [];
+    const plans: { list: TensorEntry[]; metadata: Record<string, string> }[] = [];
     for (const file of folder.store.files) { // headers as the store read them, in shard order
-      const entries = [];
+      const list: TensorEntry[] = [];
       for (const info of file.tensors.values()) {
+        const made = edits.replace?.(info);
+        if (made) {
+          list.push(...made);
+          continue;
+        }
         const to = rename(info.name);
-        if (to !== null) entries.push({ ...info, to, e: editOf(info) });
+        if (to === null) continue;
+        const e = editOf(info);
+        list.push({
+          name: to,
+          dtype: info.dtype,
+          shape: e?.shape ?? info.shape,
+          // Edited tensors are read and rebuilt one at a time; the rest is copied from the file in chunks.
+          bytes: e ? () => e.edit(file.readBytes(info.name)) : { path: info.file, begin: info.begin, end: info.end },
+        });
       }
-      if (entries.length > 0) plans.push({ file, entries: entries.sort((a, b) => compareNames(a.to, b.to)) });
+      if (list.length > 0) {
+        plans.push({ list: list.sort((a, b) => compareNames(a.name, b.name)), metadata: file.metadata ?? {} });
+      }
     }
     const weightMap: Record<string, string> = {};
-    plans.forEach(({ file, entries }, s) => {
+    plans.forEach(({ list, metadata }, s) => {
       const outName = shardName(s, plans.length);
-      const list: TensorEntry[] = entries.map((t) => {
-        const shape = t.e?.shape ?? t.shape;
-        weightMap[t.to] = outName;
-        bytes += numel(shape) * DTYPE_SIZE[t.dtype];
-        const e = t.e;
-        return {
-          name: t.to,
-          dtype: t.dtype,
-          shape,
-          // Edited tensors are read and rebuilt one at a time; the rest is copied from the file in chunks.
-          bytes: e ? () => e.edit(file.readBytes(t.name)) : { path: t.file, begin: t.begin, end: t.end },
-        };
-      });
+      for (const t of list) {
+        weightMap[t.name] = outName;
+        bytes += numel(t.shape) * DTYPE_SIZE[t.dtype];
+      }
       tensors += list.length;
-      writeSafetensors(join(tmp, outName), list, { ...(file.metadata ?? {}), format: "pt" });
+      writeSafetensors(join(tmp, outName), list, { ...metadata, format: "pt" });
       written.push(outName);
     });
     if (plans.length > 1) {

@@ -59,3 +59,11 @@ export const LLAMA_MODELS = [
   "babyllama105",
   "bytellama-12L",
 ] as const;
+
+/** The bundled GPTQ folders with golden files (testdata/models/<name>/PROVENANCE.md). */
+export const GPTQ_MODELS = [
+  "bytellama-12L-gptq-4bit-g32",
+  "bytellama-12L-gptq-4bit-g32-actorder",
+  "stories260K-gptq-8bit-g64",
+  "bytellama-12L-rtn-3bit-g32",
+] as const;

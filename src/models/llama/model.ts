@@ -11,7 +11,8 @@
  * @module
  */
 import { alibiSlopes } from "../../../kernels/cpu/alibi.ts";
-import type { Ops } from "../../backend/ops.ts";
+import { isPacked, type Ops, type PackedWeight } from "../../backend/ops.ts";
+import { type GptqConfig, isPackedLinear, readGptqLinear } from "../gptq.ts";
 import type { LlamaConfig } from "./config.ts";
 import { RotaryTable } from "./rope.ts";
 import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "../model.ts";
@@ -32,21 +33,24 @@ export interface LayerShape {
   window: number | null;
 }
 
+/** A linear layer's weight [N, K]: floats, or packed GPTQ codes dequantized inside the matmul. */
+export type LinearWeight<A> = A | PackedWeight;
+
 /** The weights of one decoder layer, named as in `model.layers.N.*`. */
 export interface LayerWeights<A> {
   input_layernorm: A; // [D]
-  q_proj: A; // [H·Hd, D]
-  k_proj: A; // [Hkv·Hd, D]
-  v_proj: A; // [Hkv·Hd, D]
-  o_proj: A; // [D, H·Hd]
+  q_proj: LinearWeight<A>; // [H·Hd, D]
+  k_proj: LinearWeight<A>; // [Hkv·Hd, D]
+  v_proj: LinearWeight<A>; // [Hkv·Hd, D]
+  o_proj: LinearWeight<A>; // [D, H·Hd]
   q_bias?: A; // [H·Hd]   (Qwen2)
   k_bias?: A; // [Hkv·Hd]
   v_bias?: A; // [Hkv·Hd]
   o_bias?: A; // [D]      (attention_bias)
   post_attention_layernorm: A; // [D]
-  gate_proj: A; // [F, D]
-  up_proj: A; // [F, D]
-  down_proj: A; // [D, F]
+  gate_proj: LinearWeight<A>; // [F, D]
+  up_proj: LinearWeight<A>; // [F, D]
+  down_proj: LinearWeight<A>; // [D, F]
   gate_bias?: A; // [F]   (mlp_bias)
   up_bias?: A; // [F]
   down_bias?: A; // [D]
@@ -91,9 +95,9 @@ export class LlamaBlock<A> implements Block<A> {
   #attn(h: A, T: number, run: Run<A>, keepState: boolean): A {
     const { ops, w } = this;
     const { D, H, Hkv, Hd, rope } = this.shape;
-    const q = ops.linear(h, w.q_proj, T, D, H * Hd, w.q_bias); // [T,H·Hd]
-    let k = ops.linear(h, w.k_proj, T, D, Hkv * Hd, w.k_bias); // [T,Hkv·Hd]
-    let v = ops.linear(h, w.v_proj, T, D, Hkv * Hd, w.v_bias); // [T,Hkv·Hd]
+    const q = this.linear(h, w.q_proj, T, D, H * Hd, w.q_bias); // [T,H·Hd]
+    let k = this.linear(h, w.k_proj, T, D, Hkv * Hd, w.k_bias); // [T,Hkv·Hd]
+    let v = this.linear(h, w.v_proj, T, D, Hkv * Hd, w.v_bias); // [T,Hkv·Hd]
     this.#release(h);
     if (rope) {
       const invFreq = rope.at(run.pos0 + T); // [Hd/2]
@@ -117,7 +121,7 @@ export class LlamaBlock<A> implements Block<A> {
     }); // [T,H·Hd]
     this.#release(q);
     if (!keepState) this.#release(k, v);
-    const o = ops.linear(attn, w.o_proj, T, H * Hd, D, w.o_bias); // [T,D]
+    const o = this.linear(attn, w.o_proj, T, H * Hd, D, w.o_bias); // [T,D]
     this.#release(attn);
     return o;
   }
@@ -126,14 +130,19 @@ export class LlamaBlock<A> implements Block<A> {
   #mlp(h: A, T: number): A {
     const { ops, w } = this;
     const { D, F } = this.shape;
-    const gate = ops.linear(h, w.gate_proj, T, D, F, w.gate_bias); // [T,F]
-    const up = ops.linear(h, w.up_proj, T, D, F, w.up_bias); // [T,F]
+    const gate = this.linear(h, w.gate_proj, T, D, F, w.gate_bias); // [T,F]
+    const up = this.linear(h, w.up_proj, T, D, F, w.up_bias); // [T,F]
     this.#release(h);
     const act = ops.swiglu(gate, up, T * F); // [T,F]
     this.#release(gate, up);
-    const out = ops.linear(act, w.down_proj, T, F, D, w.down_bias); // [T,D]
+    const out = this.linear(act, w.down_proj, T, F, D, w.down_bias); // [T,D]
     this.#release(act);
     return out;
+  }
+
+  /** x [T,K] · wᵀ (+ bias) → [T,N], through the packed kernel when `w` is GPTQ-packed. */
+  linear(x: A, w: LinearWeight<A>, T: number, K: number, N: number, bias?: A): A {
+    return isPacked(w) ? this.ops.linearGptq(x, w, T, bias) : this.ops.linear(x, w, T, K, N, bias);
   }
 
   /** Tells a device backend these buffers are dead, so it reuses their memory now (no-op on the CPU). */
@@ -215,38 +224,49 @@ export class LlamaModel<A> implements CausalLM<A> {
  * Loads layer `i` of a Llama-family checkpoint (only that layer's tensors are read). Baichuan's
  * fused `W_pack` [(H+2·Hkv)·Hd, D] is split into q, k and v rows here.
  */
-function loadLlamaBlock<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, i: number): LlamaBlock<A> {
+function loadLlamaBlock<A>(
+  ops: Ops<A>,
+  cfg: LlamaConfig,
+  weights: Weights,
+  i: number,
+  gptq: GptqConfig | null,
+): LlamaBlock<A> {
   const { hiddenSize: D, intermediateSize: F, headDim: Hd } = cfg;
   const H = cfg.numHeads[i], Hkv = cfg.numKvHeads[i];
   const get = scoped(weights, `model.layers.${i}`);
   const up = (name: string, shape: number[]) => ops.upload(get(name, shape));
+  // A linear [N, K] as stored: packed when its qweight is there (GPTQ), else its float .weight.
+  const linear = (name: string, N: number, K: number): LinearWeight<A> =>
+    isPackedLinear(get, name, gptq)
+      ? ops.uploadGptq(readGptqLinear(weights, get, name, K, N, gptq!))
+      : up(`${name}.weight`, [N, K]);
   const bias = (name: string, n: number, required: boolean) =>
     required || get.has(`${name}.bias`) ? up(`${name}.bias`, [n]) : undefined;
-  let q_proj: A, k_proj: A, v_proj: A;
+  let q_proj: LinearWeight<A>, k_proj: LinearWeight<A>, v_proj: LinearWeight<A>;
   if (cfg.fusedQkv) {
     const pack = get("self_attn.W_pack.weight", [(H + 2 * Hkv) * Hd, D]);
     q_proj = ops.upload(pack.subarray(0, H * Hd * D));
     k_proj = ops.upload(pack.subarray(H * Hd * D, (H + Hkv) * Hd * D));
     v_proj = ops.upload(pack.subarray((H + Hkv) * Hd * D));
   } else {
-    q_proj = up("self_attn.q_proj.weight", [H * Hd, D]);
-    k_proj = up("self_attn.k_proj.weight", [Hkv * Hd, D]);
-    v_proj = up("self_attn.v_proj.weight", [Hkv * Hd, D]);
+    q_proj = linear("self_attn.q_proj", H * Hd, D);
+    k_proj = linear("self_attn.k_proj", Hkv * Hd, D);
+    v_proj = linear("self_attn.v_proj", Hkv * Hd, D);
   }
   const w: LayerWeights<A> = {
     input_layernorm: up("input_layernorm.weight", [D]),
     q_proj,
     k_proj,
     v_proj,
-    o_proj: up("self_attn.o_proj.weight", [D, H * Hd]),
+    o_proj: linear("self_attn.o_proj", D, H * Hd),
     q_bias: bias("self_attn.q_proj", H * Hd, cfg.qkvBias),
     k_bias: bias("self_attn.k_proj", Hkv * Hd, cfg.qkvBias),
     v_bias: bias("self_attn.v_proj", Hkv * Hd, cfg.qkvBias),
     o_bias: bias("self_attn.o_proj", D, cfg.oBias),
     post_attention_layernorm: up("post_attention_layernorm.weight", [D]),
-    gate_proj: up("mlp.gate_proj.weight", [F, D]),
-    up_proj: up("mlp.up_proj.weight", [F, D]),
-    down_proj: up("mlp.down_proj.weight", [D, F]),
+    gate_proj: linear("mlp.gate_proj", F, D),
+    up_proj: linear("mlp.up_proj", F, D),
+    down_proj: linear("mlp.down_proj", D, F),
     gate_bias: bias("mlp.gate_proj", F, cfg.mlpBias),
     up_bias: bias("mlp.up_proj", F, cfg.mlpBias),
     down_bias: bias("mlp.down_proj", D, cfg.mlpBias),
@@ -265,9 +285,15 @@ function readHead(cfg: LlamaConfig, weights: Weights, embedTable?: Float32Array)
 }
 
 /** Loads a whole Llama-family model from `weights` (names and shapes checked against the config). */
-export function loadLlama<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, dir: string): LlamaModel<A> {
+export function loadLlama<A>(
+  ops: Ops<A>,
+  cfg: LlamaConfig,
+  weights: Weights,
+  dir: string,
+  gptq: GptqConfig | null = null,
+): LlamaModel<A> {
   const { hiddenSize: D, vocabSize: V } = cfg;
-  const blocks = Array.from({ length: cfg.numLayers }, (_, i) => loadLlamaBlock(ops, cfg, weights, i));
+  const blocks = Array.from({ length: cfg.numLayers }, (_, i) => loadLlamaBlock(ops, cfg, weights, i, gptq));
   const embedTable = weights.get("model.embed_tokens.weight", [V, D]);
   const head = readHead(cfg, weights, embedTable);
   const embed_tokens = ops.upload(embedTable);
@@ -287,7 +313,13 @@ export function loadLlama<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, di
  * Opens a Llama-family checkpoint part by part: each weight is read on first use, and
  * `loadBlock(i)` reads only layer i. Layer streaming holds one block at a time this way.
  */
-export function openLlamaParts<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, dir: string): ModelParts<A> {
+export function openLlamaParts<A>(
+  ops: Ops<A>,
+  cfg: LlamaConfig,
+  weights: Weights,
+  dir: string,
+  gptq: GptqConfig | null = null,
+): ModelParts<A> {
   const { hiddenSize: D, vocabSize: V } = cfg;
   let embedTable: A | undefined, norm: A | undefined, head: A | undefined;
   return {
@@ -307,7 +339,7 @@ export function openLlamaParts<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weight
       head ??= ops.upload(readHead(cfg, weights));
       return ops.linear(x, head, T, D, V);
     },
-    loadBlock: (i) => loadLlamaBlock(ops, cfg, weights, i),
+    loadBlock: (i) => loadLlamaBlock(ops, cfg, weights, i, gptq),
     releaseEmbed() {
       embedTable = undefined;
     },

@@ -1,0 +1,105 @@
+/** `shortgpt quantize <model> --out DIR`: make a GPTQ (or round-to-nearest) checkpoint. @module */
+import { UserError } from "../errors.ts";
+import type { ModelFolder } from "../models/load.ts";
+import { checkOutputFolder } from "../prune/output_folder.ts";
+import { quantizeFolder, type QuantizeSpec } from "../quantize/quantize.ts";
+import type { CommandSpec, Parsed } from "./args.ts";
+import { bool, num, str } from "./args.ts";
+import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
+import { requireModel, withModel } from "./common.ts";
+import { note, out } from "./output.ts";
+
+export const spec: CommandSpec = {
+  name: "quantize",
+  summary: "quantize a Llama-family model with GPTQ (or round-to-nearest) and write a GPTQ folder",
+  usage:
+    "shortgpt quantize <model> --out DIR [--method gptq|rtn] [--bits 2|3|4|8] [--group-size G] [--desc-act] [--sym|--asym] (--text-file F | --ids-file F) [--force]",
+  description: `
+GPTQ (Frantar et al. 2022) as AutoGPTQ runs it: layers in order, each linear's Hessian
+H = 2/n sum x x^T from its calibration inputs with the earlier linears of the layer already
+quantized, dampening (--damp times the mean of diag H), the Cholesky factor of H^-1, columns
+quantized in blocks of 128 with the error spread onto the columns not yet quantized, act-order with
+--desc-act; the next layer's inputs are the quantized layer's outputs. --method rtn rounds each
+weight to its group's grid (no calibration). The folder is AutoGPTQ's "gptq" (v1) format, which
+transformers/optimum and AutoGPTQ load: per linear qweight, qzeros (zero points minus one),
+scales (float16) and g_idx; quantization_config in config.json and quantize_config.json; embeddings,
+norms and the head as stored. Progress: one line per layer on stderr. Calibrate on one text and
+measure perplexity on another (shortgpt ppl OUT --text-file OTHER).`,
+  positionals: ["model"],
+  flags: {
+    out: { type: "string", arg: "DIR", help: "the new model folder (must not exist or be empty, unless --force)" },
+    method: { type: "string", arg: "M", default: "gptq", choices: ["gptq", "rtn"], help: "gptq or rtn" },
+    bits: { type: "int", arg: "B", default: 4, help: "bits per weight: 2, 3, 4 or 8" },
+    "group-size": {
+      type: "int",
+      arg: "G",
+      default: 128,
+      help: "inputs per group (scale and zero point), or -1 for one per row",
+    },
+    "desc-act": { type: "boolean", help: "act-order: quantize columns by decreasing Hessian diagonal (GPTQ)" },
+    sym: { type: "boolean", help: "symmetric grid (the default)" },
+    asym: { type: "boolean", help: "asymmetric grid: a zero point per group and row" },
+    damp: { type: "number", arg: "P", default: 0.01, help: "dampening, a fraction of mean(diag H) (GPTQ)" },
+    ...CALIBRATION_FLAGS,
+    force: { type: "boolean", help: "replace a non-empty --out folder" },
+  },
+  examples: [
+    "shortgpt quantize testdata/models/bytellama-12L --out /tmp/bytellama-gptq4 --bits 4 --group-size 32 --text-file testdata/texts/tinystories_heldout.txt --window 128 --max-windows 16",
+    "shortgpt quantize MODEL --out MODEL-rtn3 --method rtn --bits 3 --group-size 32",
+  ],
+};
+
+export async function run(p: Parsed): Promise<void> {
+  await withModel(requireModel(p, spec), (folder) => quantize(p, folder));
+}
+
+/** The command on `folder`. */
+function quantize(p: Parsed, folder: ModelFolder): void {
+  const outDir = str(p, "out");
+  if (!outDir) throw new UserError(`"quantize" needs --out DIR, a new folder for the quantized model`);
+  const force = bool(p, "force");
+  checkOutputFolder(outDir, folder.dir, force);
+  const bits = num(p, "bits")!;
+  if (bits !== 2 && bits !== 3 && bits !== 4 && bits !== 8) {
+    throw new UserError(`--bits ${bits}: choose 2, 3, 4 or 8 (the widths GPTQ checkpoints pack)`);
+  }
+  const groupSize = num(p, "group-size")!;
+  if (!(groupSize >= 1 || groupSize === -1)) {
+    throw new UserError(`--group-size ${groupSize}: give a positive number or -1`);
+  }
+  if (bool(p, "sym") && bool(p, "asym")) throw new UserError(`Give at most one of --sym and --asym`);
+  const damp = Number(str(p, "damp"));
+  if (!(damp > 0 && damp < 1)) {
+    throw new UserError(`--damp ${JSON.stringify(str(p, "damp"))}: give a number between 0 and 1`);
+  }
+  const method = str(p, "method") as "gptq" | "rtn";
+  const q: QuantizeSpec = {
+    method,
+    bits,
+    groupSize,
+    sym: !bool(p, "asym"),
+    descAct: bool(p, "desc-act"),
+    dampPercent: damp,
+  };
+  if (method === "rtn" && q.descAct) {
+    throw new UserError(`--desc-act orders GPTQ's columns; it has no meaning with --method rtn`);
+  }
+  const windows = method === "gptq" ? windowsFromFlags(p, folder) : [];
+  const calibration = method === "gptq"
+    ? `${str(p, "text-file") ?? str(p, "ids-file") ?? "--ids"}, ${windows.length} windows of up to ${
+      num(p, "window")
+    } tokens`
+    : null;
+  const t0 = performance.now();
+  const summary = quantizeFolder(folder, outDir, windows, q, {
+    force,
+    calibration,
+    onLayer: (i, L) =>
+      note(`layer ${i + 1}/${L} quantized (${((performance.now() - t0) / 1000).toFixed(1)} s)`, bool(p, "quiet")),
+  });
+  out(
+    `wrote ${summary.outDir}: ${summary.linears} linears ${method} ${bits}-bit, group size ${groupSize}; ${
+      (summary.bytes / 2 ** 20).toFixed(2)
+    } MiB`,
+  );
+}
