@@ -35,7 +35,17 @@ export { loadTokenizer, type Tokenizer } from "./src/io/tokenizer/mod.ts";
 
 // Models
 export { type LlamaConfig, type RawLlamaConfig, resolveLlamaConfig } from "./src/models/llama/config.ts";
-export { cpu, getMatmulKernel, getThreads, setMatmulKernel, setThreads, stopWorkers } from "./src/backend/cpu.ts";
+export {
+  cpu,
+  getMatmulKernel,
+  getPrecision,
+  getThreads,
+  type Precision,
+  setMatmulKernel,
+  setPrecision,
+  setThreads,
+  stopWorkers,
+} from "./src/backend/cpu.ts";
 export type { AttentionOptions, Ops } from "./src/backend/ops.ts";
 export type { RwkvActivation, RwkvOps } from "./src/backend/rwkv_ops.ts";
 export {

@@ -25,6 +25,7 @@ import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { matmul, MATMUL_PANEL } from "../../kernels/cpu/matmul.ts";
 import { matmulWasm, wasmSimdAvailable } from "../../kernels/cpu/matmul_wasm.ts";
+import { defaultMultiplyAdd, FastMatmul, packFastWeights } from "../../kernels/cpu/matmul_fast.ts";
 import type { AttentionOptions } from "../../kernels/cpu/attention.ts";
 import { attentionBlocked } from "../../kernels/cpu/attention_blocked.ts";
 import { DONE, FAILED, type Job, runChunks } from "./_cpu_job.ts";
@@ -42,6 +43,7 @@ const STALL_MS = 60_000;
 let threadCount = Math.max(1, Math.min(8, cpus().length || 1));
 let workers: JobWorker[] = [];
 let kernel: MatmulKernel = "wasm-simd";
+let precision: Precision = "exact";
 let broken: string | null = null; // why the workers are not used, once they failed to start
 const scratchBuffers = Array.from({ length: 5 }, () => new Float32Array(new SharedArrayBuffer(4)));
 
@@ -82,6 +84,39 @@ export function setMatmulKernel(k: MatmulKernel): void {
 export function getMatmulKernel(): MatmulKernel {
   return kernel === "wasm-simd" && wasmOk() ? "wasm-simd" : "js";
 }
+
+/**
+ * How the CPU backend's matmul sums: `"exact"` (the default: float64 sums in the naive kernel's
+ * order, the same bits as `matmulNaive`, the oracle) or `"fast"` (float32 sums in a fixed order,
+ * WebAssembly SIMD with a fused multiply-add where the runtime has relaxed SIMD:
+ * kernels/cpu/matmul_fast.ts). Both give the same bits on any number of threads.
+ */
+export type Precision = "exact" | "fast";
+
+/** Chooses the CPU backend's {@link Precision}. */
+export function setPrecision(p: Precision): void {
+  if (p !== "exact" && p !== "fast") throw new RangeError(`Precision "${p}" is unknown; expected "exact" or "fast"`);
+  if (p === "fast" && !wasmSimdAvailable()) {
+    throw new Error('Precision "fast" needs WebAssembly SIMD, which this runtime lacks; use "exact"');
+  }
+  precision = p;
+}
+
+/** The CPU backend's {@link Precision}. */
+export function getPrecision(): Precision {
+  return precision;
+}
+
+// The fast kernel's panels of each weight, made on first use and kept as long as the weight lives.
+const packed = new WeakMap<Float32Array, Float32Array>();
+
+function fastPanels(w: Float32Array, N: number, K: number): Float32Array {
+  let wp = packed.get(w);
+  if (!wp) packed.set(w, wp = packFastWeights(w, N, K));
+  return wp;
+}
+
+let mainFast: FastMatmul | null = null;
 
 let wasmChecked = false;
 function wasmOk(): boolean {
@@ -124,7 +159,11 @@ export function matmulThreaded(
   const wasm = T >= WASM_MIN_ROWS && getMatmulKernel() === "wasm-simd";
   const parallel = threadCount > 1 && T * K * N >= PARALLEL_MIN_MACS && N >= 8 && w.buffer instanceof SharedArrayBuffer;
   if (!parallel || !startWorkers()) {
-    if (wasm) matmulWasm(out, x, w, T, K, N, bias);
+    if (precision === "fast") {
+      mainFast ??= new FastMatmul(defaultMultiplyAdd());
+      mainFast.load(x, T, K, bias);
+      mainFast.columns(out, fastPanels(w, N, K), N, 0, N);
+    } else if (wasm) matmulWasm(out, x, w, T, K, N, bias);
     else matmul(out, x, w, T, K, N, bias);
     return;
   }
@@ -257,6 +296,7 @@ function runMatmul(
     K,
     N,
     wasm,
+    fast: precision === "fast" ? { wp: fastPanels(w, N, K), multiplyAdd: defaultMultiplyAdd() } : undefined,
   }, mainTakesChunks);
   if (os !== out) out.set(os);
 }
