@@ -5,9 +5,11 @@
  *   deno run -A bench/forward.ts --shape stories110m --tokens 256 --json
  *   deno run -A bench/forward.ts --threads 1           one thread (default: one per core, at most 8)
  *   deno run -A bench/forward.ts --kernel js           the plain-JavaScript matmul (default: wasm-simd)
+ *   deno run -A bench/forward.ts --precision fast      float32 sums (default: exact; docs/performance.md)
  *   node scripts/build.mjs --bench && node dist-bench/forward.js ... / bun bench/forward.ts ...   (same flags)
  *
- * `--json` prints one line per measurement: {"shape","runtime","backend","threads","tokens","tok_per_s","gflops"}.
+ * `--json` prints one line per measurement:
+ * {"shape","runtime","backend","threads","kernel","precision","tokens","tok_per_s","gflops"}.
  * The per-kernel GFLOP/s and the share of time per op are in bench/kernels.ts.
  * Shapes: stories260K (the real bundled model), stories15m and stories110m (random weights).
  * Matmul shapes: the linear layers x[T,K]·W[N,K]ᵀ at T=128, K=N=768 and K=2048, N=5632.
@@ -17,12 +19,16 @@
 import process from "node:process";
 import { matmul } from "../kernels/cpu/matmul.ts";
 import { matmulWasm, wasmSimdAvailable } from "../kernels/cpu/matmul_wasm.ts";
+import { defaultMultiplyAdd, matmulFast } from "../kernels/cpu/matmul_fast.ts";
 import {
   cpu,
   getMatmulKernel,
+  getPrecision,
   getThreads,
   type MatmulKernel,
+  type Precision,
   setMatmulKernel,
+  setPrecision,
   setThreads,
 } from "../src/backend/cpu.ts";
 import { forward } from "../src/models/forward.ts";
@@ -38,6 +44,7 @@ const tokens = Number(flag("tokens") ?? 256);
 const only = flag("shape");
 if (flag("threads")) setThreads(Number(flag("threads")));
 if (flag("kernel")) setMatmulKernel(flag("kernel") as MatmulKernel);
+if (flag("precision")) setPrecision(flag("precision") as Precision);
 
 function report(row: { shape: string; tokens: number; tok_per_s: number | null; gflops: number | null; ms: number }) {
   if (json) {
@@ -48,6 +55,7 @@ function report(row: { shape: string; tokens: number; tok_per_s: number | null; 
         backend: "cpu",
         threads: getThreads(),
         kernel: getMatmulKernel(),
+        precision: getPrecision(),
         tokens: row.tokens,
         tok_per_s: row.tok_per_s,
         gflops: row.gflops,
@@ -111,6 +119,14 @@ async function benchMatmul(T: number, K: number, N: number) {
       tok_per_s: null,
       gflops: flops / (simd / 1000) / 1e9,
     });
+    const f32 = await medianMs(() => matmulFast(out, x, w, T, K, N), 5);
+    report({
+      shape: `matmul (fast, ${defaultMultiplyAdd()}) T=${T} K=${K} N=${N} 1 thread`,
+      tokens: T,
+      ms: f32,
+      tok_per_s: null,
+      gflops: flops / (f32 / 1000) / 1e9,
+    });
   }
   const all = await medianMs(() => cpu.linear(x, w, T, K, N), 5);
   report({
@@ -124,7 +140,7 @@ async function benchMatmul(T: number, K: number, N: number) {
 
 if (!json) {
   console.log(
-    `# ${machine()}\n# CPU backend, ${getThreads()} threads, ${getMatmulKernel()} matmul, forward at T=${tokens}, medians of 5 runs after a warm-up\n`,
+    `# ${machine()}\n# CPU backend, ${getThreads()} threads, ${getMatmulKernel()} matmul, precision ${getPrecision()}, forward at T=${tokens}, medians of 5 runs after a warm-up\n`,
   );
 }
 const wants = (s: string) => only === undefined || only === s;

@@ -8,7 +8,7 @@
  */
 import process from "node:process";
 import { UserError } from "./errors.ts";
-import { setMatmulKernel, setThreads, stopWorkers } from "./backend/cpu.ts";
+import { type Precision, setMatmulKernel, setPrecision, setThreads, stopWorkers } from "./backend/cpu.ts";
 import { type CommandSpec, helpText, parseArgs, type Parsed } from "./cli/args.ts";
 import * as compare from "./cli/compare.ts";
 import * as demo from "./cli/demo.ts";
@@ -88,6 +88,11 @@ export async function main(argv: string[]): Promise<number> {
       setThreads(threads);
     }
     if (parsed.flags.kernel !== undefined) setMatmulKernel(parsed.flags.kernel as "wasm-simd" | "js");
+    try {
+      setPrecision((parsed.flags.precision ?? "exact") as Precision);
+    } catch (e) {
+      throw new UserError((e as Error).message); // fast without WebAssembly SIMD
+    }
     const code = await cmd.run(parsed);
     return typeof code === "number" ? code : 0;
   } catch (e) {

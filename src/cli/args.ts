@@ -55,6 +55,13 @@ export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
     choices: ["wasm-simd", "js"],
     help: "CPU matmul kernel; both give the same bits (default wasm-simd)",
   },
+  precision: {
+    type: "string",
+    arg: "P",
+    choices: ["exact", "fast"],
+    default: "exact",
+    help: "CPU matmul sums: exact (float64, the oracle's bits) or fast (float32, ~2x; docs/performance.md)",
+  },
 };
 
 function closest(name: string, names: string[]): string | undefined {

@@ -1,4 +1,5 @@
 /** `shortgpt demo`: the whole method on the bundled 12-layer model, in well under a minute. @module */
+import { getPrecision } from "../backend/cpu.ts";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -94,7 +95,10 @@ export async function run(p: Parsed): Promise<void> {
   for (const [label, ppl] of rows) out(`  ${label.padEnd(42)} ${ppl.toFixed(4)}`);
   out("");
 
-  writeFileAtomic(join(outDir, "importance_bi.json"), JSON.stringify({ model: modelPath, ...bi }, null, 2) + "\n");
+  writeFileAtomic(
+    join(outDir, "importance_bi.json"),
+    JSON.stringify({ model: modelPath, precision: getPrecision(), ...bi }, null, 2) + "\n",
+  );
   writeFileAtomic(join(outDir, "importance_bi.md"), `# Block Influence of bytellama-12L\n\n${importanceTable(bi)}\n`);
   writeFileAtomic(
     join(outDir, "importance_bi.svg"),

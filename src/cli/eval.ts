@@ -1,4 +1,5 @@
 /** `shortgpt eval <model> --task NAME --data DIR`: multiple choice as lm-evaluation-harness scores it. @module */
+import { getPrecision } from "../backend/cpu.ts";
 import { UserError } from "../errors.ts";
 import { evaluateTask } from "../eval/evaluate.ts";
 import { contextLimit } from "../eval/loglikelihood.ts";
@@ -121,6 +122,7 @@ export async function run(p: Parsed): Promise<void> {
     acc_norm_stderr: report.acc_norm_stderr,
     ...(report.ppl !== undefined ? { ppl: report.ppl } : {}),
     model: dir,
+    precision: getPrecision(),
     data,
     limit: num(p, "limit") ?? null,
     shots: num(p, "shots") ?? 0,

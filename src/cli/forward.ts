@@ -1,4 +1,5 @@
 /** `shortgpt forward <model>`: run the model, print a summary or dump every tensor. @module */
+import { getPrecision } from "../backend/cpu.ts";
 import { version } from "../version.ts";
 import { UserError } from "../errors.ts";
 import { readRawConfig } from "../io/config_json.ts";
@@ -73,6 +74,7 @@ export async function run(p: Parsed): Promise<void> {
       ], {
         model: dir,
         backend: r.backend,
+        precision: getPrecision(),
         runtime: runtimeName(),
         version,
         hidden_states: "raw: [0] = embeddings, [i] = input of layer i, [L] = before the final norm",
@@ -93,6 +95,7 @@ export async function run(p: Parsed): Promise<void> {
     next_token_top5: top,
     out: outPath ?? null,
     streamed: r.streamed,
+    precision: getPrecision(),
   };
   if (bool(p, "json")) return out(JSON.stringify(summary));
   out(

@@ -1,4 +1,5 @@
 /** `shortgpt generate <model> --prompt S`: text generation with a key/value cache. @module */
+import { getPrecision } from "../backend/cpu.ts";
 import { UserError } from "../errors.ts";
 import { generate } from "../eval/generate.ts";
 import { type GenKeys, prefillSkipping } from "../eval/shortgpt_gen.ts";
@@ -125,6 +126,7 @@ export async function run(p: Parsed): Promise<void> {
       gen_keys: keys,
     },
     timings_ms: { prefill: r.prefillMs, decode: r.decodeMs },
+    precision: getPrecision(),
   };
   const json = str(p, "json");
   if (json === "-") return out(JSON.stringify(report));

@@ -1,4 +1,5 @@
 /** `shortgpt head-sweep <model>`: perplexity with each single attention head removed (paper Fig. 6). @module */
+import { getPrecision } from "../backend/cpu.ts";
 import { join } from "node:path";
 import { headSweep, type HeadSweepResult } from "../experiments/head_sweep.ts";
 import { formatNumber, markdownTable } from "../report/markdown.ts";
@@ -93,7 +94,7 @@ export async function run(p: Parsed): Promise<void> {
   const maxH = Math.max(...r.heads);
   const measured = r.ppl.flat().filter((x): x is number => x !== null);
   const files: Record<string, string> = {
-    "head_sweep.json": JSON.stringify({ model: dir, version, ...r }, null, 2) + "\n",
+    "head_sweep.json": JSON.stringify({ model: dir, version, precision: getPrecision(), ...r }, null, 2) + "\n",
     "head_sweep.md": headSweepMarkdown(name, r),
     "head_sweep.svg": heatMap({
       title: `Perplexity with one attention head removed: ${name}`,

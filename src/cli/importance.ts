@@ -1,4 +1,5 @@
 /** `shortgpt importance <model>`: score every layer by a metric; print the removal order. @module */
+import { getPrecision } from "../backend/cpu.ts";
 import {
   checkMetric,
   type ImportanceReport,
@@ -128,7 +129,7 @@ export async function run(p: Parsed): Promise<void> {
     countTokens(windows)
   } tokens`;
   const report = await scoreFromFlags(p, dir, windows, metric, intro);
-  const full = { model: dir, ...report };
+  const full = { model: dir, precision: getPrecision(), ...report };
   const json = str(p, "json");
   if (json === "-") out(JSON.stringify(full));
   else if (json) writeFileAtomic(json, JSON.stringify(full, null, 2) + "\n");

@@ -1,4 +1,5 @@
 /** `shortgpt ppl <model>`: perplexity over calibration windows. @module */
+import { getPrecision } from "../backend/cpu.ts";
 import { UserError } from "../errors.ts";
 import { perplexity, perplexityFrom, type PerplexityResult } from "../eval/perplexity.ts";
 import { checkIds } from "../models/forward.ts";
@@ -68,7 +69,7 @@ export async function run(p: Parsed): Promise<void> {
     r = await perplexity(model, windows, () => progress.tick());
     progress.done();
   }
-  const report = { model: dir, ...r };
+  const report = { model: dir, precision: getPrecision(), ...r };
   if (json === "-") return out(JSON.stringify(report));
   if (json) {
     writeFileAtomic(json, JSON.stringify(report, null, 2) + "\n");

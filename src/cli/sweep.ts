@@ -1,4 +1,5 @@
 /** `shortgpt sweep <model>`: the paper's figures (removal curves, single-layer ppl, metric values). @module */
+import { getPrecision } from "../backend/cpu.ts";
 import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import { formatNumber, markdownTable } from "../report/markdown.ts";
@@ -151,7 +152,7 @@ export async function run(p: Parsed): Promise<void> {
   bar?.done();
   const note_ = `${name}: ${r.windows} windows, ${r.tokens} tokens; last hidden ${r.conventions.lastHidden}`;
   const files: Record<string, string> = {
-    "sweep.json": JSON.stringify({ model: dir, version, ...r }, null, 2) + "\n",
+    "sweep.json": JSON.stringify({ model: dir, version, precision: getPrecision(), ...r }, null, 2) + "\n",
     "sweep.md": sweepMarkdown(name, r),
     "removal_curves.svg": lineChart({
       title: `Perplexity vs layers removed: ${name}`,
