@@ -163,8 +163,9 @@ type Panel = (xp: number, wp: number, out: number, K4: number, ldo: number, G: n
 
 /**
  * w [N, K] in the micro-kernel's panel layout, `wp[p][kb][c][4] = w[C·p + c, 4·kb ..]` (zero past
- * N and past K), in a SharedArrayBuffer so worker threads can read it. The CPU backend makes it
- * once per weight and keeps it as long as the weight lives (src/backend/_cpu_pool.ts).
+ * N and past K), in a SharedArrayBuffer so worker threads can read it (or in `into`, reused,
+ * when it has the right length). The CPU backend makes it once per weight and keeps it as long
+ * as the weight lives (src/backend/_cpu_pool.ts).
  *
  * @example
  * ```ts
@@ -172,9 +173,9 @@ type Panel = (xp: number, wp: number, out: number, K4: number, ldo: number, G: n
  * // wp = [1, 2, 0, 0, 3, 4, 0, 0]
  * ```
  */
-export function packFastWeights(w: Float32Array, N: number, K: number): Float32Array {
-  const K4 = Math.ceil(K / 4) * 4, C = FAST_COLS, panels = Math.ceil(N / C);
-  const wp = new Float32Array(new SharedArrayBuffer(4 * panels * C * K4));
+export function packFastWeights(w: Float32Array, N: number, K: number, into?: Float32Array): Float32Array {
+  const K4 = Math.ceil(K / 4) * 4, C = FAST_COLS, panels = Math.ceil(N / C), size = panels * C * K4;
+  const wp = into?.length === size ? into.fill(0) : new Float32Array(new SharedArrayBuffer(4 * size));
   for (let n = 0; n < N; n++) {
     const src = n * K;
     let p = Math.floor(n / C) * C * K4 + 4 * (n % C);

@@ -17,6 +17,7 @@ import { matmulColumns } from "../../kernels/cpu/matmul.ts";
 import { WasmMatmul } from "../../kernels/cpu/matmul_wasm.ts";
 import { FastMatmul, type FastMultiplyAdd } from "../../kernels/cpu/matmul_fast.ts";
 import { attentionHeads } from "../../kernels/cpu/attention_blocked.ts";
+import { attentionFastHeads } from "../../kernels/cpu/attention_fast.ts";
 
 /** Index in `ctrl` of the next unclaimed chunk. */
 const NEXT = 0;
@@ -65,6 +66,8 @@ export interface AttentionJob extends JobBase {
   Hd: number;
   alibiSlopes?: Float32Array; // [H]
   window?: number;
+  /** The fast precision: {@link attentionFastHeads} instead of {@link attentionHeads}. */
+  fast?: { multiplyAdd: FastMultiplyAdd };
 }
 
 export type Job = MatmulJob | AttentionJob;
@@ -101,8 +104,7 @@ function runChunk(job: Job, i: number): void {
     const n0 = i * chunk, n1 = Math.min(N, (i + 1) * chunk);
     if (job.fast) {
       const { wp, multiplyAdd } = job.fast;
-      let mm = fastMatmuls.get(multiplyAdd);
-      if (!mm) fastMatmuls.set(multiplyAdd, mm = new FastMatmul(multiplyAdd));
+      const mm = fastMatmul(multiplyAdd);
       if (fastJob !== job) {
         mm.load(x, T, K, bias);
         fastJob = job;
@@ -121,7 +123,31 @@ function runChunk(job: Job, i: number): void {
     }
     wasmMatmul.columns(out, w, N, n0, n1);
   } else {
-    const { out, q, k, v, Tq, Tk, H, Hkv, Hd, chunk, alibiSlopes, window } = job;
-    attentionHeads(out, q, k, v, Tq, Tk, H, Hkv, Hd, i * chunk, Math.min(H, (i + 1) * chunk), { alibiSlopes, window });
+    const { out, q, k, v, Tq, Tk, H, Hkv, Hd, chunk, alibiSlopes, window, fast } = job;
+    const h0 = i * chunk, h1 = Math.min(H, (i + 1) * chunk);
+    if (fast) {
+      fastJob = null; // the attention reloads this thread's fast kernel
+      attentionFastHeads(
+        out,
+        q,
+        k,
+        v,
+        Tq,
+        Tk,
+        H,
+        Hkv,
+        Hd,
+        h0,
+        h1,
+        { alibiSlopes, window },
+        fastMatmul(fast.multiplyAdd),
+      );
+    } else attentionHeads(out, q, k, v, Tq, Tk, H, Hkv, Hd, h0, h1, { alibiSlopes, window });
   }
+}
+
+function fastMatmul(multiplyAdd: FastMultiplyAdd): FastMatmul {
+  let mm = fastMatmuls.get(multiplyAdd);
+  if (!mm) fastMatmuls.set(multiplyAdd, mm = new FastMatmul(multiplyAdd));
+  return mm;
 }

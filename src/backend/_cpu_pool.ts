@@ -28,6 +28,7 @@ import { matmulWasm, wasmSimdAvailable } from "../../kernels/cpu/matmul_wasm.ts"
 import { defaultMultiplyAdd, FastMatmul, packFastWeights } from "../../kernels/cpu/matmul_fast.ts";
 import type { AttentionOptions } from "../../kernels/cpu/attention.ts";
 import { attentionBlocked } from "../../kernels/cpu/attention_blocked.ts";
+import { attentionFastHeads } from "../../kernels/cpu/attention_fast.ts";
 import { DONE, FAILED, type Job, runChunks } from "./_cpu_job.ts";
 import { JobWorker } from "./_cpu_workers.ts";
 
@@ -171,8 +172,9 @@ export function matmulThreaded(
 }
 
 /**
- * {@link attentionBlocked} (the same bits as {@link attention}) on {@link getThreads} threads,
- * heads shared out, when it is big enough; else on this thread.
+ * {@link attentionBlocked} (the same bits as {@link attention}; `attentionFastHeads` at the fast
+ * precision) on {@link getThreads} threads, heads shared out, when it is big enough; else on
+ * this thread.
  */
 export function attentionThreaded(
   out: Float32Array,
@@ -189,7 +191,10 @@ export function attentionThreaded(
   // Tq·Tk/2 visible (query, key) pairs per head, ~4·Hd flops each
   const parallel = threadCount > 1 && H > 1 && Tq * Tk * H * Hd >= 2 * PARALLEL_MIN_MACS;
   if (!parallel || !startWorkers()) {
-    attentionBlocked(out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
+    if (precision === "fast") {
+      mainFast ??= new FastMatmul(defaultMultiplyAdd());
+      attentionFastHeads(out, q, k, v, Tq, Tk, H, Hkv, Hd, 0, H, opts, mainFast);
+    } else attentionBlocked(out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
     return;
   }
   const chunk = Math.max(1, Math.floor(H / (4 * threadCount)));
@@ -210,6 +215,7 @@ export function attentionThreaded(
     Hd,
     alibiSlopes: opts?.alibiSlopes,
     window: opts?.window,
+    fast: precision === "fast" ? { multiplyAdd: defaultMultiplyAdd() } : undefined,
   }, true);
   if (os !== out) out.set(os);
 }
@@ -264,6 +270,7 @@ export function attentionOnWorkers(
     Hd,
     alibiSlopes: opts?.alibiSlopes,
     window: opts?.window,
+    fast: precision === "fast" ? { multiplyAdd: defaultMultiplyAdd() } : undefined,
   }, false);
   if (os !== out) out.set(os);
 }

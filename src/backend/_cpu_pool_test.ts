@@ -84,6 +84,32 @@ test(
   { skip: noSimd },
 );
 
+test("fast precision: attention on worker threads gives the same bits as attentionFastHeads() on one", async () => {
+  const { attentionFastHeads } = await import("../../kernels/cpu/attention_fast.ts");
+  const { alibiSlopes } = await import("../../kernels/cpu/alibi.ts");
+  await withPrecision("fast", () =>
+    withThreads(2, () => {
+      for (
+        const [Tq, Tk, H, Hkv, Hd, window, alibi] of [[7, 7, 4, 2, 5, undefined, false], [
+          3,
+          11,
+          6,
+          3,
+          8,
+          4,
+          true,
+        ]] as const
+      ) {
+        const q = randomArray(Tq * H * Hd, Tq), k = randomArray(Tk * Hkv * Hd, Tk), v = randomArray(Tk * Hkv * Hd, H);
+        const opts = { window, alibiSlopes: alibi ? alibiSlopes(H) : undefined };
+        const one = new Float32Array(Tq * H * Hd), many = new Float32Array(Tq * H * Hd);
+        attentionFastHeads(one, q, k, v, Tq, Tk, H, Hkv, Hd, 0, H, opts);
+        attentionOnWorkers(many, q, k, v, Tq, Tk, H, Hkv, Hd, opts); // every head on a worker
+        assertSameBits(many, one, `fast attention Tq=${Tq} Tk=${Tk} H=${H} Hkv=${Hkv}`);
+      }
+    }));
+}, { skip: noSimd });
+
 test("fast precision: a forward pass gives the same bits on 1, 2 and 3 threads", async () => {
   const model = randomLlama("stories15m", 2); // every linear is split at T=64
   const ids = Int32Array.from({ length: 64 }, (_, i) => (i * 7919) % 32000);
