@@ -6,6 +6,8 @@
  *   deno run -A bench/forward.ts --threads 1           one thread (default: one per core, at most 8)
  *   deno run -A bench/forward.ts --kernel js           the plain-JavaScript matmul (default: wasm-simd)
  *   deno run -A bench/forward.ts --precision fast      float32 sums (default: exact; docs/performance.md)
+ *   deno run -A bench/forward.ts --shape stories110m --decode 32   decode tok/s (T=1 steps, KV cache)
+ *                                                      against the memory-bandwidth bound
  *   node scripts/build.mjs --bench && node dist-bench/forward.js ... / bun bench/forward.ts ...   (same flags)
  *
  * `--json` prints one line per measurement:
@@ -35,7 +37,8 @@ import { forward } from "../src/models/forward.ts";
 import { loadModel } from "../src/models/load.ts";
 import type { CausalLM } from "../src/models/model.ts";
 import { runtimeName } from "../src/runtime.ts";
-import { flag, machine, medianMs } from "./_machine.ts";
+import { copyBandwidthGBs, flag, machine, medianMs } from "./_machine.ts";
+import { generate } from "../src/eval/generate.ts";
 import { randomArray, randomLlama } from "../src/testing/shapes.ts";
 
 const args = process.argv.slice(2);
@@ -144,6 +147,49 @@ if (!json) {
   );
 }
 const wants = (s: string) => only === undefined || only === s;
+/**
+ * Greedy decoding of `steps` tokens after a 16-token prompt, one token per forward with the KV
+ * cache, against the bound set by reading every weight once per token at the measured copy
+ * bandwidth (the embedding row aside).
+ */
+async function benchDecode(shape: string, model: CausalLM, steps: number) {
+  const prompt = Array.from({ length: 16 }, (_, i) => (i * 7919) % model.info.vocabSize);
+  const run = () => generate(model, prompt, { maxTokens: steps, stopIds: [] });
+  await run();
+  const { decodeMs } = await run();
+  const weightBytes = 4 * (forwardFlops(model, 1) / 2), gbs = copyBandwidthGBs();
+  const tps = steps / (decodeMs / 1000), bound = (gbs * 1e9) / weightBytes;
+  if (json) {
+    console.log(JSON.stringify({
+      shape,
+      runtime: runtimeName(),
+      threads: getThreads(),
+      precision: getPrecision(),
+      decode_tok_per_s: tps,
+      bandwidth_gb_per_s: gbs,
+      bound_tok_per_s: bound,
+    }));
+  } else {
+    console.log(
+      `${shape} decode, ${steps} tokens: ${tps.toFixed(1)} tok/s; weights ${
+        (weightBytes / 1e6).toFixed(0)
+      } MB per token at ${gbs.toFixed(1)} GB/s copy bandwidth bound ${bound.toFixed(1)} tok/s (${
+        (100 * tps / bound).toFixed(0)
+      } %)`,
+    );
+  }
+}
+
+const decode = flag("decode");
+if (decode !== undefined) {
+  const shape = only ?? "stories110m";
+  await benchDecode(
+    shape,
+    shape === "stories260K" ? loadModel("testdata/models/stories260K") : randomLlama(shape),
+    Number(decode),
+  );
+  process.exit(0);
+}
 if (wants("stories260K")) await benchForward("stories260K", loadModel("testdata/models/stories260K"));
 if (wants("stories15m")) await benchForward("stories15m", randomLlama("stories15m"));
 if (wants("stories110m")) await benchForward("stories110m", randomLlama("stories110m"));
