@@ -203,10 +203,10 @@ function makeOps(gpu: Gpu): WebGpuOps {
       layernorm(gpu, out, x, weight, bias, T, D, eps);
       return out;
     },
-    rope(x, T, H, Hd, pos0, invFreq) {
+    rope(x, T, H, Hd, pos0, invFreq, scale = 1) {
       let f = invFreqs.get(invFreq);
       if (!f) invFreqs.set(invFreq, f = gpu.upload(Float32Array.from(invFreq), "inv_freq"));
-      rope(gpu, x, T, H, Hd, pos0, f);
+      rope(gpu, x, T, H, Hd, pos0, f, scale);
     },
     attention(q, k, v, Tq, Tk, H, Hkv, Hd, opts) {
       refuseOnGpu(attentionHeadDimProblem(Hd));

@@ -9,6 +9,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fsReason, UserError } from "../errors.ts";
+import { parseJsonFloats } from "./json_floats.ts";
 
 /** config.json as Hugging Face writes it: one JSON object; every field is optional. */
 export interface RawConfig {
@@ -26,6 +27,14 @@ export interface RawConfig {
 
 /** Reads and parses `dir/config.json`. */
 export function readRawConfig(dir: string): RawConfig {
+  return readConfigFile(dir).raw;
+}
+
+/**
+ * Reads `dir/config.json` once: the parsed object, and the paths whose numbers were written as
+ * floats (`10000.0`), so a rewritten config keeps them floats (io/json_floats.ts).
+ */
+export function readConfigFile(dir: string): { raw: RawConfig; floats: ReadonlySet<string> } {
   const path = join(dir, "config.json");
   let text: string;
   try {
@@ -56,7 +65,7 @@ export function readRawConfig(dir: string): RawConfig {
         `config.json must be one object such as {"model_type": "llama", "hidden_size": 4096, ...}`,
     );
   }
-  return raw as RawConfig;
+  return { raw: raw as RawConfig, floats: parseJsonFloats(text).floats };
 }
 
 // Field checks shared by the config resolvers (src/models/llama/config.ts, src/models/rwkv/config.ts): each
@@ -100,15 +109,20 @@ export function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
   return v;
 }
 
-/** `bos_token_id` / `eos_token_id`: an id ≥ 0, a list of them (the first is used), or null. */
+/** `bos_token_id` / `eos_token_id`: an id ≥ 0, a list of them (the first is returned), or null. */
 export function tokenId(raw: RawConfig, key: string): number | null {
+  return tokenIds(raw, key)[0] ?? null;
+}
+
+/** Every id of `bos_token_id` / `eos_token_id` (an id ≥ 0, a list of them, or null: none). */
+export function tokenIds(raw: Record<string, unknown>, key: string, file = "config.json"): number[] {
   const v = raw[key];
-  const id = Array.isArray(v) ? v[0] : v;
-  if (id === undefined || id === null) return null;
-  if (!Number.isSafeInteger(id) || (id as number) < 0) {
+  if (v === undefined || v === null) return [];
+  const ids = Array.isArray(v) ? v : [v];
+  if (!ids.every((id) => Number.isSafeInteger(id) && (id as number) >= 0)) {
     throw new UserError(
-      `config.json: "${key}" is ${JSON.stringify(v)}; expected a token id (an integer ≥ 0), a list of them, or null`,
+      `${file}: "${key}" is ${JSON.stringify(v)}; expected a token id (an integer ≥ 0), a list of them, or null`,
     );
   }
-  return id as number;
+  return ids as number[];
 }

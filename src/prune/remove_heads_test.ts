@@ -354,7 +354,7 @@ test("the family fixtures are what they claim (biases, W_pack, ALiBi)", async ()
   });
   await withFixture(FIXTURES[5], (dir) => {
     const alibi = loadModel(dir).blocks[0] as LlamaBlock<Float32Array>;
-    assert.ok(alibi.shape.alibi !== null && alibi.shape.invFreq === null);
+    assert.ok(alibi.shape.alibi !== null && alibi.shape.rope === null);
   });
 });
 

@@ -39,6 +39,7 @@ function rwkvInfo(config: RwkvConfig): ModelInfo {
     maxPositions: Number.MAX_SAFE_INTEGER, // a recurrence: no context limit
     bosTokenId: config.bosTokenId,
     eosTokenId: config.eosTokenId,
+    eosTokenIds: config.eosTokenId === null ? [] : [config.eosTokenId],
   });
 }
 
