@@ -7,7 +7,7 @@ import { savePrunedLayers } from "../prune/save.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { checkModelWeights, requireModel, withModel } from "./common.ts";
+import { checkBeforeCopy, requireModel, withModel } from "./common.ts";
 import type { ModelFolder } from "../models/load.ts";
 import { CONVENTION_FLAGS, scoreFromFlags } from "./importance.ts";
 import { MEMORY_FLAGS } from "./memory.ts";
@@ -72,7 +72,7 @@ export async function prune(p: Parsed, folder: ModelFolder): Promise<void> {
   if (layersFlag !== undefined) {
     layers = parseLayerList(layersFlag, "--layers");
     checkLayerList(layers, folder.numLayers); // a quick answer for a bad list, before reading the weights
-    checkModelWeights(folder); // tensors are copied as stored: refuse a broken checkpoint rather than copy it
+    checkBeforeCopy(folder); // tensors are copied as stored; their values are scanned as they are copied
   } else {
     const spec = parseMetric(str(p, "metric")!);
     const L = folder.numLayers;
@@ -85,7 +85,7 @@ export async function prune(p: Parsed, folder: ModelFolder): Promise<void> {
     if (spec.kind === "sequential" || spec.kind === "reverse") {
       // Scores from the layer count alone: no weights to run, only to check before copying them.
       scores = spec.kind === "sequential" ? sequentialScores(L) : reverseScores(L);
-      checkModelWeights(folder);
+      checkBeforeCopy(folder);
       metric = spec.kind;
     } else {
       const windows = windowsFromFlags(p, folder);
