@@ -174,7 +174,7 @@ type Panel = (xp: number, wp: number, out: number, K4: number, ldo: number, G: n
  * ```
  */
 export function packFastWeights(w: Float32Array, N: number, K: number, into?: Float32Array): Float32Array {
-  const K4 = Math.ceil(K / 4) * 4, C = FAST_COLS, panels = Math.ceil(N / C), size = panels * C * K4;
+  const K4 = Math.ceil(K / 4) * 4, C = FAST_COLS, size = packedFastLength(N, K);
   const wp = into?.length === size ? into.fill(0) : new Float32Array(new SharedArrayBuffer(4 * size));
   for (let n = 0; n < N; n++) {
     const src = n * K;
@@ -186,6 +186,11 @@ export function packFastWeights(w: Float32Array, N: number, K: number, into?: Fl
     for (let l = 0; k + l < K; l++) wp[p + l] = w[src + k + l];
   }
   return wp;
+}
+
+/** The number of float32 values {@link packFastWeights} makes of w [N, K]. */
+export function packedFastLength(N: number, K: number): number {
+  return Math.ceil(N / FAST_COLS) * FAST_COLS * Math.ceil(K / 4) * 4;
 }
 
 /** Row groups per L2 block: R·K4·4 bytes each, at most ~256 KiB of x per block. */
@@ -259,7 +264,7 @@ export class FastMatmul {
   columns(out: Float32Array, wp: Float32Array, N: number, n0: number, n1: number): void {
     const T = this.#T, K4 = this.#K4, R = FAST_ROWS, C = FAST_COLS;
     if (n1 <= n0 || T === 0) return;
-    if (wp.length !== Math.ceil(N / C) * C * K4) {
+    if (wp.length !== packedFastLength(N, this.#K)) {
       throw new RangeError(`FastMatmul.columns: ${wp.length} packed values do not fit N=${N}, K=${this.#K}`);
     }
     const p0 = Math.floor(n0 / C), panels = Math.ceil(n1 / C) - p0, width = panels * C;

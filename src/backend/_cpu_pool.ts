@@ -25,7 +25,7 @@ import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { matmul, MATMUL_PANEL } from "../../kernels/cpu/matmul.ts";
 import { matmulWasm, wasmSimdAvailable } from "../../kernels/cpu/matmul_wasm.ts";
-import { defaultMultiplyAdd, FastMatmul, packFastWeights } from "../../kernels/cpu/matmul_fast.ts";
+import { defaultMultiplyAdd, FastMatmul, packedFastLength, packFastWeights } from "../../kernels/cpu/matmul_fast.ts";
 import type { AttentionOptions } from "../../kernels/cpu/attention.ts";
 import { attentionBlocked } from "../../kernels/cpu/attention_blocked.ts";
 import { attentionFastHeads } from "../../kernels/cpu/attention_fast.ts";
@@ -108,12 +108,36 @@ export function getPrecision(): Precision {
   return precision;
 }
 
-// The fast kernel's panels of each weight, made on first use and kept as long as the weight lives.
+/**
+ * How many bytes of weights the fast kernel keeps packed beside the weights themselves. The
+ * panels of a weight are made once and kept while the weight lives (a loaded model's linears are
+ * packed once); beyond this budget a weight is packed again at every call into one reused buffer,
+ * so a layer-streamed 7B block (808 MB of float32 weights) does not double its memory.
+ */
+export const PACKED_CACHE_BYTES = 256 * 2 ** 20;
+let packedBudget = PACKED_CACHE_BYTES;
+
+/** For tests: sets the packed-weights budget (bytes); returns the one before. */
+export function setPackedCacheBytes(bytes: number): number {
+  const before = packedBudget;
+  packedBudget = bytes;
+  return before;
+}
+
 const packed = new WeakMap<Float32Array, Float32Array>();
+let packedBytes = 0; // panels in `packed` whose weight has not been collected
+const unpacked = new FinalizationRegistry<number>((bytes) => void (packedBytes -= bytes));
+let packScratch: Float32Array = new Float32Array(0); // the panels of one uncached weight
 
 function fastPanels(w: Float32Array, N: number, K: number): Float32Array {
-  let wp = packed.get(w);
-  if (!wp) packed.set(w, wp = packFastWeights(w, N, K));
+  const cached = packed.get(w);
+  if (cached) return cached;
+  const bytes = 4 * packedFastLength(N, K);
+  if (packedBytes + bytes > packedBudget) return packScratch = packFastWeights(w, N, K, packScratch);
+  const wp = packFastWeights(w, N, K);
+  packed.set(w, wp);
+  packedBytes += bytes;
+  unpacked.register(w, bytes);
   return wp;
 }
 

@@ -19,7 +19,13 @@ import {
 } from "./cpu.ts";
 import { matmulFast } from "../../kernels/cpu/matmul_fast.ts";
 import { wasmSimdAvailable } from "../../kernels/cpu/matmul_wasm.ts";
-import { attentionOnWorkers, matmulOnWorkers, PARALLEL_MIN_MACS, WASM_MIN_ROWS } from "./_cpu_pool.ts";
+import {
+  attentionOnWorkers,
+  matmulOnWorkers,
+  PARALLEL_MIN_MACS,
+  setPackedCacheBytes,
+  WASM_MIN_ROWS,
+} from "./_cpu_pool.ts";
 import { IDLE_MS } from "./_cpu_workers.ts";
 
 /** Runs `fn` with `n` threads, then restores the thread count. */
@@ -108,6 +114,28 @@ test("fast precision: attention on worker threads gives the same bits as attenti
         assertSameBits(many, one, `fast attention Tq=${Tq} Tk=${Tk} H=${H} Hkv=${Hkv}`);
       }
     }));
+}, { skip: noSimd });
+
+test("fast precision: weights beyond the packed-weights budget, packed at every call, give the same bits", async () => {
+  const T = 37, K = 301, N = 517; // big enough to be split over threads
+  const x = randomArray(T * K, 31), bias = randomArray(N, 34);
+  const ws = [cpu.upload(randomArray(N * K, 32)), cpu.upload(randomArray(N * K, 33))];
+  const want = ws.map((w) => {
+    const out = new Float32Array(T * N);
+    matmulFast(out, x, w, T, K, N, bias);
+    return out;
+  });
+  const before = setPackedCacheBytes(0); // nothing cached: one scratch buffer, reused
+  try {
+    for (const n of [1, 2]) {
+      for (const i of [0, 1, 0]) {
+        const out = await withPrecision("fast", () => withThreads(n, () => cpu.linear(x, ws[i], T, K, N, bias)));
+        assertSameBits(out, want[i], `weight ${i} on ${n} threads, uncached`);
+      }
+    }
+  } finally {
+    setPackedCacheBytes(before);
+  }
 }, { skip: noSimd });
 
 test("fast precision: a forward pass gives the same bits on 1, 2 and 3 threads", async () => {
