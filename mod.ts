@@ -38,7 +38,17 @@ export { type GenerationConfig, readGenerationConfig } from "./src/io/generation
 // Models
 export { type LlamaConfig, type RawLlamaConfig, resolveLlamaConfig } from "./src/models/llama/config.ts";
 export { resolveRope, type RopeConfig, RotaryTable } from "./src/models/llama/rope.ts";
-export { cpu, getMatmulKernel, getThreads, setMatmulKernel, setThreads, stopWorkers } from "./src/backend/cpu.ts";
+export {
+  cpu,
+  getMatmulKernel,
+  getPrecision,
+  getThreads,
+  type Precision,
+  setMatmulKernel,
+  setPrecision,
+  setThreads,
+  stopWorkers,
+} from "./src/backend/cpu.ts";
 export type { AttentionOptions, Ops } from "./src/backend/ops.ts";
 export type { RwkvActivation, RwkvOps } from "./src/backend/rwkv_ops.ts";
 export {

@@ -33,3 +33,18 @@ export function flag(name: string, def?: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? args[i + 1] : def;
 }
+
+/**
+ * Memory bandwidth in GB/s as one thread's large copy sees it: bytes read plus bytes written by
+ * `Float32Array.set` of 256 MiB (far beyond the caches), best of 3.
+ */
+export function copyBandwidthGBs(): number {
+  const n = 64 * 2 ** 20, src = new Float32Array(n).fill(1), dst = new Float32Array(n);
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    dst.set(src);
+    best = Math.min(best, performance.now() - t0);
+  }
+  return (2 * 4 * n) / (best / 1000) / 1e9;
+}

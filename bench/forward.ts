@@ -5,9 +5,13 @@
  *   deno run -A bench/forward.ts --shape stories110m --tokens 256 --json
  *   deno run -A bench/forward.ts --threads 1           one thread (default: one per core, at most 8)
  *   deno run -A bench/forward.ts --kernel js           the plain-JavaScript matmul (default: wasm-simd)
+ *   deno run -A bench/forward.ts --precision fast      float32 sums (default: exact; docs/performance.md)
+ *   deno run -A bench/forward.ts --shape stories110m --decode 32   decode tok/s (T=1 steps, KV cache)
+ *                                                      against the memory-bandwidth bound
  *   node scripts/build.mjs --bench && node dist-bench/forward.js ... / bun bench/forward.ts ...   (same flags)
  *
- * `--json` prints one line per measurement: {"shape","runtime","backend","threads","tokens","tok_per_s","gflops"}.
+ * `--json` prints one line per measurement:
+ * {"shape","runtime","backend","threads","kernel","precision","tokens","tok_per_s","gflops"}.
  * The per-kernel GFLOP/s and the share of time per op are in bench/kernels.ts.
  * Shapes: stories260K (the real bundled model), stories15m and stories110m (random weights).
  * Matmul shapes: the linear layers x[T,K]·W[N,K]ᵀ at T=128, K=N=768 and K=2048, N=5632.
@@ -17,19 +21,24 @@
 import process from "node:process";
 import { matmul } from "../kernels/cpu/matmul.ts";
 import { matmulWasm, wasmSimdAvailable } from "../kernels/cpu/matmul_wasm.ts";
+import { defaultMultiplyAdd, matmulFast } from "../kernels/cpu/matmul_fast.ts";
 import {
   cpu,
   getMatmulKernel,
+  getPrecision,
   getThreads,
   type MatmulKernel,
+  type Precision,
   setMatmulKernel,
+  setPrecision,
   setThreads,
 } from "../src/backend/cpu.ts";
 import { forward } from "../src/models/forward.ts";
 import { loadModel } from "../src/models/load.ts";
 import type { CausalLM } from "../src/models/model.ts";
 import { runtimeName } from "../src/runtime.ts";
-import { flag, machine, medianMs } from "./_machine.ts";
+import { copyBandwidthGBs, flag, machine, medianMs } from "./_machine.ts";
+import { generate } from "../src/eval/generate.ts";
 import { randomArray, randomLlama } from "../src/testing/shapes.ts";
 
 const args = process.argv.slice(2);
@@ -38,6 +47,7 @@ const tokens = Number(flag("tokens") ?? 256);
 const only = flag("shape");
 if (flag("threads")) setThreads(Number(flag("threads")));
 if (flag("kernel")) setMatmulKernel(flag("kernel") as MatmulKernel);
+if (flag("precision")) setPrecision(flag("precision") as Precision);
 
 function report(row: { shape: string; tokens: number; tok_per_s: number | null; gflops: number | null; ms: number }) {
   if (json) {
@@ -48,6 +58,7 @@ function report(row: { shape: string; tokens: number; tok_per_s: number | null; 
         backend: "cpu",
         threads: getThreads(),
         kernel: getMatmulKernel(),
+        precision: getPrecision(),
         tokens: row.tokens,
         tok_per_s: row.tok_per_s,
         gflops: row.gflops,
@@ -111,6 +122,14 @@ async function benchMatmul(T: number, K: number, N: number) {
       tok_per_s: null,
       gflops: flops / (simd / 1000) / 1e9,
     });
+    const f32 = await medianMs(() => matmulFast(out, x, w, T, K, N), 5);
+    report({
+      shape: `matmul (fast, ${defaultMultiplyAdd()}) T=${T} K=${K} N=${N} 1 thread`,
+      tokens: T,
+      ms: f32,
+      tok_per_s: null,
+      gflops: flops / (f32 / 1000) / 1e9,
+    });
   }
   const all = await medianMs(() => cpu.linear(x, w, T, K, N), 5);
   report({
@@ -124,10 +143,53 @@ async function benchMatmul(T: number, K: number, N: number) {
 
 if (!json) {
   console.log(
-    `# ${machine()}\n# CPU backend, ${getThreads()} threads, ${getMatmulKernel()} matmul, forward at T=${tokens}, medians of 5 runs after a warm-up\n`,
+    `# ${machine()}\n# CPU backend, ${getThreads()} threads, ${getMatmulKernel()} matmul, precision ${getPrecision()}, forward at T=${tokens}, medians of 5 runs after a warm-up\n`,
   );
 }
 const wants = (s: string) => only === undefined || only === s;
+/**
+ * Greedy decoding of `steps` tokens after a 16-token prompt, one token per forward with the KV
+ * cache, against the bound set by reading every weight once per token at the measured copy
+ * bandwidth (the embedding row aside).
+ */
+async function benchDecode(shape: string, model: CausalLM, steps: number) {
+  const prompt = Array.from({ length: 16 }, (_, i) => (i * 7919) % model.info.vocabSize);
+  const run = () => generate(model, prompt, { maxTokens: steps, stopIds: [] });
+  await run();
+  const { decodeMs } = await run();
+  const weightBytes = 4 * (forwardFlops(model, 1) / 2), gbs = copyBandwidthGBs();
+  const tps = steps / (decodeMs / 1000), bound = (gbs * 1e9) / weightBytes;
+  if (json) {
+    console.log(JSON.stringify({
+      shape,
+      runtime: runtimeName(),
+      threads: getThreads(),
+      precision: getPrecision(),
+      decode_tok_per_s: tps,
+      bandwidth_gb_per_s: gbs,
+      bound_tok_per_s: bound,
+    }));
+  } else {
+    console.log(
+      `${shape} decode, ${steps} tokens: ${tps.toFixed(1)} tok/s; weights ${
+        (weightBytes / 1e6).toFixed(0)
+      } MB per token at ${gbs.toFixed(1)} GB/s copy bandwidth bound ${bound.toFixed(1)} tok/s (${
+        (100 * tps / bound).toFixed(0)
+      } %)`,
+    );
+  }
+}
+
+const decode = flag("decode");
+if (decode !== undefined) {
+  const shape = only ?? "stories110m";
+  await benchDecode(
+    shape,
+    shape === "stories260K" ? loadModel("testdata/models/stories260K") : randomLlama(shape),
+    Number(decode),
+  );
+  process.exit(0);
+}
 if (wants("stories260K")) await benchForward("stories260K", loadModel("testdata/models/stories260K"));
 if (wants("stories15m")) await benchForward("stories15m", randomLlama("stories15m"));
 if (wants("stories110m")) await benchForward("stories110m", randomLlama("stories110m"));

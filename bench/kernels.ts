@@ -27,7 +27,9 @@ import {
   getMatmulKernel,
   getThreads,
   type MatmulKernel,
+  type Precision,
   setMatmulKernel,
+  setPrecision,
   setThreads,
 } from "../src/backend/cpu.ts";
 import type { Ops } from "../src/backend/ops.ts";
@@ -43,6 +45,7 @@ const T = Number(flag("tokens") ?? 256);
 const runs = Number(flag("runs") ?? 3);
 if (flag("threads")) setThreads(Number(flag("threads")));
 if (flag("kernel")) setMatmulKernel(flag("kernel") as MatmulKernel);
+if (flag("precision")) setPrecision(flag("precision") as Precision);
 const s = SHAPES[shapeName];
 if (!s) throw new Error(`unknown shape "${shapeName}"; known: ${Object.keys(SHAPES).join(", ")}`);
 const D = s.dim, F = s.ffn, V = s.vocab, H = s.heads, Hkv = s.kvHeads, Hd = D / H;

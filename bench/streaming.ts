@@ -1,8 +1,9 @@
 /**
  * Block Influence by layer streaming on a large folder (e.g. bench/make_synthetic.ts's 7B):
- * one window of --tokens tokens (default 128), one block resident at a time.
+ * --windows windows (default 1) of --tokens tokens (default 128), one block resident at a time.
  *
  *   /usr/bin/time -v deno run -A bench/streaming.ts --model /tmp/llama2-7b --tokens 128
+ *   /usr/bin/time -v deno run -A bench/streaming.ts --model /tmp/llama2-7b --windows 4 --tokens 256 --precision fast
  *
  * Prints the time per layer and in total; run it under `/usr/bin/time -v` for the peak RSS the
  * OS saw (the figure docs/performance.md records).
@@ -14,20 +15,28 @@ import { BlockInfluence } from "../src/importance/block_influence.ts";
 import { openModel } from "../src/models/load.ts";
 import { streamLayers } from "../src/stream/layer_stream.ts";
 import { flag, machine } from "./_machine.ts";
+import { getPrecision, type Precision, setPrecision } from "../src/backend/cpu.ts";
 
 const dir = flag("model");
 const T = Number(flag("tokens", "128"));
+const W = Number(flag("windows", "1"));
+setPrecision(flag("precision", "exact") as Precision);
 if (!dir) {
-  console.error("usage: streaming.ts --model DIR [--tokens 128]");
+  console.error("usage: streaming.ts --model DIR [--tokens 128] [--windows 1] [--precision exact|fast]");
   process.exit(1);
 }
-console.log(`# ${machine()}\n# BI by layer streaming: ${dir}, 1 window of ${T} tokens`);
+console.log(
+  `# ${machine()}\n# BI by layer streaming: ${dir}, ${W} windows of ${T} tokens, precision ${getPrecision()}`,
+);
 const { parts, close } = openModel(dir);
-const ids = Int32Array.from({ length: T }, (_, t) => (t * 7919 + 1) % parts.info.vocabSize);
+const windows = Array.from(
+  { length: W },
+  (_, w) => Int32Array.from({ length: T }, (_, t) => (t * 7919 + w * 104729 + 1) % parts.info.vocabSize),
+);
 const bi = new BlockInfluence(parts.numLayers);
 const t0 = performance.now();
 let last = t0;
-await streamLayers(parts, [ids], [bi], {
+await streamLayers(parts, windows, [bi], {
   onLayer: (done, total) => {
     const now = performance.now();
     console.log(

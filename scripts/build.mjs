@@ -40,7 +40,11 @@ const cpuWorker = (outdir) => build({ ...common, entryPoints: { _cpu_worker: "sr
 await cpuWorker("dist");
 
 if (process.argv.includes("--bench")) {
-  await build({ ...common, entryPoints: ["bench/forward.ts", "bench/kernels.ts"], outdir: "dist-bench" });
+  await build({
+    ...common,
+    entryPoints: ["bench/forward.ts", "bench/kernels.ts", "bench/versus_torch.ts"],
+    outdir: "dist-bench",
+  });
   await cpuWorker("dist-bench");
 }
 

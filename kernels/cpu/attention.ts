@@ -134,7 +134,8 @@ export function attentionNaive(
   }
 }
 
-function checkShapes(Tq: number, Tk: number, H: number, Hkv: number): void {
+/** Throws when the head counts or the query/key lengths of an attention call do not fit. */
+export function checkShapes(Tq: number, Tk: number, H: number, Hkv: number): void {
   if (H % Hkv !== 0) throw new Error(`attention: H=${H} query heads is not a multiple of Hkv=${Hkv} kv heads`);
   if (Tq > Tk) throw new Error(`attention: Tq=${Tq} queries but only Tk=${Tk} keys; queries are the last Tq keys`);
 }

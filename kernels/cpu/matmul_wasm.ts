@@ -35,43 +35,31 @@
  * @module
  */
 import { matmulBlock } from "./matmul.ts";
+import {
+  BR_IF_0,
+  END,
+  get,
+  I32,
+  i32,
+  I32_ADD,
+  I32_LT_U,
+  I32_MUL,
+  LOOP,
+  moduleBytes,
+  set,
+  simd,
+  tee,
+  uleb,
+  V128,
+  V128_ZERO,
+  vec,
+} from "./_wasm.ts";
 
 // ---- the WebAssembly module, instruction by instruction ---------------------------------------
 
-const uleb = (n: number): number[] => {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    out.push(b);
-  } while (n);
-  return out;
-};
-const sleb = (n: number): number[] => {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && !(b & 0x40)) || (n === -1 && (b & 0x40))) return [...out, b];
-    out.push(b | 0x80);
-  }
-};
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => vec([...s].map((c) => [c.charCodeAt(0)]));
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-
-// instructions (https://webassembly.github.io/spec/core/binary/instructions.html)
-const get = (i: number) => [0x20, ...uleb(i)]; // local.get
-const set = (i: number) => [0x21, ...uleb(i)]; // local.set
-const tee = (i: number) => [0x22, ...uleb(i)]; // local.tee
-const i32 = (n: number) => [0x41, ...sleb(n)]; // i32.const
-const I32_ADD = [0x6a], I32_MUL = [0x6c], I32_LT_U = [0x49];
-const LOOP = [0x03, 0x40], END = [0x0b], BR_IF_0 = [0x0d, 0x00];
-const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
+// instructions beyond the shared ones in ./_wasm.ts
 const V128_LOAD = (offset: number) => simd(0x00, 3, ...uleb(offset)); // align 2^3
 const V128_LOAD64_SPLAT = (offset: number) => simd(0x0a, 3, ...uleb(offset));
-const V128_ZERO = simd(0x0c, ...new Array(16).fill(0)); // v128.const 0
 const F64X2_EXTRACT_LANE = (lane: number) => simd(0x21, lane);
 const F64X2_ADD = simd(240), F64X2_MUL = simd(242);
 const F32_LOAD = (offset: number) => [0x2a, 2, ...uleb(offset)];
@@ -116,19 +104,9 @@ function tileBody(): number[] {
   return c;
 }
 
-function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const I32 = 0x7f, V128 = 0x7b;
+function wasmBytes(): Uint8Array<ArrayBuffer> {
   // locals: 5 × i32 (G_I, XQ, WQ, XEND, ROW), 11 × v128 (ACC ×8, B0, B1, A), then the instructions
-  const body = [...vec([[...uleb(5), I32], [...uleb(11), V128]]), ...tileBody()];
-  const MAGIC_AND_VERSION = [0x00, 0x61, 0x73, 0x6d, 1, 0, 0, 0]; // "\0asm", version 1
-  return new Uint8Array([
-    ...MAGIC_AND_VERSION,
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [I32], [I32]]), 0]])), // type: 7 × i32 → ()
-    ...section(3, vec([[0]])), // one function of type 0
-    ...section(5, vec([[0, 1]])), // one memory, at least 1 page
-    ...section(7, vec([[...name("memory"), 2, 0], [...name("tile"), 0, 0]])), // exports
-    ...section(10, vec([[...uleb(body.length), ...body]])), // code
-  ]);
+  return moduleBytes(7, [{ name: "tile", body: [...vec([[...uleb(5), I32], [...uleb(11), V128]]), ...tileBody()] }]);
 }
 
 let compiled: WebAssembly.Module | null | undefined;
@@ -136,7 +114,7 @@ let compiled: WebAssembly.Module | null | undefined;
 /** The compiled module, or null when this runtime has no WebAssembly SIMD. */
 function wasmModule(): WebAssembly.Module | null {
   if (compiled === undefined) {
-    const bytes = moduleBytes();
+    const bytes = wasmBytes();
     compiled = typeof WebAssembly === "object" && WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
   }
   return compiled;

@@ -8,13 +8,16 @@
  * none is left. So a slower thread simply takes fewer chunks, and every output element is
  * computed by exactly one thread with the same loop as on one thread: the result is bit-identical
  * whatever the number of threads or the split. (With `wasm`, each thread copies the rows of x
- * into its own {@link WasmMatmul} once per job, then runs its chunks there: the same sums again.)
+ * into its own {@link WasmMatmul} once per job, then runs its chunks there: the same sums again;
+ * with `fast`, the same with {@link FastMatmul}, whose float32 sums have a fixed order too.)
  *
  * @module
  */
 import { matmulColumns } from "../../kernels/cpu/matmul.ts";
 import { WasmMatmul } from "../../kernels/cpu/matmul_wasm.ts";
+import { FastMatmul, type FastMultiplyAdd } from "../../kernels/cpu/matmul_fast.ts";
 import { attentionHeads } from "../../kernels/cpu/attention_blocked.ts";
+import { attentionFastHeads } from "../../kernels/cpu/attention_fast.ts";
 
 /** Index in `ctrl` of the next unclaimed chunk. */
 const NEXT = 0;
@@ -45,6 +48,8 @@ export interface MatmulJob extends JobBase {
   N: number;
   /** Compute with {@link WasmMatmul} (WebAssembly SIMD) instead of {@link matmulColumns}. */
   wasm: boolean;
+  /** The fast precision: {@link FastMatmul} on w's panels (`packFastWeights`), overriding `wasm`. */
+  fast?: { wp: Float32Array; multiplyAdd: FastMultiplyAdd };
 }
 
 /** Causal grouped-query attention, by query heads. */
@@ -61,6 +66,8 @@ export interface AttentionJob extends JobBase {
   Hd: number;
   alibiSlopes?: Float32Array; // [H]
   window?: number;
+  /** The fast precision: {@link attentionFastHeads} instead of {@link attentionHeads}. */
+  fast?: { multiplyAdd: FastMultiplyAdd };
 }
 
 export type Job = MatmulJob | AttentionJob;
@@ -85,14 +92,26 @@ export function runChunks(job: Job): number {
   }
 }
 
-// This thread's WebAssembly matmul, and the job whose rows it holds.
+// This thread's WebAssembly matmuls, and the job whose rows each holds.
 let wasmMatmul: WasmMatmul | null = null;
 let loadedJob: MatmulJob | null = null;
+const fastMatmuls = new Map<FastMultiplyAdd, FastMatmul>();
+let fastJob: MatmulJob | null = null;
 
 function runChunk(job: Job, i: number): void {
   if (job.kind === "matmul") {
     const { out, x, w, bias, T, K, N, chunk } = job;
     const n0 = i * chunk, n1 = Math.min(N, (i + 1) * chunk);
+    if (job.fast) {
+      const { wp, multiplyAdd } = job.fast;
+      const mm = fastMatmul(multiplyAdd);
+      if (fastJob !== job) {
+        mm.load(x, T, K, bias);
+        fastJob = job;
+      }
+      mm.columns(out, wp, N, n0, n1);
+      return;
+    }
     if (!job.wasm) {
       matmulColumns(out, x, w, T, K, N, n0, n1, bias);
       return;
@@ -104,7 +123,31 @@ function runChunk(job: Job, i: number): void {
     }
     wasmMatmul.columns(out, w, N, n0, n1);
   } else {
-    const { out, q, k, v, Tq, Tk, H, Hkv, Hd, chunk, alibiSlopes, window } = job;
-    attentionHeads(out, q, k, v, Tq, Tk, H, Hkv, Hd, i * chunk, Math.min(H, (i + 1) * chunk), { alibiSlopes, window });
+    const { out, q, k, v, Tq, Tk, H, Hkv, Hd, chunk, alibiSlopes, window, fast } = job;
+    const h0 = i * chunk, h1 = Math.min(H, (i + 1) * chunk);
+    if (fast) {
+      fastJob = null; // the attention reloads this thread's fast kernel
+      attentionFastHeads(
+        out,
+        q,
+        k,
+        v,
+        Tq,
+        Tk,
+        H,
+        Hkv,
+        Hd,
+        h0,
+        h1,
+        { alibiSlopes, window },
+        fastMatmul(fast.multiplyAdd),
+      );
+    } else attentionHeads(out, q, k, v, Tq, Tk, H, Hkv, Hd, h0, h1, { alibiSlopes, window });
   }
+}
+
+function fastMatmul(multiplyAdd: FastMultiplyAdd): FastMatmul {
+  let mm = fastMatmuls.get(multiplyAdd);
+  if (!mm) fastMatmuls.set(multiplyAdd, mm = new FastMatmul(multiplyAdd));
+  return mm;
 }

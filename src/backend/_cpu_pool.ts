@@ -25,8 +25,10 @@ import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import { matmul, MATMUL_PANEL } from "../../kernels/cpu/matmul.ts";
 import { matmulWasm, wasmSimdAvailable } from "../../kernels/cpu/matmul_wasm.ts";
+import { defaultMultiplyAdd, FastMatmul, packedFastLength, packFastWeights } from "../../kernels/cpu/matmul_fast.ts";
 import type { AttentionOptions } from "../../kernels/cpu/attention.ts";
 import { attentionBlocked } from "../../kernels/cpu/attention_blocked.ts";
+import { attentionFastHeads } from "../../kernels/cpu/attention_fast.ts";
 import { DONE, FAILED, type Job, runChunks } from "./_cpu_job.ts";
 import { JobWorker } from "./_cpu_workers.ts";
 
@@ -42,6 +44,7 @@ const STALL_MS = 60_000;
 let threadCount = Math.max(1, Math.min(8, cpus().length || 1));
 let workers: JobWorker[] = [];
 let kernel: MatmulKernel = "wasm-simd";
+let precision: Precision = "exact";
 let broken: string | null = null; // why the workers are not used, once they failed to start
 const scratchBuffers = Array.from({ length: 5 }, () => new Float32Array(new SharedArrayBuffer(4)));
 
@@ -82,6 +85,63 @@ export function setMatmulKernel(k: MatmulKernel): void {
 export function getMatmulKernel(): MatmulKernel {
   return kernel === "wasm-simd" && wasmOk() ? "wasm-simd" : "js";
 }
+
+/**
+ * How the CPU backend's matmul sums: `"exact"` (the default: float64 sums in the naive kernel's
+ * order, the same bits as `matmulNaive`, the oracle) or `"fast"` (float32 sums in a fixed order,
+ * WebAssembly SIMD with a fused multiply-add where the runtime has relaxed SIMD:
+ * kernels/cpu/matmul_fast.ts). Both give the same bits on any number of threads.
+ */
+export type Precision = "exact" | "fast";
+
+/** Chooses the CPU backend's {@link Precision}. */
+export function setPrecision(p: Precision): void {
+  if (p !== "exact" && p !== "fast") throw new RangeError(`Precision "${p}" is unknown; expected "exact" or "fast"`);
+  if (p === "fast" && !wasmSimdAvailable()) {
+    throw new Error('Precision "fast" needs WebAssembly SIMD, which this runtime lacks; use "exact"');
+  }
+  precision = p;
+}
+
+/** The CPU backend's {@link Precision}. */
+export function getPrecision(): Precision {
+  return precision;
+}
+
+/**
+ * How many bytes of weights the fast kernel keeps packed beside the weights themselves. The
+ * panels of a weight are made once and kept while the weight lives (a loaded model's linears are
+ * packed once); beyond this budget a weight is packed again at every call into one reused buffer,
+ * so a layer-streamed 7B block (808 MB of float32 weights) does not double its memory.
+ */
+export const PACKED_CACHE_BYTES = 256 * 2 ** 20;
+let packedBudget = PACKED_CACHE_BYTES;
+
+/** For tests: sets the packed-weights budget (bytes); returns the one before. */
+export function setPackedCacheBytes(bytes: number): number {
+  const before = packedBudget;
+  packedBudget = bytes;
+  return before;
+}
+
+const packed = new WeakMap<Float32Array, Float32Array>();
+let packedBytes = 0; // panels in `packed` whose weight has not been collected
+const unpacked = new FinalizationRegistry<number>((bytes) => void (packedBytes -= bytes));
+let packScratch: Float32Array = new Float32Array(0); // the panels of one uncached weight
+
+function fastPanels(w: Float32Array, N: number, K: number): Float32Array {
+  const cached = packed.get(w);
+  if (cached) return cached;
+  const bytes = 4 * packedFastLength(N, K);
+  if (packedBytes + bytes > packedBudget) return packScratch = packFastWeights(w, N, K, packScratch);
+  const wp = packFastWeights(w, N, K);
+  packed.set(w, wp);
+  packedBytes += bytes;
+  unpacked.register(w, bytes);
+  return wp;
+}
+
+let mainFast: FastMatmul | null = null;
 
 let wasmChecked = false;
 function wasmOk(): boolean {
@@ -124,7 +184,11 @@ export function matmulThreaded(
   const wasm = T >= WASM_MIN_ROWS && getMatmulKernel() === "wasm-simd";
   const parallel = threadCount > 1 && T * K * N >= PARALLEL_MIN_MACS && N >= 8 && w.buffer instanceof SharedArrayBuffer;
   if (!parallel || !startWorkers()) {
-    if (wasm) matmulWasm(out, x, w, T, K, N, bias);
+    if (precision === "fast") {
+      mainFast ??= new FastMatmul(defaultMultiplyAdd());
+      mainFast.load(x, T, K, bias);
+      mainFast.columns(out, fastPanels(w, N, K), N, 0, N);
+    } else if (wasm) matmulWasm(out, x, w, T, K, N, bias);
     else matmul(out, x, w, T, K, N, bias);
     return;
   }
@@ -132,8 +196,9 @@ export function matmulThreaded(
 }
 
 /**
- * {@link attentionBlocked} (the same bits as {@link attention}) on {@link getThreads} threads,
- * heads shared out, when it is big enough; else on this thread.
+ * {@link attentionBlocked} (the same bits as {@link attention}; `attentionFastHeads` at the fast
+ * precision) on {@link getThreads} threads, heads shared out, when it is big enough; else on
+ * this thread.
  */
 export function attentionThreaded(
   out: Float32Array,
@@ -150,7 +215,10 @@ export function attentionThreaded(
   // Tq·Tk/2 visible (query, key) pairs per head, ~4·Hd flops each
   const parallel = threadCount > 1 && H > 1 && Tq * Tk * H * Hd >= 2 * PARALLEL_MIN_MACS;
   if (!parallel || !startWorkers()) {
-    attentionBlocked(out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
+    if (precision === "fast") {
+      mainFast ??= new FastMatmul(defaultMultiplyAdd());
+      attentionFastHeads(out, q, k, v, Tq, Tk, H, Hkv, Hd, 0, H, opts, mainFast);
+    } else attentionBlocked(out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
     return;
   }
   const chunk = Math.max(1, Math.floor(H / (4 * threadCount)));
@@ -171,6 +239,7 @@ export function attentionThreaded(
     Hd,
     alibiSlopes: opts?.alibiSlopes,
     window: opts?.window,
+    fast: precision === "fast" ? { multiplyAdd: defaultMultiplyAdd() } : undefined,
   }, true);
   if (os !== out) out.set(os);
 }
@@ -225,6 +294,7 @@ export function attentionOnWorkers(
     Hd,
     alibiSlopes: opts?.alibiSlopes,
     window: opts?.window,
+    fast: precision === "fast" ? { multiplyAdd: defaultMultiplyAdd() } : undefined,
   }, false);
   if (os !== out) out.set(os);
 }
@@ -257,6 +327,7 @@ function runMatmul(
     K,
     N,
     wasm,
+    fast: precision === "fast" ? { wp: fastPanels(w, N, K), multiplyAdd: defaultMultiplyAdd() } : undefined,
   }, mainTakesChunks);
   if (os !== out) out.set(os);
 }

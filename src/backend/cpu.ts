@@ -4,7 +4,8 @@
  *
  * `linear` runs the WebAssembly SIMD matmul (kernels/cpu/matmul_wasm.ts; {@link setMatmulKernel}
  * picks the plain JavaScript one), which gives the same bits as the JavaScript kernel and
- * `matmulNaive`. `linear` and `attention` run on several threads when the work is big enough
+ * `matmulNaive`; `setPrecision("fast")` switches it to float32 sums (kernels/cpu/matmul_fast.ts,
+ * docs/performance.md "Precision"). `linear` and `attention` run on several threads when the work is big enough
  * ({@link setThreads}; the default is one per core, at most 8): columns of the matmul, or heads of the
  * attention, are shared out between the main thread and worker threads, each computed by the same
  * loop as on one thread, so the result is the same bits whatever the thread count
@@ -30,9 +31,12 @@ import { attentionThreaded, matmulThreaded, sharedCopy } from "./_cpu_pool.ts";
 
 export {
   getMatmulKernel,
+  getPrecision,
   getThreads,
   type MatmulKernel,
+  type Precision,
   setMatmulKernel,
+  setPrecision,
   setThreads,
   stopWorkers,
 } from "./_cpu_pool.ts";

@@ -87,6 +87,17 @@ export function checkModelWeights(model: ModelFolder): number {
 }
 
 /**
+ * What a command that copies tensors as stored (`prune --layers`, `prune-heads`) checks before
+ * it writes anything: config, names and shapes from the headers. The values are scanned for NaN
+ * and Inf by the folder rewriter while it copies them (src/prune/rewrite_folder.ts), so the
+ * input is read once; RWKV folders, small, are loaded part by part as {@link checkModelWeights} does.
+ */
+export function checkBeforeCopy(model: ModelFolder): void {
+  if (model.raw.model_type === "rwkv") checkModelWeights(model);
+  else checkTensorShapes(model);
+}
+
+/**
  * Checks, from config.json and the safetensors headers only (no tensor data is read), that every
  * tensor a transformer needs is present with the shape its config implies, and returns the number
  * of layers. A streamed run calls it first, so a broken last layer is reported before any work

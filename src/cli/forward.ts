@@ -1,4 +1,5 @@
 /** `shortgpt forward <model>`: run the model, print a summary or dump every tensor. @module */
+import { getPrecision } from "../backend/cpu.ts";
 import { version } from "../version.ts";
 import { UserError } from "../errors.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
@@ -78,6 +79,7 @@ async function forwardCommand(p: Parsed, folder: ModelFolder): Promise<void> {
       ], {
         model: dir,
         backend: r.backend,
+        precision: getPrecision(),
         runtime: runtimeName(),
         version,
         hidden_states: "raw: [0] = embeddings, [i] = input of layer i, [L] = before the final norm",

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import process from "node:process";
 import { main } from "../cli.ts";
 import { test } from "../testing/harness.ts";
 import { compareFiles } from "./compare.ts";
@@ -21,3 +22,21 @@ for (const model of ["bytellama-12L", "tiny-rwkv-7v0-834K"]) {
     }
   });
 }
+
+test("--precision is a global flag, exact by default, and every JSON report says which ran", async () => {
+  const base = ["forward", "testdata/models/stories260K", "--text", "Once upon a time", "--quiet", "--json"];
+  const reports: Record<string, unknown>[] = [];
+  const write = process.stdout.write;
+  process.stdout.write = ((chunk: string) => (reports.push(JSON.parse(chunk)), true)) as typeof write;
+  try {
+    assert.equal(await main(base), 0);
+    assert.equal(await main([...base, "--precision", "fast"]), 0);
+    assert.equal(await main([...base, "--precision=exact"]), 0);
+  } finally {
+    process.stdout.write = write;
+  }
+  assert.deepEqual(reports.map((r) => r.precision), ["exact", "fast", "exact"]);
+  const top = (r: Record<string, unknown>) => (r.next_token_top5 as { id: number }[]).map((t) => t.id);
+  assert.deepEqual(top(reports[1]), top(reports[0]), "fast and exact agree on the likeliest next tokens");
+  assert.equal(await main([...base, "--precision", "half"]), 1);
+});

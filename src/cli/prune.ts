@@ -8,7 +8,7 @@ import { readRawConfig } from "../io/config_json.ts";
 import { transformersLoadsRwkv } from "../models/rwkv/config.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
-import { checkModelWeights, requireModel, withModel } from "./common.ts";
+import { checkBeforeCopy, requireModel, withModel } from "./common.ts";
 import type { ModelFolder } from "../models/load.ts";
 import { MEMORY_FLAGS } from "./memory.ts";
 import { parseLayerList } from "./inputs.ts";
@@ -74,7 +74,7 @@ export async function prune(p: Parsed, folder: ModelFolder): Promise<void> {
   if (layersFlag !== undefined) {
     layers = parseLayerList(layersFlag, "--layers");
     checkLayerList(layers, folder.numLayers); // a quick answer for a bad list, before reading the weights
-    checkModelWeights(folder); // tensors are copied as stored: refuse a broken checkpoint rather than copy it
+    checkBeforeCopy(folder); // tensors are copied as stored; their values are scanned as they are copied
   } else {
     const spec = parseMetric(str(p, "metric")!);
     const L = folder.numLayers;
@@ -87,7 +87,7 @@ export async function prune(p: Parsed, folder: ModelFolder): Promise<void> {
     if (spec.kind === "sequential" || spec.kind === "reverse") {
       // Scores from the layer count alone: no weights to run, only to check before copying them.
       scores = spec.kind === "sequential" ? sequentialScores(L) : reverseScores(L);
-      checkModelWeights(folder);
+      checkBeforeCopy(folder);
       metric = spec.kind;
     } else {
       const input = calibrationFromFlags(p, folder);

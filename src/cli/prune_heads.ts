@@ -7,7 +7,7 @@ import { checkHeadList, formatHeadList, HEAD_MODES, type HeadMode, parseHeadList
 import { saveHeadPruned } from "../prune/remove_heads_save.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { checkModelWeights, requireModel, withModel } from "./common.ts";
+import { checkBeforeCopy, requireModel, withModel } from "./common.ts";
 import { checkParentExists, note, out } from "./output.ts";
 
 export const spec: CommandSpec = {
@@ -65,7 +65,7 @@ function pruneHeads(p: Parsed, folder: ModelFolder): void {
   const raw = folder.raw;
   if (TRANSFORMER_TYPES.includes(raw.model_type as TransformerType)) {
     checkHeadList(heads, resolveLlamaConfig(raw).numHeads); // a quick answer for a bad list, before reading the weights
-    checkModelWeights(folder); // untouched tensors are copied as stored: refuse a broken checkpoint rather than copy it
+    checkBeforeCopy(folder); // untouched tensors are copied as stored; their values are scanned as they are copied
   }
   const s = saveHeadPruned(dir, outDir, heads, { mode, force });
   const changed = s.numHeads.map((n, l) => [l, n] as const).filter(([l]) => s.removedHeads.some(([x]) => x === l));

@@ -5,9 +5,9 @@ import { checkOutputFolder } from "../prune/output_folder.ts";
 import { quantizeFolder, type QuantizeSpec } from "../quantize/quantize.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
-import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
 import { requireModel, withModel } from "./common.ts";
 import { note, out } from "./output.ts";
+import { CALIBRATION_FLAGS, calibrationFromFlags, checkEnoughTokens } from "./shared.ts";
 
 export const spec: CommandSpec = {
   name: "quantize",
@@ -84,11 +84,11 @@ function quantize(p: Parsed, folder: ModelFolder): void {
   if (method === "rtn" && q.descAct) {
     throw new UserError(`--desc-act orders GPTQ's columns; it has no meaning with --method rtn`);
   }
-  const windows = method === "gptq" ? windowsFromFlags(p, folder) : [];
-  const calibration = method === "gptq"
-    ? `${str(p, "text-file") ?? str(p, "ids-file") ?? "--ids"}, ${windows.length} windows of up to ${
-      num(p, "window")
-    } tokens`
+  const input = method === "gptq" ? calibrationFromFlags(p, folder) : null;
+  if (input) checkEnoughTokens(p, input, "calibration");
+  const windows = input?.windows ?? [];
+  const calibration = input
+    ? `${input.text.source}, ${input.text.windows} windows of up to ${num(p, "window")} tokens`
     : null;
   const t0 = performance.now();
   const summary = quantizeFolder(folder, outDir, windows, q, {

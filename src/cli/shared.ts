@@ -8,7 +8,7 @@
  * @module
  */
 import { availableParallelism } from "node:os";
-import { cpu, setMatmulKernel, setThreads } from "../backend/cpu.ts";
+import { cpu, getPrecision, type Precision, setMatmulKernel, setPrecision, setThreads } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
 import type { AdapterInfo, WebGpuOps } from "../backend/webgpu.ts";
 import { countTokens, makeWindows } from "../calibration.ts";
@@ -57,6 +57,13 @@ export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
     choices: ["wasm-simd", "js"],
     help: "CPU matmul kernel; both give the same bits (default wasm-simd)",
   },
+  precision: {
+    type: "string",
+    arg: "P",
+    choices: ["exact", "fast"],
+    default: "exact",
+    help: "CPU matmul sums: exact (float64, the oracle's bits) or fast (float32, ~2x; docs/performance.md)",
+  },
 };
 
 /** Parses a command line for `spec`, with the global flags. */
@@ -74,7 +81,7 @@ export function coreCount(): number {
   return Math.max(1, availableParallelism());
 }
 
-/** Applies the global flags that set process-wide state (threads, kernel) before a command runs. */
+/** Applies the global flags that set process-wide state (threads, kernel, precision) before a command runs. */
 export function applyGlobalFlags(p: Parsed): void {
   const threads = num(p, "threads");
   if (threads !== undefined) {
@@ -87,6 +94,11 @@ export function applyGlobalFlags(p: Parsed): void {
   }
   const kernel = str(p, "kernel");
   if (kernel !== undefined) setMatmulKernel(kernel as "wasm-simd" | "js");
+  try {
+    setPrecision((str(p, "precision") ?? "exact") as Precision);
+  } catch (e) {
+    throw new UserError((e as Error).message); // fast without WebAssembly SIMD
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -133,9 +145,9 @@ export async function loadForCli(from: string | ModelFolder, p: Parsed): Promise
  * The fields every JSON report of a run carries: `backend` ("cpu" or "webgpu"), `adapter` (on a
  * GPU: its info, `isFallbackAdapter` included) and `warnings` (see `warn`).
  */
-export function reportFields(p: Parsed): BackendReport & { warnings: string[] } {
+export function reportFields(p: Parsed): BackendReport & { precision: Precision; warnings: string[] } {
   const b = backendOfRun.get(p) ?? { backend: "cpu" as const };
-  return { ...b, warnings: [...warningsOf(p)] };
+  return { ...b, precision: getPrecision(), warnings: [...warningsOf(p)] };
 }
 
 // ---------------------------------------------------------------------------------------------

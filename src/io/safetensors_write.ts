@@ -21,6 +21,12 @@ export interface TensorEntry {
   dtype: DType;
   shape: number[];
   bytes: Uint8Array | (() => Uint8Array) | FileRange;
+  /**
+   * Called with the tensor's bytes as they are written (a copied range in chunks of whole
+   * elements; `at` = the chunk's byte offset in the tensor), before they reach the file: a check
+   * that throws stops the write (a prune scans values for NaN while it copies them).
+   */
+  onBytes?: (chunk: Uint8Array, at: number) => void;
 }
 
 const CHUNK = 16 * 2 ** 20;
@@ -60,6 +66,7 @@ export function writeSafetensors(
         if (bytes.byteLength !== expected) {
           throw new Error(`writeSafetensors: "${e.name}" has ${bytes.byteLength} bytes, expected ${expected}`);
         }
+        e.onBytes?.(bytes, 0);
         writeAll(fd, bytes);
       } else {
         if (e.bytes.end - e.bytes.begin !== expected) {
@@ -67,7 +74,7 @@ export function writeSafetensors(
             `writeSafetensors: "${e.name}" spans ${e.bytes.end - e.bytes.begin} bytes, expected ${expected}`,
           );
         }
-        copyRange(fd, e.bytes);
+        copyRange(fd, e.bytes, e.onBytes);
       }
     }
   } finally {
@@ -75,13 +82,15 @@ export function writeSafetensors(
   }
 }
 
-function copyRange(fd: number, range: FileRange): void {
+function copyRange(fd: number, range: FileRange, onBytes?: (chunk: Uint8Array, at: number) => void): void {
   const src = openSync(range.path, "r");
   try {
     const buf = new Uint8Array(Math.min(CHUNK, Math.max(1, range.end - range.begin)));
     for (let at = range.begin; at < range.end;) {
-      const n = readSync(src, buf, 0, Math.min(buf.byteLength, range.end - at), at);
+      let n = readSync(src, buf, 0, Math.min(buf.byteLength, range.end - at), at);
       if (n === 0) throw new Error(`"${range.path}" ended at byte ${at}, before ${range.end}`);
+      if (onBytes && n % 8 !== 0 && at + n < range.end) n -= n % 8; // whole elements per chunk; the rest comes next
+      onBytes?.(buf.subarray(0, n), at - range.begin);
       writeAll(fd, buf.subarray(0, n));
       at += n;
     }

@@ -14,6 +14,9 @@
  *   other metadata keys.
  * - Tensors are written sorted by name (layer numbers numerically); unedited bytes are copied
  *   from the input file in chunks, so memory does not grow with the model.
+ * - Every value written is checked for NaN and ±Inf as it streams past (the copy's own chunks, so
+ *   the input is read once): a bad value stops the write with a UserError naming the input
+ *   tensor and element, and the temporary folder is removed, so no half-written folder survives.
  * - config.json keeps the input's floats floats (`8.0`, not `8`); README.md is the given card;
  *   other files (tokenizer, generation_config.json, ...) are copied, except weights and outputs
  *   of the unpruned model ({@link COPY_SKIP}); a llama2.c or SentencePiece tokenizer is also
@@ -27,7 +30,8 @@ import { join } from "node:path";
 import type { RawConfig } from "../io/config_json.ts";
 import { stringifyJsonFloats } from "../io/json_floats.ts";
 import { exportHfTokenizer } from "../io/tokenizer/export_hf.ts";
-import { SafetensorsFile, type TensorInfo } from "../io/safetensors.ts";
+import type { TensorInfo } from "../io/safetensors.ts";
+import { storedFiniteCheck } from "../models/weights.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { DTYPE_SIZE, numel } from "../tensor.ts";
 import { type ModelFolder, withModelFolder } from "../models/load.ts";
@@ -133,6 +137,7 @@ function rewrite(folder: ModelFolder, outDir: string, edits: FolderEdits): Rewri
           shape: e?.shape ?? info.shape,
           // Edited tensors are read and rebuilt one at a time; the rest is copied from the file in chunks.
           bytes: e ? () => e.edit(file.readBytes(info.name)) : { path: info.file, begin: info.begin, end: info.end },
+          onBytes: storedFiniteCheck(info.name, info.dtype), // NaN/Inf scanned while copying: the source is read once
         });
       }
       if (list.length > 0) {

@@ -12,6 +12,7 @@ import { modelDir } from "../testing/golden.ts";
 import { test } from "../testing/harness.ts";
 import { withoutLayers } from "./remove_layers.ts";
 import { savePrunedLayers } from "./save.ts";
+import { storedFiniteCheck } from "../models/weights.ts";
 
 const IDS = Int32Array.from(new TextEncoder().encode("Once upon a time, there was a little dog."));
 
@@ -151,3 +152,68 @@ for (const name of ["tiny-rwkv-4v0-660K", "tiny-rwkv-5v2-730K", "tiny-rwkv-6v0-1
     }
   });
 }
+
+/** A copy of bytellama-12L with NaN written into element 17 of each tensor named. */
+function copyWithNaN(dir: string, names: string[]): string {
+  const src = modelDir("bytellama-12L"), copy = join(dir, "src");
+  mkdirSync(copy);
+  for (const f of readdirSync(src)) writeFileSync(join(copy, f), readFileSync(join(src, f)));
+  const store = TensorStore.open(copy);
+  const infos = names.map((n) => store.info(n)!);
+  store.close();
+  for (const info of infos) {
+    const bytes = readFileSync(info.file);
+    const view = new DataView(bytes.buffer, bytes.byteOffset);
+    if (info.dtype === "F32") view.setFloat32(info.begin + 4 * 17, NaN, true);
+    else view.setUint16(info.begin + 2 * 17, info.dtype === "BF16" ? 0x7fc0 : 0x7e00, true);
+    writeFileSync(info.file, bytes);
+  }
+  return copy;
+}
+
+test("savePrunedLayers() scans the values it copies: NaN in a kept tensor stops it and leaves no folder", () => {
+  const dir = tmp();
+  try {
+    const src = copyWithNaN(dir, ["model.layers.1.self_attn.k_proj.weight"]);
+    const out = join(dir, "pruned");
+    assert.throws(
+      () => savePrunedLayers(src, out, [3]),
+      (e) =>
+        e instanceof UserError &&
+        /"model\.layers\.1\.self_attn\.k_proj\.weight" holds NaN at element 17/.test(e.message),
+    );
+    assert.ok(!existsSync(out), "no output folder");
+    assert.deepEqual(readdirSync(dir), ["src"], "no temporary folder left beside it");
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("savePrunedLayers() does not read the layers it drops: NaN there does not stop it", () => {
+  const dir = tmp();
+  try {
+    const src = copyWithNaN(dir, ["model.layers.3.mlp.up_proj.weight"]);
+    const summary = savePrunedLayers(src, join(dir, "pruned"), [3]);
+    assert.equal(summary.layers, 11);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("storedFiniteCheck() finds NaN and ±Inf in every float dtype, in chunks at any offset", () => {
+  const cases = [
+    ["F32", 4, (v: DataView, i: number) => v.setFloat32(i, -Infinity, true), "-Infinity"],
+    ["BF16", 2, (v: DataView, i: number) => v.setUint16(i, 0x7fc0, true), "NaN"],
+    ["F16", 2, (v: DataView, i: number) => v.setUint16(i, 0x7c00, true), "Infinity"],
+  ] as const;
+  for (const [dtype, size, poke, what] of cases) {
+    const bytes = new Uint8Array(1 + 64 * size).subarray(1); // unaligned: the DataView path
+    poke(new DataView(bytes.buffer, bytes.byteOffset), 41 * size);
+    const check = storedFiniteCheck("t", dtype)!;
+    assert.throws(() => check(bytes, 8 * size), new RegExp(`holds ${what} at element 49;`));
+    const aligned = bytes.slice(); // the typed-array path
+    check(aligned.subarray(0, 40 * size), 0);
+    assert.throws(() => check(aligned.subarray(40 * size), 40 * size), new RegExp(`holds ${what} at element 41;`));
+  }
+  assert.equal(storedFiniteCheck("ids", "I64"), undefined);
+});
