@@ -39,11 +39,22 @@ export const WASM_MIN_ROWS = 16;
 /** A wait on the workers that sees no chunk finish for this long is reported as a bug. */
 const STALL_MS = 60_000;
 
-let threadCount = Math.max(1, Math.min(8, cpus().length || 1));
+// Nothing is created or asked of the runtime at import time: the thread count and the scratch
+// buffers come on first use, and without SharedArrayBuffer (a browser page that is not
+// cross-origin isolated) the backend runs on one thread.
+let threadCount: number | undefined;
 let workers: JobWorker[] = [];
 let kernel: MatmulKernel = "wasm-simd";
 let broken: string | null = null; // why the workers are not used, once they failed to start
-const scratchBuffers = Array.from({ length: 5 }, () => new Float32Array(new SharedArrayBuffer(4)));
+const scratchBuffers: Float32Array[] = [];
+
+/** The default thread count: the CPU cores (navigator's count where there is one), at most 8; 1 without SharedArrayBuffer. */
+function defaultThreads(): number {
+  if (typeof SharedArrayBuffer !== "function") return 1;
+  // deno-lint-ignore no-explicit-any
+  const cores: number = (globalThis as any).navigator?.hardwareConcurrency ?? cpus().length;
+  return Math.max(1, Math.min(8, cores || 1));
+}
 
 /**
  * Sets how many threads the CPU backend's matmul and attention use (the main thread included);
@@ -61,7 +72,7 @@ export function setThreads(n: number): void {
 
 /** The number of threads the CPU backend's matmul and attention use (the main thread included). */
 export function getThreads(): number {
-  return threadCount;
+  return threadCount ??= defaultThreads();
 }
 
 /**
@@ -100,9 +111,17 @@ export async function stopWorkers(): Promise<void> {
   await Promise.all(ws.map((w) => w.terminate()));
 }
 
-/** `data` itself when it already lives in a SharedArrayBuffer, else a copy that does. */
+/** Whether `a` lives in a SharedArrayBuffer (false where the runtime has none). */
+export function isShared(a: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer === "function" && a.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * `data` itself when it already lives in a SharedArrayBuffer, else a copy that does; `data`
+ * itself where there is no SharedArrayBuffer (the workers are off there).
+ */
 export function sharedCopy(data: Float32Array): Float32Array {
-  if (data.buffer instanceof SharedArrayBuffer) return data;
+  if (isShared(data) || typeof SharedArrayBuffer !== "function") return data;
   const out = new Float32Array(new SharedArrayBuffer(data.byteLength));
   out.set(data);
   return out;
@@ -122,7 +141,7 @@ export function matmulThreaded(
   bias?: Float32Array,
 ): void {
   const wasm = T >= WASM_MIN_ROWS && getMatmulKernel() === "wasm-simd";
-  const parallel = threadCount > 1 && T * K * N >= PARALLEL_MIN_MACS && N >= 8 && w.buffer instanceof SharedArrayBuffer;
+  const parallel = getThreads() > 1 && T * K * N >= PARALLEL_MIN_MACS && N >= 8 && isShared(w);
   if (!parallel || !startWorkers()) {
     if (wasm) matmulWasm(out, x, w, T, K, N, bias);
     else matmul(out, x, w, T, K, N, bias);
@@ -148,12 +167,12 @@ export function attentionThreaded(
   opts?: AttentionOptions,
 ): void {
   // Tq·Tk/2 visible (query, key) pairs per head, ~4·Hd flops each
-  const parallel = threadCount > 1 && H > 1 && Tq * Tk * H * Hd >= 2 * PARALLEL_MIN_MACS;
+  const parallel = getThreads() > 1 && H > 1 && Tq * Tk * H * Hd >= 2 * PARALLEL_MIN_MACS;
   if (!parallel || !startWorkers()) {
     attentionBlocked(out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
     return;
   }
-  const chunk = Math.max(1, Math.floor(H / (4 * threadCount)));
+  const chunk = Math.max(1, Math.floor(H / (4 * getThreads())));
   const os = sharedOut(out, 0);
   run({
     kind: "attention",
@@ -188,7 +207,7 @@ export function matmulOnWorkers(
   N: number,
   bias?: Float32Array,
 ): void {
-  if (threadCount < 2) throw new Error(`matmulOnWorkers() needs setThreads(n) with n ≥ 2, not ${threadCount}`);
+  if (getThreads() < 2) throw new Error(`matmulOnWorkers() needs setThreads(n) with n ≥ 2, not ${getThreads()}`);
   if (!startWorkers()) throw new Error(`Worker threads could not start: ${broken}`);
   runMatmul(out, x, sharedCopy(w), T, K, N, bias, T >= WASM_MIN_ROWS && getMatmulKernel() === "wasm-simd", false);
 }
@@ -206,7 +225,7 @@ export function attentionOnWorkers(
   Hd: number,
   opts?: AttentionOptions,
 ): void {
-  if (threadCount < 2) throw new Error(`attentionOnWorkers() needs setThreads(n) with n ≥ 2, not ${threadCount}`);
+  if (getThreads() < 2) throw new Error(`attentionOnWorkers() needs setThreads(n) with n ≥ 2, not ${getThreads()}`);
   if (!startWorkers()) throw new Error(`Worker threads could not start: ${broken}`);
   const os = sharedOut(out, 0);
   run({
@@ -241,7 +260,7 @@ function runMatmul(
   mainTakesChunks: boolean,
 ): void {
   // about 8 chunks per thread (so a slow thread costs little), 4..MATMUL_PANEL columns each
-  const per = Math.ceil(N / (8 * threadCount));
+  const per = Math.ceil(N / (8 * getThreads()));
   const chunk = Math.min(MATMUL_PANEL, Math.max(4, Math.ceil(per / 4) * 4));
   const os = sharedOut(out, 0);
   run({
@@ -263,7 +282,7 @@ function runMatmul(
 
 /** Posts `job` to every worker, takes chunks here too (unless told not to), waits for the rest. */
 function run(job: Job, mainTakesChunks: boolean): void {
-  for (let i = 0; i < threadCount - 1; i++) {
+  for (let i = 0; i < getThreads() - 1; i++) {
     if (!workers[i].post(job)) {
       // it closed itself after a pause; a new one takes its place (and its chunks, once started)
       workers[i] = new JobWorker(workerUrl(), (why) => disable(`a worker thread failed: ${why}`));
@@ -294,7 +313,7 @@ function newCtrl(): Int32Array {
 
 /** `a` (its first n values) where the workers can read it: itself if shared, else scratch slot `slot`. */
 function shared(a: Float32Array, slot: number, n: number): Float32Array {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
+  if (isShared(a)) return a;
   const s = scratch(slot, n);
   s.set(a.subarray(0, n));
   return s;
@@ -302,19 +321,19 @@ function shared(a: Float32Array, slot: number, n: number): Float32Array {
 
 /** Where the workers write the result: `out` itself if shared, else scratch slot `slot`. */
 function sharedOut(out: Float32Array, slot: number): Float32Array {
-  return out.buffer instanceof SharedArrayBuffer ? out : scratch(slot, out.length);
+  return isShared(out) ? out : scratch(slot, out.length);
 }
 
 /** A shared Float32Array of n values, reused from call to call (only one job runs at a time). */
 function scratch(slot: number, n: number): Float32Array {
-  if (scratchBuffers[slot].length < n) scratchBuffers[slot] = new Float32Array(new SharedArrayBuffer(4 * n));
+  if (!(scratchBuffers[slot]?.length >= n)) scratchBuffers[slot] = new Float32Array(new SharedArrayBuffer(4 * n));
   return scratchBuffers[slot].subarray(0, n);
 }
 
 /** Starts the workers if needed; false (and the reason in `broken`) when they cannot run. */
 function startWorkers(): boolean {
   if (broken !== null) return false;
-  while (workers.length < threadCount - 1) {
+  while (workers.length < getThreads() - 1) {
     try {
       workers.push(new JobWorker(workerUrl(), (why) => disable(`a worker thread failed: ${why}`)));
     } catch (e) {

@@ -95,7 +95,7 @@ export async function observeWindows<A>(
   metrics: readonly HiddenStateMetric[],
   lastHidden: "raw" | "hf",
   onWindow?: (done: number, total: number) => void,
-  sums = useChangeSums(model.ops.name, metrics),
+  sums: boolean = useChangeSums(model.ops.name, metrics),
 ): Promise<void> {
   const { ops } = model;
   const L = model.blocks.length, D = model.info.hiddenSize;
