@@ -20,9 +20,7 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
-import { cpus } from "node:os";
-import { fileURLToPath } from "node:url";
+import { nodeBuiltin } from "../runtime.ts";
 import { matmul, MATMUL_PANEL } from "../../kernels/cpu/matmul.ts";
 import { matmulWasm, wasmSimdAvailable } from "../../kernels/cpu/matmul_wasm.ts";
 import type { AttentionOptions } from "../../kernels/cpu/attention.ts";
@@ -52,7 +50,8 @@ const scratchBuffers: Float32Array[] = [];
 function defaultThreads(): number {
   if (typeof SharedArrayBuffer !== "function") return 1;
   // deno-lint-ignore no-explicit-any
-  const cores: number = (globalThis as any).navigator?.hardwareConcurrency ?? cpus().length;
+  const cores: number = (globalThis as any).navigator?.hardwareConcurrency ??
+    nodeBuiltin<typeof import("node:os")>("node:os")?.cpus().length ?? 1;
   return Math.max(1, Math.min(8, cores || 1));
 }
 
@@ -358,6 +357,11 @@ function disable(why: string): void {
  */
 function workerUrl(): URL {
   if (import.meta.url.endsWith(".ts")) return new URL("./_cpu_worker.ts", import.meta.url);
+  // A page (no file system): the worker bundle sits beside the page's bundle.
+  const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
+  const url = nodeBuiltin<typeof import("node:url")>("node:url");
+  if (!fs || !url || !import.meta.url.startsWith("file:")) return new URL("./_cpu_worker.js", import.meta.url);
+  const { existsSync } = fs, { fileURLToPath } = url;
   let dir = new URL("./", import.meta.url);
   for (;;) {
     const candidate = new URL("_cpu_worker.js", dir);
