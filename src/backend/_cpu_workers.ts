@@ -85,7 +85,7 @@ export class JobWorker {
  * The worker side of {@link JobWorker}: calls `handle` for every job, counts it done, and closes
  * the worker after {@link IDLE_MS} without a job.
  */
-export async function serveJobs(handle: (job: unknown) => void): Promise<void> {
+export function serveJobs(handle: (job: unknown) => void): void {
   const parentPort = nodeBuiltin<WorkerThreads>("node:worker_threads")?.parentPort ?? null;
   // deno-lint-ignore no-explicit-any
   const self = globalThis as any;

@@ -6,43 +6,17 @@
  */
 import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
-import { UserError } from "../errors.ts";
-import { MODEL_TYPES, resolveLlamaConfig } from "./llama/config.ts";
 import { type RawConfig, readRawConfig } from "../io/config_json.ts";
 import { TensorStore } from "../io/store.ts";
-import { loadLlama, openLlamaParts } from "./llama/model.ts";
+import { type FamilyLoader, familyLoader } from "./families.ts";
 import type { CausalLM, ModelParts } from "./model.ts";
-import { loadRwkv, openRwkvParts } from "./rwkv/model.ts";
 import { Weights } from "./weights.ts";
 
-/** How one family loads: whole, or part by part (for layer streaming). */
-export interface FamilyLoader {
-  load<A>(ops: Ops<A>, raw: RawConfig, weights: Weights, dir: string): CausalLM<A>;
-  open<A>(ops: Ops<A>, raw: RawConfig, weights: Weights, dir: string): ModelParts<A>;
-}
-
-const llamaFamily: FamilyLoader = {
-  load: (ops, raw, w, dir) => loadLlama(ops, resolveLlamaConfig(raw), w, dir),
-  open: (ops, raw, w, dir) => openLlamaParts(ops, resolveLlamaConfig(raw), w, dir),
-};
-
-const loaders = new Map<string, FamilyLoader>([
-  ["llama", llamaFamily],
-  ["mistral", llamaFamily],
-  ["qwen2", llamaFamily],
-  ["baichuan", llamaFamily],
-  ["rwkv", { load: loadRwkv, open: openRwkvParts }],
-]);
+export type { FamilyLoader } from "./families.ts";
 
 function familyOf(dir: string): { raw: RawConfig; family: FamilyLoader } {
   const raw = readRawConfig(dir);
-  const family = loaders.get(String(raw.model_type));
-  if (!family) {
-    throw new UserError(
-      `"${dir}/config.json" has model_type ${JSON.stringify(raw.model_type)}; supported: ${MODEL_TYPES.join(", ")}`,
-    );
-  }
-  return { raw, family };
+  return { raw, family: familyLoader(raw, `${dir}/config.json`) };
 }
 
 /**

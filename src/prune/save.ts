@@ -8,40 +8,14 @@
  */
 import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
-import { type RawConfig, readRawConfig } from "../io/config_json.ts";
+import { readRawConfig } from "../io/config_json.ts";
 import { SafetensorsFile } from "../io/safetensors.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";
-import { version } from "../version.ts";
-import { checkLayerList } from "./remove_layers.ts";
+import { compareNames, planLayerRemoval, prunedConfig, type PruneProvenance } from "./layer_plan.ts";
 import { checkOutputFolder, writeFolderAtomically } from "./output_folder.ts";
 
-/** How a family numbers its layers in tensor names and config.json. */
-interface LayerNaming {
-  /** Matches `<prefix>.<N>.<rest>`. */
-  pattern: RegExp;
-  prefix: string;
-  /** config.json key of the layer count. */
-  countKey: string;
-  /** Tensors stored in layer 0 that belong to the model, not the layer (RWKV's ln0 / pre_ln). */
-  stem: RegExp | null;
-}
-
-/** The naming of the folder's checkpoint, from config.json and its tensor names. */
-export function layerNaming(raw: RawConfig, names: readonly string[]): LayerNaming {
-  if (names.some((n) => n.startsWith("rwkv.blocks."))) {
-    return {
-      pattern: /^rwkv\.blocks\.(\d+)\.(.*)$/,
-      prefix: "rwkv.blocks",
-      countKey: "num_hidden_layers",
-      stem: /^pre_ln\./,
-    };
-  }
-  if (raw.model_type === "rwkv") {
-    return { pattern: /^blocks\.(\d+)\.(.*)$/, prefix: "blocks", countKey: "n_layer", stem: /^ln0\./ };
-  }
-  return { pattern: /^model\.layers\.(\d+)\.(.*)$/, prefix: "model.layers", countKey: "num_hidden_layers", stem: null };
-}
+export { layerNaming, prunedConfig, type PruneProvenance } from "./layer_plan.ts";
 
 /** Files never copied into a pruned folder: weights (rewritten) and outputs of the unpruned model. */
 export const COPY_SKIP = [
@@ -60,13 +34,6 @@ export interface SaveSummary {
   removedLayers: number[];
   tensors: number;
   bytes: number;
-}
-
-/** Where the removal came from, recorded in config.json's `shortgpt` block. */
-export interface PruneProvenance {
-  metric?: string | null;
-  scores?: number[];
-  force?: boolean;
 }
 
 /**
@@ -88,23 +55,8 @@ export function savePrunedLayers(
   const store = TensorStore.open(srcDir);
   const names = store.names();
   store.close();
-  const naming = layerNaming(raw, names);
-  const L = Number(raw[naming.countKey]);
-  checkLayerList(removed, L);
+  const { naming, kept, rename } = planLayerRemoval(raw, names, removed);
   checkOutputFolder(outDir, srcDir, prov.force ?? false);
-  const drop = new Set(removed);
-  const kept = Array.from({ length: L }, (_, i) => i).filter((i) => !drop.has(i));
-  const newIndex = new Map(kept.map((old, i) => [old, i]));
-
-  /** The tensor's name in the pruned model, or null when it goes. */
-  const rename = (name: string): string | null => {
-    const m = naming.pattern.exec(name);
-    if (!m) return name;
-    const layer = Number(m[1]), rest = m[2];
-    if (naming.stem?.test(rest) && layer === 0) return name; // stays with the first block
-    const j = newIndex.get(layer);
-    return j === undefined ? null : `${naming.prefix}.${j}.${rest}`;
-  };
 
   let tensors = 0, bytes = 0;
   writeFolderAtomically(outDir, (tmp) => {
@@ -145,7 +97,7 @@ export function savePrunedLayers(
     }
     writeFileSync(
       join(tmp, "config.json"),
-      JSON.stringify(prunedConfig(raw, naming, kept, removed, srcDir, prov), null, 2) + "\n",
+      JSON.stringify(prunedConfig(raw, naming, kept, removed, basename(resolve(srcDir)), prov), null, 2) + "\n",
     );
     for (const f of readdirSync(srcDir)) {
       if (COPY_SKIP.some((r) => r.test(f)) || !statSync(join(srcDir, f)).isFile()) continue;
@@ -167,43 +119,3 @@ export function shardsOf(dir: string): string[] {
 }
 
 const pad = (n: number) => String(n).padStart(5, "0");
-
-/** Orders tensor names with layer numbers numerically (layers.2 before layers.10). */
-function compareNames(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
-}
-
-/** config.json of the pruned model: counts updated, per-layer lists filtered, provenance added. */
-export function prunedConfig(
-  raw: RawConfig,
-  naming: LayerNaming,
-  kept: number[],
-  removed: readonly number[],
-  srcDir: string,
-  prov: PruneProvenance,
-): RawConfig {
-  const cfg: RawConfig = { ...raw, [naming.countKey]: kept.length };
-  for (const key of ["layer_num_attention_heads", "layer_num_key_value_heads", "layer_alibi_heads"]) {
-    const list = raw[key];
-    if (Array.isArray(list)) cfg[key] = kept.map((i) => list[i]);
-  }
-  // Record removed layers in the numbering of the original checkpoint, across repeated pruning.
-  const before = (raw.shortgpt?.removed_layers as number[] | undefined) ?? [];
-  const original = originalIndices(before, Number(raw[naming.countKey]) + before.length);
-  cfg.shortgpt = {
-    ...(raw.shortgpt ?? {}),
-    removed_layers: [...before, ...removed.map((i) => original[i])].sort((a, b) => a - b),
-    removed_heads: raw.shortgpt?.removed_heads ?? [],
-    source: basename(resolve(srcDir)),
-    metric: prov.metric ?? null,
-    ...(prov.scores ? { scores: prov.scores } : {}),
-    version,
-  };
-  return cfg;
-}
-
-/** Original layer index of each current layer, given the originals already removed. */
-function originalIndices(removedBefore: readonly number[], originalL: number): number[] {
-  const gone = new Set(removedBefore);
-  return Array.from({ length: originalL }, (_, i) => i).filter((i) => !gone.has(i));
-}

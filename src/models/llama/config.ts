@@ -7,7 +7,7 @@
  */
 import type { RopeScaling } from "../../../kernels/cpu/rope.ts";
 import { UserError } from "../../errors.ts";
-import { bool, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config_json.ts";
+import { bool, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config_fields.ts";
 
 /** The transformer families shortgpt runs (`model_type` in config.json). RWKV is resolved in models/rwkv. */
 export const TRANSFORMER_TYPES = ["llama", "mistral", "qwen2", "baichuan"] as const;
