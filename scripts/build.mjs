@@ -1,10 +1,10 @@
 // Builds the Node/npm entry points with esbuild: dist/cli.js (the `shortgpt` bin) and dist/mod.js.
-// With --types it also writes the package's declarations to dist/types/ (tsc), with --tests it
+// With --web it builds the browser page into dist/web/ (see buildWeb). With --types it also writes the package's declarations to dist/types/ (tsc), with --tests it
 // compiles every *_test.ts to dist-test/ for Node's test runner, and with --bench the benchmarks
 // to dist-bench/.
 import { build } from "esbuild";
 import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 
@@ -44,6 +44,32 @@ const cpuWorker = (outdir) => build({ ...common, entryPoints: { _cpu_worker: "sr
 await cpuWorker("dist");
 
 if (process.argv.includes("--types")) buildTypes("dist/types");
+if (process.argv.includes("--web")) await buildWeb("dist/web");
+
+/**
+ * The browser page (web/): app.js and the CPU backend's worker bundled for the browser (ESM),
+ * beside index.html and style.css. The page imports only runtime-neutral modules; a `node:*`
+ * import reaching the bundle is an error here, naming the module that brought it in.
+ */
+async function buildWeb(outDir) {
+  rmSync(outDir, { recursive: true, force: true });
+  const result = await build({
+    entryPoints: { app: "web/app.ts", _cpu_worker: "src/backend/_cpu_worker.ts" },
+    outdir: outDir,
+    bundle: true,
+    platform: "browser",
+    format: "esm",
+    target: "es2022",
+    metafile: true,
+    logLevel: "warning",
+  });
+  for (const [file, input] of Object.entries(result.metafile.inputs)) {
+    const node = input.imports.filter((i) => i.path.startsWith("node:"));
+    if (node.length) throw new Error(`the browser bundle reaches ${node[0].path} through ${file}`);
+  }
+  mkdirSync(outDir, { recursive: true });
+  for (const f of ["index.html", "style.css"]) copyFileSync(join("web", f), join(outDir, f));
+}
 
 /**
  * Declarations for the npm package: esbuild emits no types, so tsc writes one .d.ts per module

@@ -46,9 +46,18 @@ let kernel: MatmulKernel = "wasm-simd";
 let broken: string | null = null; // why the workers are not used, once they failed to start
 const scratchBuffers: Float32Array[] = [];
 
-/** The default thread count: the CPU cores (navigator's count where there is one), at most 8; 1 without SharedArrayBuffer. */
+/**
+ * The default thread count: the CPU cores (navigator's count where there is one), at most 8; 1
+ * without SharedArrayBuffer, and 1 on a thread that may not block (a page's main thread, where
+ * `Atomics.wait` throws), since the main thread waits for the workers' chunks.
+ */
 function defaultThreads(): number {
   if (typeof SharedArrayBuffer !== "function") return 1;
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // "not-equal" where waiting is allowed
+  } catch {
+    return 1;
+  }
   // deno-lint-ignore no-explicit-any
   const cores: number = (globalThis as any).navigator?.hardwareConcurrency ??
     nodeBuiltin<typeof import("node:os")>("node:os")?.cpus().length ?? 1;
