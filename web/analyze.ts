@@ -38,6 +38,8 @@ export interface AnalyzeOptions {
   /** Tokens per window and the most windows taken from each text. */
   window: number;
   maxWindows: number;
+  /** Measure the pruned-perplexity curve too (default true). */
+  curve?: boolean;
   /** Progress of each stage, `done` of `total`. */
   onProgress?: (stage: string, done: number, total: number) => void;
 }
@@ -48,7 +50,7 @@ export interface Analysis {
   tensors: TensorReader;
   L: number;
   bi: ImportanceReport;
-  /** Perplexity on the measurement text with the k lowest-BI layers removed, index k = 0..L-1. */
+  /** Perplexity on the measurement text with the k lowest-BI layers removed, index k = 0..L-1 (empty without `curve`). */
   ppl: number[];
   /** Logits [T, V] of the first calibration window on the full model (what the browser test compares). */
   logits: Float32Array;
@@ -92,7 +94,7 @@ export async function analyze(o: AnalyzeOptions): Promise<Analysis> {
   const { logits } = await forward(model, calib[0]);
   const bi = await computeImportance(model, calib, parseMetric("bi"), {}, (d, t) => say("Block Influence", d, t));
   const ppl: number[] = [];
-  for (let k = 0; k < L; k++) {
+  for (let k = 0; k < (o.curve === false ? 0 : L); k++) {
     say("pruned perplexity", k, L);
     ppl.push((await perplexity(withoutLayers(model, bi.order.slice(0, k)), measure)).ppl);
   }
