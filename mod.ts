@@ -32,9 +32,12 @@ export { type TensorEntry, writeSafetensors } from "./src/io/safetensors_write.t
 export { TensorStore } from "./src/io/store.ts";
 export { type RawConfig, readRawConfig } from "./src/io/config_json.ts";
 export { loadTokenizer, type Tokenizer } from "./src/io/tokenizer/mod.ts";
+export { exportHfTokenizer } from "./src/io/tokenizer/export_hf.ts";
+export { type GenerationConfig, readGenerationConfig } from "./src/io/generation_config.ts";
 
 // Models
 export { type LlamaConfig, type RawLlamaConfig, resolveLlamaConfig } from "./src/models/llama/config.ts";
+export { resolveRope, type RopeConfig, RotaryTable } from "./src/models/llama/rope.ts";
 export { cpu, getMatmulKernel, getThreads, setMatmulKernel, setThreads, stopWorkers } from "./src/backend/cpu.ts";
 export type { AttentionOptions, Ops } from "./src/backend/ops.ts";
 export type { RwkvActivation, RwkvOps } from "./src/backend/rwkv_ops.ts";
@@ -45,10 +48,10 @@ export {
   type WebGpuOps,
   WebGpuUnavailable,
 } from "./src/backend/webgpu.ts";
-export { loadModel } from "./src/models/load.ts";
+export { loadModel, ModelFolder } from "./src/models/load.ts";
 export type { Block, CausalLM, ModelInfo, Run } from "./src/models/model.ts";
 export { newRun } from "./src/models/model.ts";
-export { checkIds, forward, type ForwardOptions, hiddenStates } from "./src/models/forward.ts";
+export { checkIds, checkWindows, forward, type ForwardOptions, hiddenStates } from "./src/models/forward.ts";
 
 // The method
 export { countTokens, cutWindows, makeWindows } from "./src/calibration.ts";
@@ -66,7 +69,8 @@ export { RelativeMagnitude } from "./src/importance/relative_magnitude.ts";
 export { AngularDistance } from "./src/importance/angular.ts";
 export { perplexity, type PerplexityResult } from "./src/eval/perplexity.ts";
 export { checkLayerList, withoutLayers } from "./src/prune/remove_layers.ts";
-export { savePrunedLayers } from "./src/prune/save.ts";
+export { type PruneProvenance, savePrunedLayers } from "./src/prune/save.ts";
+export { type FolderEdits, rewriteFolder } from "./src/prune/rewrite_folder.ts";
 export { sweep, SWEEP_METRICS, type SweepResult } from "./src/experiments/sweep.ts";
 
 // Head removal (paper Sec. 4.2, Fig. 6; docs/heads.md)

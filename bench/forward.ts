@@ -30,7 +30,7 @@ import { loadModel } from "../src/models/load.ts";
 import type { CausalLM } from "../src/models/model.ts";
 import { runtimeName } from "../src/runtime.ts";
 import { flag, machine, medianMs } from "./_machine.ts";
-import { randomArray, randomLlama } from "./_shapes.ts";
+import { randomArray, randomLlama } from "../src/testing/shapes.ts";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");

@@ -34,7 +34,7 @@ import type { Ops } from "../src/backend/ops.ts";
 import { forward } from "../src/models/forward.ts";
 import { runtimeName } from "../src/runtime.ts";
 import { flag, machine, medianMs } from "./_machine.ts";
-import { randomArray, randomLlama, SHAPES } from "./_shapes.ts";
+import { randomArray, randomLlama, SHAPES } from "../src/testing/shapes.ts";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");

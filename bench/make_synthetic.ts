@@ -16,7 +16,7 @@ import process from "node:process";
 import { flag } from "./_machine.ts";
 import { type TensorEntry, writeSafetensors } from "../src/io/safetensors_write.ts";
 import { fromFloat32, numel } from "../src/tensor.ts";
-import { randomArray, SHAPES } from "./_shapes.ts";
+import { randomArray, SHAPES } from "../src/testing/shapes.ts";
 
 const shapeName = flag("shape", "stories110m")!;
 const dtype = flag("dtype", "bf16")!.toUpperCase() as "F32" | "F16" | "BF16";

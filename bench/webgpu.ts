@@ -35,7 +35,7 @@ import { RWKV_MODELS } from "../src/models/rwkv/_fixtures.ts";
 import { newRun } from "../src/models/model.ts";
 import { runtimeName } from "../src/runtime.ts";
 import { flag, machine, medianMs } from "./_machine.ts";
-import { randomArray, randomBlock, randomLlama, shapeConfig } from "./_shapes.ts";
+import { randomArray, randomBlock, randomLlama, shapeConfig } from "../src/testing/shapes.ts";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");

@@ -1,5 +1,5 @@
 /**
- * Calibration windows (DESIGN.md §3): the text is tokenized once (BOS where the tokenizer adds
+ * Calibration windows (docs/conventions.md "Tokens and windows"): the text is tokenized once (BOS where the tokenizer adds
  * one) and cut into non-overlapping windows of `window` tokens, each run independently from
  * position 0. The last window may be shorter. With ids files, each line is one sequence, cut
  * the same way. `maxWindows` keeps the first N windows.

@@ -13,6 +13,7 @@ import { type CommandSpec, helpText, parseArgs, type Parsed } from "./cli/args.t
 import * as compare from "./cli/compare.ts";
 import * as demo from "./cli/demo.ts";
 import * as evalCommand from "./cli/eval.ts";
+import * as exportTokenizer from "./cli/export_tokenizer.ts";
 import * as forward from "./cli/forward.ts";
 import * as generate from "./cli/generate.ts";
 import * as headSweep from "./cli/head_sweep.ts";
@@ -38,6 +39,7 @@ const COMMANDS: Command[] = [
   importance,
   prune,
   pruneHeads,
+  exportTokenizer,
   ppl,
   evalCommand,
   generate,

@@ -47,6 +47,8 @@ export interface AnalyzeOptions {
 /** What the page shows. */
 export interface Analysis {
   raw: RawConfig;
+  /** config.json's float-written paths (kept floats in the pruned config). */
+  floats: ReadonlySet<string>;
   tensors: TensorReader;
   L: number;
   bi: ImportanceReport;
@@ -71,7 +73,7 @@ function tokenizerFor(raw: RawConfig) {
 /** Reads the model, measures BI and the pruned perplexity curve. */
 export async function analyze(o: AnalyzeOptions): Promise<Analysis> {
   const say = o.onProgress ?? (() => {});
-  const { raw, tensors } = await readModelFolder(
+  const { raw, floats, tensors } = await readModelFolder(
     o.folder,
     (p: ReadProgress) => say(`reading ${p.stage}`, p.done, p.total),
   );
@@ -101,6 +103,7 @@ export async function analyze(o: AnalyzeOptions): Promise<Analysis> {
   say("done", L, L);
   return {
     raw,
+    floats,
     tensors,
     L,
     bi,
@@ -113,5 +116,8 @@ export async function analyze(o: AnalyzeOptions): Promise<Analysis> {
 
 /** The files of the model with the k lowest-BI layers removed (config.json, model.safetensors). */
 export function prunedFiles(a: Analysis, k: number, source: string): Map<string, Uint8Array> {
-  return prunedFolderFiles(a.raw, a.tensors, a.bi.order.slice(0, k), source, { metric: "bi", scores: a.bi.scores });
+  return prunedFolderFiles(a.raw, a.floats, a.tensors, a.bi.order.slice(0, k), source, {
+    metric: "bi",
+    scores: a.bi.scores,
+  });
 }

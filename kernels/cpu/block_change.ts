@@ -6,20 +6,20 @@
  *   out[2·slot]     = Σ_t (1 − cos(x[t], y[t]))      cos = 0.5 when ‖x[t]‖·‖y[t]‖ = 0
  *   out[2·slot + 1] = Σ_t ‖y[t] − x[t]‖ / ‖y[t]‖     the term is 0 when ‖y[t]‖ = 0
  *
- * (the zero-norm conventions of `cosine()` in src/importance/metric.ts and of RelativeMagnitude).
+ * (the zero-norm conventions of `cosine()` and `relmagRow()` in ./row_change.ts).
  * NaN or ±Inf anywhere in x or y makes Σ(1 − cos) NaN, and Σ relmag NaN or Inf unless the
  * non-finite value is in an x row whose y row is zero (that term is 0 by the convention above);
  * nothing is masked, so a caller can detect an overflowed forward from the sums.
  *
  * {@link blockChangeSums} reads each row once, accumulating the dot product and the three squared
  * norms together in float64; {@link blockChangeSumsNaive} is written as the metrics are (`cosine()`,
- * then a norm and a difference loop), three passes per row. Both make the same float64 operations
+ * then `relmagRow()`: a difference loop and a norm), three passes per row. Both make the same float64 operations
  * in the same order, so they agree bit for bit. `kernels/gpu/block_change.ts` is the WebGPU
  * version (f32, tested against {@link blockChangeSums}).
  *
  * @module
  */
-import { cosine, relmagRow } from "../../src/importance/metric.ts";
+import { cosine, relmagRow } from "./row_change.ts";
 
 /**
  * Sets `out[2·slot] = Σ_t (1 − cos(x[t], y[t]))` and `out[2·slot + 1] = Σ_t ‖y[t] − x[t]‖ / ‖y[t]‖`,
@@ -64,8 +64,8 @@ export function blockChangeSums(
 }
 
 /**
- * Reference for {@link blockChangeSums}, written as the metrics are: per row `1 − cosine()` of
- * src/importance/metric.ts, then `‖y − x‖ / rowNorm(y)`, float64 sums in row order.
+ * Reference for {@link blockChangeSums}, written as the metrics are: per row `1 − cosine()`, then
+ * `relmagRow()` = `‖y − x‖ / ‖y‖` (./row_change.ts), float64 sums in row order.
  */
 export function blockChangeSumsNaive(
   out: Float32Array,

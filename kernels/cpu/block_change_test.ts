@@ -2,36 +2,10 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { test } from "../../src/testing/harness.ts";
 import { assertAllClose } from "../../src/testing/assert.ts";
-import { BlockInfluence } from "../../src/importance/block_influence.ts";
-import { RelativeMagnitude } from "../../src/importance/relative_magnitude.ts";
 import { blockChangeSums, blockChangeSumsNaive } from "./block_change.ts";
 import { randomArray } from "./_random.ts";
+import { blockChangeCases as cases } from "./_fixtures.ts";
 import { assertSameBits } from "./_same_bits.ts";
-
-/** y = x + noise·(noise scale), with some rows of x and/or y zeroed. */
-const cases = fc
-  .record({
-    T: fc.integer({ min: 0, max: 9 }),
-    D: fc.integer({ min: 0, max: 40 }),
-    noise: fc.constantFrom(0, 1e-3, 0.05, 1, 10),
-    zeroRows: fc.array(fc.tuple(fc.nat(), fc.constantFrom("x", "y", "both")), { maxLength: 3 }),
-    slot: fc.integer({ min: 0, max: 4 }),
-    spare: fc.integer({ min: 0, max: 3 }),
-    seed: fc.integer(),
-  })
-  .map(({ T, D, noise, zeroRows, slot, spare, seed }) => {
-    const x = randomArray(T * D, seed, 3);
-    const n = randomArray(T * D, seed + 1);
-    const y = x.map((v, i) => v + noise * n[i]);
-    if (T > 0) {
-      for (const [r, which] of zeroRows) {
-        const t = r % T;
-        if (which !== "y") x.fill(0, t * D, (t + 1) * D);
-        if (which !== "x") y.fill(0, t * D, (t + 1) * D);
-      }
-    }
-    return { T, D, x, y, slot, size: 2 * (slot + 1 + spare), label: `T=${T} D=${D} noise=${noise} slot=${slot}` };
-  });
 
 /** Runs `kernel` on an `out` poisoned with -7 and checks that only the slot's pair changed. */
 function run(
@@ -59,21 +33,6 @@ test("blockChangeSums() equals blockChangeSumsNaive() bit for bit and writes onl
       assertSameBits(fast, naive, label);
     }),
     { numRuns: 300 },
-  );
-});
-
-test("blockChangeSums() gives the sums BlockInfluence (reduce: sum) and RelativeMagnitude accumulate", () => {
-  fc.assert(
-    fc.property(cases, ({ T, D, x, y, label }) => {
-      if (T === 0) return;
-      const bi = new BlockInfluence(1, "sum"), rm = new RelativeMagnitude(1);
-      bi.step(0, x, y, T, D);
-      rm.step(0, x, y, T, D);
-      const want = new Float32Array([bi.finish()[0], rm.finish()[0] * T]); // RM is a mean over T
-      const got = new Float32Array(run(blockChangeSums, x, y, T, D));
-      assertAllClose(got, want, { atol: 0, rtol: 2.4e-7, label });
-    }),
-    { numRuns: 100 },
   );
 });
 

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * import { matmul, rmsnorm } from "./kernels/cpu/mod.ts";
+ * import { matmul, rmsnorm } from "./mod.ts";
  * const x = new Float32Array([3, 4]); // [T=1, D=2]
  * rmsnorm(x, x, new Float32Array([1, 1]), 1, 2, 1e-6); // x ← x / rms(x)
  * const y = new Float32Array(1); // [T=1, N=1]

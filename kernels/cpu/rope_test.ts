@@ -2,8 +2,7 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { test } from "../../src/testing/harness.ts";
 import { assertAllClose } from "../../src/testing/assert.ts";
-import { UserError } from "../../src/errors.ts";
-import { rope, ropeInvFreq } from "./rope.ts";
+import { rope, ropeAttentionFactor, ropeInvFreq } from "./rope.ts";
 import { randomArray } from "./_random.ts";
 
 function headNorms(x: Float32Array, rows: number, Hd: number): number[] {
@@ -147,19 +146,56 @@ test("ropeInvFreq() with linear scaling at factor f and position p equals no sca
   );
 });
 
-test("ropeInvFreq() rejects an unknown rope type, naming it and the supported ones", () => {
-  assert.throws(
-    () => ropeInvFreq(8, 10000, { rope_type: "yarn", factor: 4 }),
-    (e: unknown) =>
-      e instanceof UserError && e.message.includes('"yarn"') && e.message.includes('"llama3"') &&
-      e.message.includes('"linear"'),
-  );
-  assert.throws(() => ropeInvFreq(8, 10000, { type: "dynamic", factor: 2 }), UserError);
+test("ropeInvFreq() refuses a kind it does not compute, naming it", () => {
+  assert.throws(() => ropeInvFreq(8, 10000, { rope_type: "su", factor: 4 }), /"su".*llama3/);
 });
 
 test("ropeInvFreq() says which llama3 field is missing", () => {
   assert.throws(
     () => ropeInvFreq(8, 10000, { rope_type: "llama3", factor: 8, low_freq_factor: 1, high_freq_factor: 4 }),
-    (e: unknown) => e instanceof UserError && e.message.includes("original_max_position_embeddings"),
+    /original_max_position_embeddings/,
   );
+});
+
+test("ropeInvFreq() with yarn blends interpolation and extrapolation along the ramp (hand-computed)", () => {
+  // Hd = 8, θ = 1e4, factor 4, original 64: correction dims of 32 and 1 rotations are -0.50 and
+  // 1.01, truncated to low 0, high 2; ramp (i - 0) / 2 = [0, 0.5, 1, 1], extrapolation weight
+  // 1 - ramp. invFreq [1, 0.1, 0.01, 0.001] becomes [1, 0.5·0.1/4 + 0.5·0.1, 0.01/4, 0.001/4].
+  const yarn = { rope_type: "yarn", factor: 4, original_max_position_embeddings: 64 };
+  assertAllClose(ropeInvFreq(8, 10000, yarn, { maxPositions: 256 }), [1, 0.0625, 0.0025, 0.00025], {
+    rtol: 1e-12,
+    label: "yarn invFreq",
+  });
+  // attention_factor defaults to 0.1 · ln(factor) + 1; an explicit one wins.
+  assert.equal(ropeAttentionFactor(yarn, { maxPositions: 256 }), 0.1 * Math.log(4) + 1);
+  assert.equal(ropeAttentionFactor({ ...yarn, attention_factor: 0.5 }, { maxPositions: 256 }), 0.5);
+});
+
+test("ropeInvFreq() with dynamic NTK keeps θ up to max_position_embeddings and grows it beyond", () => {
+  const dyn = { rope_type: "dynamic", factor: 2 };
+  assert.deepEqual(ropeInvFreq(8, 10000, dyn, { maxPositions: 16, seqLen: 16 }), ropeInvFreq(8, 10000));
+  // seqLen 32: θ' = 1e4 · (2 · 32/16 - 1)^(8/6) = 1e4 · 3^(4/3).
+  const base = 10000 * Math.pow(3, 4 / 3);
+  assertAllClose(
+    ropeInvFreq(8, 10000, dyn, { maxPositions: 16, seqLen: 32 }),
+    [0, 1, 2, 3].map((i) => Math.pow(base, -2 * i / 8)),
+    { rtol: 1e-12, label: "dynamic invFreq" },
+  );
+});
+
+test("ropeInvFreq() with longrope divides by short_factor up to the original length, long_factor beyond", () => {
+  const lr = { rope_type: "longrope", short_factor: [1, 2], long_factor: [3, 4], original_max_position_embeddings: 8 };
+  assertAllClose(ropeInvFreq(4, 10000, lr, { maxPositions: 32, seqLen: 8 }), [1, 0.01 / 2], { rtol: 1e-12 });
+  assertAllClose(ropeInvFreq(4, 10000, lr, { maxPositions: 32, seqLen: 9 }), [1 / 3, 0.01 / 4], { rtol: 1e-12 });
+  // factor = 32 / 8 = 4 → sqrt(1 + ln 4 / ln 8)
+  assert.equal(ropeAttentionFactor(lr, { maxPositions: 32 }), Math.sqrt(1 + Math.log(4) / Math.log(8)));
+});
+
+test("rope() with scale s equals s times the plain rotation", () => {
+  const Hd = 8, invFreq = ropeInvFreq(Hd, 10000);
+  const x = randomArray(2 * Hd, 5);
+  const plain = x.slice(), scaled = x.slice();
+  rope(plain, 2, 1, Hd, 3, invFreq);
+  rope(scaled, 2, 1, Hd, 3, invFreq, 1.25);
+  assertAllClose(scaled, Array.from(plain, (v) => v * 1.25), { atol: 1e-6, label: "scaled" });
 });

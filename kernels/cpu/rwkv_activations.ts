@@ -6,6 +6,9 @@
  * @module
  */
 
+/** The elementwise functions of RWKV blocks, by name (the GPU dispatcher takes the same names). */
+export type RwkvActivation = "sigmoid" | "tanh" | "silu" | "relu2";
+
 /**
  * `x ← σ(x) = 1 / (1 + exp(−x))`.
  *

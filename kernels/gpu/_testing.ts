@@ -4,27 +4,16 @@
  *
  * @module
  */
-import { createWebGpuOps, type Gpu, GpuTensor, probeWebGpu } from "../../src/backend/webgpu.ts";
-import { setThreads } from "../../src/backend/cpu.ts";
-
-// The CPU oracles of the GPU tests run on the main thread: Deno (2.9.6) can crash at exit when
-// the CPU backend's worker threads and a WebGPU device are torn down in one process (README,
-// Known issues), and every GPU test file imports this one.
-setThreads(1);
-
-/**
- * `undefined` when a WebGPU adapter is available, else the reason to skip GPU tests, e.g.
- * `WebGPU is not available in bun 1.4.5 (navigator.gpu is missing)`.
- */
-export async function webGpuSkip(): Promise<string | undefined> {
-  return (await probeWebGpu()) ?? undefined;
-}
+import { type Gpu, type GpuTensor, GpuUnavailable, openGpu } from "./device.ts";
 
 /** `{ gpu, skip: undefined }` with a device, or `{ gpu: null, skip: reason }` without one. */
 export async function gpuForTests(): Promise<{ gpu: Gpu; skip: undefined } | { gpu: null; skip: string }> {
-  const skip = await webGpuSkip();
-  if (skip !== undefined) return { gpu: null, skip };
-  return { gpu: (await createWebGpuOps()).gpu, skip: undefined };
+  try {
+    return { gpu: await openGpu(), skip: undefined };
+  } catch (e) {
+    if (!(e instanceof GpuUnavailable)) throw e;
+    return { gpu: null, skip: `WebGPU is not available in this runtime (${e.message})` };
+  }
 }
 
 /** A tensor of `n` values poisoned with NaN, so an element the kernel fails to write shows up. */

@@ -6,15 +6,28 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "./device.ts";
-import { UserError } from "../../src/errors.ts";
 import { checkGroups, checkLength, checkNoAlias } from "./_common.ts";
-import type { AttentionOptions } from "../../src/backend/ops.ts";
 
 /** The shader's largest head dim (its `MAX_HD`). */
 export const MAX_HEAD_DIM = 128;
 
-/** Options of {@link attention}: the backend's `AttentionOptions`, slopes on the GPU. */
-export type GpuAttentionOptions = AttentionOptions<GpuTensor>;
+/** Options of {@link attention}: as the CPU kernel's, slopes on the GPU. */
+export interface GpuAttentionOptions {
+  /** [H] ALiBi slopes: score(p, j) += slope_h · (j - p). */
+  alibiSlopes?: GpuTensor;
+  /** Sliding window: query position p sees keys j with p - window < j ≤ p. */
+  window?: number;
+}
+
+/**
+ * Why the shader cannot take head dim `Hd`, or null. The CPU backend can: a backend reports
+ * this to the user before dispatching; {@link attention} asserts it.
+ */
+export function attentionHeadDimProblem(Hd: number): string | null {
+  return Hd > MAX_HEAD_DIM
+    ? `Head dim ${Hd} exceeds the ${MAX_HEAD_DIM} of the WebGPU attention kernel; use --backend cpu`
+    : null;
+}
 
 /** Query rows per workgroup (the shader's `WG`). */
 export interface AttentionTuning {
@@ -46,9 +59,8 @@ export function attention(
 ): void {
   if (H % Hkv !== 0) throw new Error(`attention: H=${H} query heads is not a multiple of Hkv=${Hkv} kv heads`);
   if (Tq > Tk) throw new Error(`attention: Tq=${Tq} queries but only Tk=${Tk} keys; queries are the last Tq keys`);
-  if (Hd > MAX_HEAD_DIM) {
-    throw new UserError(`Head dim ${Hd} exceeds the ${MAX_HEAD_DIM} of the WebGPU attention kernel; use --backend cpu`);
-  }
+  const problem = attentionHeadDimProblem(Hd);
+  if (problem !== null) throw new Error(problem);
   if (opts.window !== undefined && !(Number.isInteger(opts.window) && opts.window >= 1)) {
     throw new Error(`attention: window ${opts.window} is not a positive integer`);
   }

@@ -14,7 +14,6 @@
  * @module
  */
 import { WGSL } from "../wgsl/_sources.ts";
-import { UserError } from "../../src/errors.ts";
 import { bufferBytes, BufferPool, GpuTensor } from "./_pool.ts";
 
 export { GpuTensor };
@@ -145,15 +144,22 @@ export class Gpu {
     t.buffer.destroy();
   }
 
+  /**
+   * Why `data` cannot be uploaded as one tensor (larger than one binding of this adapter), or
+   * null. A backend reports this to the user; {@link Gpu.upload} asserts it.
+   */
+  uploadProblem(data: Float32Array | Uint32Array): string | null {
+    const max = this.device.limits.maxStorageBufferBindingSize;
+    return data.byteLength > max
+      ? `A tensor of ${data.length} values (${data.byteLength} bytes) exceeds the ${max}-byte ` +
+        `maxStorageBufferBindingSize of this WebGPU adapter (${this.adapter}); use --backend cpu`
+      : null;
+  }
+
   /** A tensor holding a copy of `data` (weights: made once, never pooled). */
   upload(data: Float32Array | Uint32Array, label = "weight"): GpuTensor {
-    const max = this.device.limits.maxStorageBufferBindingSize;
-    if (data.byteLength > max) {
-      throw new UserError(
-        `A tensor of ${data.length} values (${data.byteLength} bytes) exceeds the ${max}-byte ` +
-          `maxStorageBufferBindingSize of this WebGPU adapter (${this.adapter}); use --backend cpu`,
-      );
-    }
+    const problem = this.uploadProblem(data);
+    if (problem !== null) throw new Error(problem);
     const t = new GpuTensor(this.#create(data, tensorUsage(), label), data.length);
     this.#weights.add(t);
     return t;
@@ -256,4 +262,60 @@ export class Gpu {
     b.unmap();
     return b;
   }
+}
+
+/**
+ * Why no WebGPU device could be opened: `navigator.gpu` is missing (`"api"`) or it found no
+ * adapter (`"adapter"`). The message says which; a backend adds what the user can do.
+ */
+export class GpuUnavailable extends Error {
+  constructor(readonly missing: "api" | "adapter") {
+    super(missing === "api" ? "navigator.gpu is missing" : "navigator.gpu.requestAdapter() returned null");
+  }
+}
+
+// deno-lint-ignore no-explicit-any
+const g = globalThis as any;
+let shared: Promise<Gpu> | null = null;
+
+/**
+ * Opens the WebGPU device through `navigator.gpu`, once per process: later calls share it (a
+ * failed try is not kept). It asks for the adapter's largest buffers and workgroup memory, not
+ * WebGPU's defaults (a 7B model's embedding table alone is 512 MiB).
+ *
+ * @throws {GpuUnavailable} without `navigator.gpu` or an adapter
+ */
+export function openGpu(): Promise<Gpu> {
+  shared ??= openDevice().catch((e) => {
+    shared = null;
+    throw e;
+  });
+  return shared;
+}
+
+async function openDevice(): Promise<Gpu> {
+  const api: GPU | undefined = g.navigator?.gpu;
+  if (!api) throw new GpuUnavailable("api");
+  const adapter = await api.requestAdapter({ powerPreference: "high-performance" });
+  if (!adapter) throw new GpuUnavailable("adapter");
+  const want = ["maxStorageBufferBindingSize", "maxBufferSize", "maxComputeWorkgroupStorageSize"] as const;
+  const requiredLimits: Record<string, number> = {};
+  for (const k of want) requiredLimits[k] = adapter.limits[k];
+  const device = await adapter.requestDevice({ requiredLimits });
+  return new Gpu(device, describeAdapter(adapter));
+}
+
+/** e.g. `llvmpipe (LLVM 15.0.6, 256 bits) (software adapter)`. */
+function describeAdapter(adapter: GPUAdapter): string {
+  const info = adapter.info;
+  const parts = [
+    info.description,
+    info.vendor && `vendor ${info.vendor}`,
+    info.architecture,
+    info.device && `device ${info.device}`,
+  ];
+  const name = info.description || parts.filter(Boolean).join(", ") || "unnamed adapter";
+  // deno-lint-ignore no-explicit-any
+  const fallback = (info as any).isFallbackAdapter ?? (adapter as any).isFallbackAdapter;
+  return fallback ? `${name} (software adapter)` : name;
 }

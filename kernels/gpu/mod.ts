@@ -6,9 +6,8 @@
  *
  * @example
  * ```ts
- * import { createWebGpuOps } from "../../src/backend/webgpu.ts";
- * import { rmsnorm } from "./mod.ts";
- * const { gpu } = await createWebGpuOps();
+ * import { openGpu, rmsnorm } from "./mod.ts";
+ * const gpu = await openGpu();
  * const x = gpu.upload(new Float32Array([3, 4])); // [T=1, D=2]
  * const out = gpu.tensor(2);
  * rmsnorm(gpu, out, x, gpu.upload(new Float32Array([1, 1])), 1, 2, 1e-6);
@@ -17,7 +16,7 @@
  *
  * @module
  */
-export type { Gpu, GpuTensor } from "./device.ts";
+export { type Gpu, type GpuTensor, GpuUnavailable, openGpu } from "./device.ts";
 export { matmul, type MatmulTuning } from "./matmul.ts";
 export { rmsnorm } from "./rmsnorm.ts";
 export { layernorm } from "./layernorm.ts";

@@ -15,11 +15,21 @@ const WG = 256;
  *
  * @param x       [T, H · Hd] queries or keys
  * @param invFreq [Hd/2] from `ropeInvFreq`, uploaded as f32
+ * @param scale   factor on cos and sin (`ropeAttentionFactor`; 1 for a pure rotation)
  */
-export function rope(gpu: Gpu, x: GpuTensor, T: number, H: number, Hd: number, pos0: number, invFreq: GpuTensor): void {
+export function rope(
+  gpu: Gpu,
+  x: GpuTensor,
+  T: number,
+  H: number,
+  Hd: number,
+  pos0: number,
+  invFreq: GpuTensor,
+  scale = 1,
+): void {
   if (Hd % 2 !== 0) throw new Error(`rope: head dim ${Hd} is odd`);
   checkLength("rope", "x", x, T * H * Hd);
   checkLength("rope", "invFreq", invFreq, Hd / 2);
-  const buffers = [gpu.uniform([T, H, Hd, pos0]), x.buffer, invFreq.buffer];
+  const buffers = [gpu.uniform([T, H, Hd, pos0], [scale]), x.buffer, invFreq.buffer];
   gpu.dispatch(gpu.pipeline("rope", { WG }), buffers, grid1d((T * H * Hd) / 2, WG));
 }

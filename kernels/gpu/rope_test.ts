@@ -12,13 +12,13 @@ import { rope } from "./rope.ts";
 
 const { gpu, skip } = await gpuForTests();
 
-async function check(T: number, H: number, Hd: number, pos0: number, theta: number, seed: number) {
+async function check(T: number, H: number, Hd: number, pos0: number, theta: number, seed: number, scale = 1) {
   const invFreq = ropeInvFreq(Hd, theta);
   const x = randomArray(T * H * Hd, seed);
   const expected = x.slice();
-  ropeCpu(expected, T, H, Hd, pos0, invFreq);
+  ropeCpu(expected, T, H, Hd, pos0, invFreq, scale);
   const xg = gpu!.upload(x);
-  rope(gpu!, xg, T, H, Hd, pos0, gpu!.upload(Float32Array.from(invFreq)));
+  rope(gpu!, xg, T, H, Hd, pos0, gpu!.upload(Float32Array.from(invFreq)), scale);
   const atol = 2e-6 + 1.2e-7 * (pos0 + T);
   assertAllClose(await gpu!.read(xg), expected, { atol, label: `rope T=${T} H=${H} Hd=${Hd} pos0=${pos0}` });
 }
@@ -32,6 +32,7 @@ test("rope() on the GPU matches the CPU rope() on random shapes and positions", 
       fc.integer({ min: 0, max: 3000 }),
       fc.constantFrom(10000, 500000),
       fc.integer(),
+      fc.constantFrom(1, 1.1386), // YaRN's attention factor at factor 4
       check,
     ),
     { numRuns: 25 },

@@ -22,7 +22,7 @@
  */
 import type { Gpu, GpuTensor } from "./device.ts";
 import { checkLength, checkNoAlias, grid1d } from "./_common.ts";
-import type { RwkvActivation } from "../../src/backend/rwkv_ops.ts";
+import type { RwkvActivation } from "../cpu/rwkv_activations.ts";
 
 /** Threads per workgroup of the elementwise kernels. */
 const WG = 256;

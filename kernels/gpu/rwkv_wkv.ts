@@ -8,7 +8,6 @@
  * @module
  */
 import type { Gpu, GpuTensor } from "./device.ts";
-import { UserError } from "../../src/errors.ts";
 import { checkGroups, checkLength, checkNoAlias, grid1d } from "./_common.ts";
 
 /** The largest head size of the WKV-5/6/7 shaders (their `MAX_S`, `MAX_N`): a private array per thread. */
@@ -146,13 +145,20 @@ export function wkv7(
   gpu.dispatch(pipeline, buffers, [H]);
 }
 
-function checkHeadSize(kernel: string, S: number): void {
+/**
+ * Why the `kernel` shader ("wkv5" or "wkv7") cannot take head size `S`, or null. The CPU backend
+ * can: a backend reports this to the user before dispatching; the dispatchers assert it.
+ */
+export function wkvHeadSizeProblem(kernel: "wkv5" | "wkv7", S: number): string | null {
+  return S > MAX_WKV_HEAD_SIZE
+    ? `Head size ${S} exceeds the ${MAX_WKV_HEAD_SIZE} of the WebGPU ${kernel} kernel; use --backend cpu`
+    : null;
+}
+
+function checkHeadSize(kernel: "wkv5" | "wkv7", S: number): void {
   if (!(Number.isInteger(S) && S >= 1)) throw new Error(`${kernel}: head size ${S} is not a positive integer`);
-  if (S > MAX_WKV_HEAD_SIZE) {
-    throw new UserError(
-      `Head size ${S} exceeds the ${MAX_WKV_HEAD_SIZE} of the WebGPU ${kernel} kernel; use --backend cpu`,
-    );
-  }
+  const problem = wkvHeadSizeProblem(kernel, S);
+  if (problem !== null) throw new Error(problem);
 }
 
 // Threads per head: 32, 64 or 128, the smallest that covers the head (one thread per row or

@@ -16,12 +16,11 @@ import fc from "fast-check";
 import assert from "node:assert/strict";
 import { test } from "../../src/testing/harness.ts";
 import { assertAllClose } from "../../src/testing/assert.ts";
-import { UserError } from "../../src/errors.ts";
 import { wkv4 as wkv4Cpu } from "../cpu/rwkv_wkv4.ts";
 import { wkv5 as wkv5Cpu, wkv6 as wkv6Cpu } from "../cpu/rwkv_wkv5.ts";
 import { wkv7 as wkv7Cpu } from "../cpu/rwkv_wkv7.ts";
 import { randomArray } from "../cpu/_random.ts";
-import { MAX_WKV_HEAD_SIZE, wkv4, wkv5, wkv7 } from "./rwkv_wkv.ts";
+import { MAX_WKV_HEAD_SIZE, wkv4, wkv5, wkv7, wkvHeadSizeProblem } from "./rwkv_wkv.ts";
 import type { GpuTensor } from "./device.ts";
 import { gpuForTests, poisoned } from "./_testing.ts";
 
@@ -307,6 +306,9 @@ test("wkv7() on the GPU run in two parts with the state carried over equals one 
 
 test("wkv5() and wkv7() on the GPU refuse head sizes above MAX_WKV_HEAD_SIZE", () => {
   const g = gpu!, S = MAX_WKV_HEAD_SIZE + 1, t = g.tensor(S * S);
-  assert.throws(() => wkv5(g, t, t, t, t, t, t, t, 1, 1, S), UserError);
-  assert.throws(() => wkv7(g, t, t, t, t, t, t, t, t, 1, 1, S), UserError);
+  const message = (kernel: string) =>
+    `Head size ${S} exceeds the ${MAX_WKV_HEAD_SIZE} of the WebGPU ${kernel} kernel; use --backend cpu`;
+  assert.throws(() => wkv5(g, t, t, t, t, t, t, t, 1, 1, S), { message: message("wkv5") });
+  assert.throws(() => wkv7(g, t, t, t, t, t, t, t, t, 1, 1, S), { message: message("wkv7") });
+  assert.equal(wkvHeadSizeProblem("wkv5", MAX_WKV_HEAD_SIZE), null);
 }, { skip });

@@ -655,8 +655,9 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
 `,
   "rope": `// Rotary position embedding in place, rotate_half layout (the pair is (x[i], x[i + Hd/2])):
 // for token t at position pos = pos0 + t, head h and i < Hd/2, with a = pos · inv_freq[i],
-//   x[i]        ← x[i] · cos a - x[i + Hd/2] · sin a
-//   x[i + Hd/2] ← x[i + Hd/2] · cos a + x[i] · sin a
+//   x[i]        ← x[i] · c - x[i + Hd/2] · s
+//   x[i + Hd/2] ← x[i + Hd/2] · c + x[i] · s
+// with c = scale · cos a, s = scale · sin a (scale: YaRN / LongRoPE attention factor, else 1).
 // x is [T, H · Hd], inv_freq is [Hd/2].
 // Oracle: kernels/cpu/rope.ts. Dispatcher: kernels/gpu/rope.ts.
 //
@@ -677,6 +678,7 @@ struct Shape {
   H: u32,
   Hd: u32,
   pos0: u32,
+  scale: f32,
 }
 
 @group(0) @binding(0) var<uniform> shape: Shape;
@@ -702,8 +704,8 @@ fn main(
   let angle = f32(shape.pos0 + t) * inv_freq[i];
   let turns = round(angle * INV_TWO_PI);
   let a = (angle - turns * TWO_PI_HI) - turns * TWO_PI_LO;
-  let c = cos(a);
-  let s = sin(a);
+  let c = shape.scale * cos(a);
+  let s = shape.scale * sin(a);
 
   let j = (t * shape.H + h) * shape.Hd + i;
   let x1 = x[j];

@@ -3,8 +3,7 @@
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { test } from "../../src/testing/harness.ts";
-import { createWebGpuOps } from "../../src/backend/webgpu.ts";
-import { webGpuSkip } from "../gpu/_testing.ts";
+import { gpuForTests } from "../gpu/_testing.ts";
 import { WGSL } from "./_sources.ts";
 
 const DIR = "kernels/wgsl";
@@ -20,13 +19,12 @@ test("kernels/wgsl/_sources.ts holds exactly the text of every kernels/wgsl/*.wg
   }
 });
 
-const skip = await webGpuSkip();
+const { gpu, skip } = await gpuForTests();
 
 test("every WGSL shader compiles without errors or warnings on this adapter", async () => {
-  const { gpu } = await createWebGpuOps();
   for (const name of Object.keys(WGSL)) {
-    const info = await gpu.module(name).getCompilationInfo();
+    const info = await gpu!.module(name).getCompilationInfo();
     const messages = info.messages.map((m) => `${m.type} at ${m.lineNum}:${m.linePos}: ${m.message}`);
-    assert.deepEqual(messages, [], `kernels/wgsl/${name}.wgsl (${gpu.adapter})`);
+    assert.deepEqual(messages, [], `kernels/wgsl/${name}.wgsl (${gpu!.adapter})`);
   }
 }, { skip });

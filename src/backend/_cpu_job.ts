@@ -17,7 +17,7 @@ import { WasmMatmul } from "../../kernels/cpu/matmul_wasm.ts";
 import { attentionHeads } from "../../kernels/cpu/attention_blocked.ts";
 
 /** Index in `ctrl` of the next unclaimed chunk. */
-export const NEXT = 0;
+const NEXT = 0;
 /** Index in `ctrl` of the number of chunks finished (or failed). */
 export const DONE = 1;
 /** Index in `ctrl` set to 1 when a worker failed on a chunk. */

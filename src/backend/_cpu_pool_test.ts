@@ -4,7 +4,7 @@ import { test } from "../testing/harness.ts";
 import { matmul } from "../../kernels/cpu/matmul.ts";
 import { randomArray } from "../../kernels/cpu/_random.ts";
 import { assertSameBits } from "../../kernels/cpu/_same_bits.ts";
-import { randomLlama } from "../../bench/_shapes.ts";
+import { randomLlama } from "../testing/shapes.ts";
 import { forward } from "../models/forward.ts";
 import { cpu, getMatmulKernel, getThreads, type MatmulKernel, setMatmulKernel, setThreads } from "./cpu.ts";
 import { attentionOnWorkers, matmulOnWorkers, PARALLEL_MIN_MACS, WASM_MIN_ROWS } from "./_cpu_pool.ts";

@@ -61,7 +61,7 @@ export const cpu: Ops<Float32Array> = {
     layernorm(out, x, weight, bias, T, D, eps);
     return out;
   },
-  rope: (x, T, H, Hd, pos0, invFreq) => rope(x, T, H, Hd, pos0, invFreq),
+  rope: (x, T, H, Hd, pos0, invFreq, scale) => rope(x, T, H, Hd, pos0, invFreq, scale),
   attention(q, k, v, Tq, Tk, H, Hkv, Hd, opts) {
     const out = new Float32Array(Tq * H * Hd);
     attentionThreaded(out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);

@@ -47,8 +47,11 @@ export interface Ops<A> {
   rmsnorm(x: A, weight: A, T: number, D: number, eps: number): A;
   /** LayerNorm of each row: x [T,D] → [T,D]. */
   layernorm(x: A, weight: A, bias: A, T: number, D: number, eps: number): A;
-  /** Rotary embedding in place (rotate_half): x [T, H·Hd], token t at position pos0 + t. */
-  rope(x: A, T: number, H: number, Hd: number, pos0: number, invFreq: Float64Array): void;
+  /**
+   * Rotary embedding in place (rotate_half): x [T, H·Hd], token t at position pos0 + t; cos and
+   * sin multiplied by `scale` (YaRN / LongRoPE attention factor; 1 otherwise).
+   */
+  rope(x: A, T: number, H: number, Hd: number, pos0: number, invFreq: Float64Array, scale?: number): void;
   /** Causal attention with grouped query heads: q [Tq,H·Hd], k/v [Tk,Hkv·Hd] → [Tq,H·Hd]. */
   attention(
     q: A,

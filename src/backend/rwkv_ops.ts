@@ -5,28 +5,30 @@
  * the WebGPU backend on `kernels/wgsl/rwkv_*.wgsl`), so one block file per RWKV version serves
  * every backend, as the Llama blocks do with {@link Ops}.
  *
- * `A` is the backend's array handle; `S` its handle for a WKV state (the CPU keeps states in
+ * `A` is the backend's array handle; `State` its handle for a WKV state (the CPU keeps states in
  * float64, the GPU in f32; blocks never look inside). Ops return new handles unless documented
  * as in place. Legend: T tokens, C channels, H heads, S head size.
  *
  * @module
  */
 
-/** The elementwise functions of RWKV blocks. */
-export type RwkvActivation = "sigmoid" | "tanh" | "silu" | "relu2";
+import type { RwkvActivation } from "../../kernels/cpu/rwkv_activations.ts";
 
-/** RWKV's operations on a backend with array handle `A` and WKV state handle `S`. */
-export interface RwkvOps<A, S = unknown> {
+/** The elementwise functions of RWKV blocks (defined with their kernels). */
+export type { RwkvActivation };
+
+/** RWKV's operations on a backend with array handle `A` and WKV state handle `State`. */
+export interface RwkvOps<A, State = unknown> {
   /** A new array of `n` zeros (the token-shift state before the first token). */
   zeros(n: number): A;
   /** A copy of `a` [n]. */
   copy(a: A, n: number): A;
   /** The empty WKV-4 state of C channels: aa = bb = 0, pp = −1e38. */
-  wkv4State(C: number): S;
+  wkv4State(C: number): State;
   /** The zero state of H heads of S×S (v5, v6, v7). */
-  headsState(H: number, S: number): S;
+  headsState(H: number, S: number): State;
   /** A copy of a WKV state. */
-  copyState(s: S): S;
+  copyState(s: State): State;
 
   /** `prev[t] = h[t−1]`, `prev[0] = last`; then `last ← h[T−1]` in place. h [T,C] → prev [T,C]. */
   tokenShift(h: A, last: A, T: number, C: number): A;
@@ -42,14 +44,14 @@ export interface RwkvOps<A, S = unknown> {
   groupNorm(x: A, weight: A, bias: A, T: number, G: number, S: number, eps: number): A;
 
   /** WKV-4: y [T,C] from k, v [T,C]; decay `−exp(time_decay)`, bonus `time_first` [C]; state in place. */
-  wkv4(k: A, v: A, timeDecay: A, timeFirst: A, state: S, T: number, C: number): A;
+  wkv4(k: A, v: A, timeDecay: A, timeFirst: A, state: State, T: number, C: number): A;
   /**
    * WKV-5 (`dw` absent: decay `exp(−exp(time_decay))`) or WKV-6 (decay `exp(−exp(time_decay + dw_t))`,
    * dw [T,H·S]): y [T,H·S] from r, k, v; time_decay, u [H·S]; state [H,S,S] in place.
    */
-  wkv5(r: A, k: A, v: A, timeDecay: A, u: A, state: S, T: number, H: number, S: number, dw?: A): A;
+  wkv5(r: A, k: A, v: A, timeDecay: A, u: A, state: State, T: number, H: number, S: number, dw?: A): A;
   /** WKV-7: y [T,H·S] from r, w, k, v, κ̂, a [T,H·S]; state [H,S,S] in place. */
-  wkv7(r: A, w: A, k: A, v: A, kk: A, a: A, state: S, T: number, H: number, S: number): A;
+  wkv7(r: A, w: A, k: A, v: A, kk: A, a: A, state: State, T: number, H: number, S: number): A;
 
   /** v7 decay `x ← exp(−e^{−1/2}·σ(w0 + x))` in place, w0 [C]. */
   decay7InPlace(x: A, w0: A, T: number, C: number): void;

@@ -19,9 +19,10 @@ import {
   tokenShift,
   valueResidual7,
 } from "../../kernels/gpu/rwkv_ops.ts";
-import { wkv4, wkv5, wkv7 } from "../../kernels/gpu/rwkv_wkv.ts";
+import { wkv4, wkv5, wkv7, wkvHeadSizeProblem } from "../../kernels/gpu/rwkv_wkv.ts";
 import type { Gpu, GpuTensor } from "../../kernels/gpu/device.ts";
 import type { RwkvOps } from "./rwkv_ops.ts";
+import { refuseOnGpu } from "./_refuse.ts";
 
 /** RWKV ops on `gpu`: arrays and WKV states are GPU tensors. */
 export function webGpuRwkv(gpu: Gpu): RwkvOps<GpuTensor, GpuTensor> {
@@ -80,11 +81,13 @@ export function webGpuRwkv(gpu: Gpu): RwkvOps<GpuTensor, GpuTensor> {
       return y;
     },
     wkv5(r, k, v, timeDecay, u, s, T, H, S, dw) {
+      refuseOnGpu(wkvHeadSizeProblem("wkv5", S));
       const y = gpu.tensor(T * H * S);
       wkv5(gpu, y, r, k, v, timeDecay, u, s, T, H, S, dw);
       return y;
     },
     wkv7(r, w, k, v, kk, a, s, T, H, S) {
+      refuseOnGpu(wkvHeadSizeProblem("wkv7", S));
       const y = gpu.tensor(T * H * S);
       wkv7(gpu, y, r, w, k, v, kk, a, s, T, H, S);
       return y;

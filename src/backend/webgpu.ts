@@ -31,7 +31,7 @@
 import { addInPlace } from "../../kernels/gpu/add.ts";
 import { blockChangeSums } from "../../kernels/gpu/block_change.ts";
 import { anyNonFinite } from "../../kernels/gpu/nonfinite.ts";
-import { attention } from "../../kernels/gpu/attention.ts";
+import { attention, attentionHeadDimProblem } from "../../kernels/gpu/attention.ts";
 import { concatRows } from "../../kernels/gpu/concat_rows.ts";
 import { embeddingGather } from "../../kernels/gpu/embedding.ts";
 import { layernorm } from "../../kernels/gpu/layernorm.ts";
@@ -44,7 +44,8 @@ import { runtimeName } from "../runtime.ts";
 import { cpu } from "./cpu.ts";
 import type { Ops } from "./ops.ts";
 import { webGpuRwkv } from "./rwkv_webgpu.ts";
-import { Gpu, GpuTensor } from "../../kernels/gpu/device.ts";
+import { refuseOnGpu } from "./_refuse.ts";
+import { Gpu, GpuTensor, GpuUnavailable, openGpu } from "../../kernels/gpu/device.ts";
 
 export { Gpu, GpuTensor };
 
@@ -148,47 +149,26 @@ export async function selectBackend(
 const g = globalThis as any;
 
 async function openDevice(): Promise<WebGpuOps> {
-  const api: GPU | undefined = g.navigator?.gpu;
-  const runtime = runtimeName();
-  if (!api) {
-    const how = g.Deno
-      ? "Deno has WebGPU built in: run it with --unstable-webgpu (deno run -A --unstable-webgpu src/cli.ts ...)"
-      : "Deno has WebGPU built in: run shortgpt there with `deno run -A --unstable-webgpu src/cli.ts ...`";
+  try {
+    return makeOps(await openGpu());
+  } catch (e) {
+    if (!(e instanceof GpuUnavailable)) throw e;
+    const runtime = runtimeName();
+    if (e.missing === "api") {
+      const how = g.Deno
+        ? "Deno has WebGPU built in: run it with --unstable-webgpu (deno run -A --unstable-webgpu src/cli.ts ...)"
+        : "Deno has WebGPU built in: run shortgpt there with `deno run -A --unstable-webgpu src/cli.ts ...`";
+      throw new WebGpuUnavailable(
+        `WebGPU is not available in ${runtime} (${e.message})`,
+        `${how}, or use --backend cpu`,
+      );
+    }
     throw new WebGpuUnavailable(
-      `WebGPU is not available in ${runtime} (navigator.gpu is missing)`,
-      `${how}, or use --backend cpu`,
-    );
-  }
-  const adapter = await api.requestAdapter({ powerPreference: "high-performance" });
-  if (!adapter) {
-    throw new WebGpuUnavailable(
-      `No WebGPU adapter found in ${runtime} (navigator.gpu.requestAdapter() returned null)`,
+      `No WebGPU adapter found in ${runtime} (${e.message})`,
       "Deno has WebGPU built in, but it needs a usable GPU driver (Vulkan, Metal or D3D12) or a software " +
         "one such as Mesa's llvmpipe; use --backend cpu",
     );
   }
-  // Ask for the adapter's largest buffers and workgroup memory, not WebGPU's defaults (a
-  // 7B model's embedding table alone is 512 MiB).
-  const want = ["maxStorageBufferBindingSize", "maxBufferSize", "maxComputeWorkgroupStorageSize"] as const;
-  const requiredLimits: Record<string, number> = {};
-  for (const k of want) requiredLimits[k] = adapter.limits[k];
-  const device = await adapter.requestDevice({ requiredLimits });
-  return makeOps(new Gpu(device, describeAdapter(adapter)));
-}
-
-/** e.g. `llvmpipe (LLVM 15.0.6, 256 bits) (software adapter)`. */
-function describeAdapter(adapter: GPUAdapter): string {
-  const info = adapter.info;
-  const parts = [
-    info.description,
-    info.vendor && `vendor ${info.vendor}`,
-    info.architecture,
-    info.device && `device ${info.device}`,
-  ];
-  const name = info.description || parts.filter(Boolean).join(", ") || "unnamed adapter";
-  // deno-lint-ignore no-explicit-any
-  const fallback = (info as any).isFallbackAdapter ?? (adapter as any).isFallbackAdapter;
-  return fallback ? `${name} (software adapter)` : name;
 }
 
 function makeOps(gpu: Gpu): WebGpuOps {
@@ -196,7 +176,10 @@ function makeOps(gpu: Gpu): WebGpuOps {
   return {
     name: "webgpu",
     gpu,
-    upload: (data) => gpu.upload(data),
+    upload(data) {
+      refuseOnGpu(gpu.uploadProblem(data));
+      return gpu.upload(data);
+    },
     read: (a) => gpu.read(a),
     release: (a) => gpu.release(a),
     dispose: (a) => gpu.dispose(a),
@@ -220,12 +203,13 @@ function makeOps(gpu: Gpu): WebGpuOps {
       layernorm(gpu, out, x, weight, bias, T, D, eps);
       return out;
     },
-    rope(x, T, H, Hd, pos0, invFreq) {
+    rope(x, T, H, Hd, pos0, invFreq, scale = 1) {
       let f = invFreqs.get(invFreq);
       if (!f) invFreqs.set(invFreq, f = gpu.upload(Float32Array.from(invFreq), "inv_freq"));
-      rope(gpu, x, T, H, Hd, pos0, f);
+      rope(gpu, x, T, H, Hd, pos0, f, scale);
     },
     attention(q, k, v, Tq, Tk, H, Hkv, Hd, opts) {
+      refuseOnGpu(attentionHeadDimProblem(Hd));
       const out = gpu.tensor(Tq * H * Hd);
       attention(gpu, out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
       return out;

@@ -11,7 +11,7 @@ import { LLAMA_MODELS, llamaGolden, modelDir } from "../testing/golden.ts";
 import { forward } from "../models/forward.ts";
 import { loadModel } from "../models/load.ts";
 import { cpu } from "./cpu.ts";
-import { webGpuSkip } from "../../kernels/gpu/_testing.ts";
+import { webGpuSkip } from "./_testing.ts";
 import { createWebGpuOps } from "./webgpu.ts";
 
 const TOL = { atol: 1e-4, rtol: 1e-3 };

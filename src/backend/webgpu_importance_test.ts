@@ -16,7 +16,7 @@ import { BlockInfluence } from "../importance/block_influence.ts";
 import { RelativeMagnitude } from "../importance/relative_magnitude.ts";
 import { observeWindows } from "../importance/mod.ts";
 import { streamLayers } from "../stream/layer_stream.ts";
-import { webGpuSkip } from "../../kernels/gpu/_testing.ts";
+import { webGpuSkip } from "./_testing.ts";
 import { cpu } from "./cpu.ts";
 import { createWebGpuOps } from "./webgpu.ts";
 

@@ -6,14 +6,18 @@
 // Tolerance: |gpu − reference| ≤ ATOL + RTOL · |reference|, ATOL = 1e-4, RTOL = 1e-3, as for the
 // Llama family (docs/webgpu.md). The GPU keeps the WKV state in f32 where the CPU keeps float64;
 // on these 12-token sequences that costs less than the f32 matmuls do.
+import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
+import { MAX_HEAD_DIM } from "../../kernels/gpu/attention.ts";
+import { MAX_WKV_HEAD_SIZE } from "../../kernels/gpu/rwkv_wkv.ts";
+import { UserError } from "../errors.ts";
 import { test } from "../testing/harness.ts";
 import { assertAllClose } from "../testing/assert.ts";
 import { forward } from "../models/forward.ts";
 import { loadModel } from "../models/load.ts";
 import { newRun } from "../models/model.ts";
 import { readF32, RWKV_MODELS } from "../models/rwkv/_fixtures.ts";
-import { webGpuSkip } from "../../kernels/gpu/_testing.ts";
+import { webGpuSkip } from "./_testing.ts";
 import { cpu } from "./cpu.ts";
 import { createWebGpuOps, type GpuTensor } from "./webgpu.ts";
 
@@ -55,3 +59,14 @@ for (const name of RWKV_MODELS) {
     assertAllClose(await ops.read(last!), expected, { ...TOL, label: `${name} logits vs rwkv.cpp (WebGPU)` });
   }, { skip });
 }
+
+test("the WebGPU backend reports a head size or head dim its shaders cannot take as a user error", async () => {
+  const ops = await createWebGpuOps();
+  const rwkv = ops.rwkv!, S = MAX_WKV_HEAD_SIZE + 1, t = ops.gpu.tensor(S * S);
+  const says = (what: string) => (e: unknown) =>
+    e instanceof UserError && e.message.includes(what) && e.message.includes("use --backend cpu");
+  assert.throws(() => rwkv.wkv5(t, t, t, t, t, t, 1, 1, S), says(`Head size ${S} exceeds`));
+  assert.throws(() => rwkv.wkv7(t, t, t, t, t, t, t, 1, 1, S), says(`Head size ${S} exceeds`));
+  const Hd = MAX_HEAD_DIM + 1, q = ops.gpu.tensor(Hd);
+  assert.throws(() => ops.attention(q, q, q, 1, 1, 1, 1, Hd), says(`Head dim ${Hd} exceeds`));
+}, { skip });

@@ -16,7 +16,7 @@ import { observeWindows } from "../importance/mod.ts";
 import { headSweep } from "../experiments/head_sweep.ts";
 import type { GpuTensor } from "./webgpu.ts";
 import { cpu } from "./cpu.ts";
-import { webGpuSkip } from "../../kernels/gpu/_testing.ts";
+import { webGpuSkip } from "./_testing.ts";
 import { createWebGpuOps, probeWebGpu, selectBackend } from "./webgpu.ts";
 
 const noGpu = await probeWebGpu(); // null, or why --backend webgpu fails here

@@ -1,6 +1,6 @@
 /**
  * The bad inputs every command must answer with exit code 1 and one readable line on stderr
- * (issue 6), as a table: broken model folders, safetensors files and configs built from
+ * (docs/errors.md), as a table: broken model folders, safetensors files and configs built from
  * `testdata/models/stories260K` (one thing broken per folder), bad ids, text files, flags,
  * layer and head lists, and output folders.
  *
@@ -155,6 +155,13 @@ export function buildFixtures(root: string, source = join(repoRoot(), "testdata"
   make("config-eos-string", (d) => editConfig(d, (c) => (c.eos_token_id = "2")));
   make("config-rope-scaling-4", (d) => editConfig(d, (c) => (c.rope_scaling = 4)));
   make("config-rope-linear-string", (d) => editConfig(d, (c) => (c.rope_scaling = { type: "linear", factor: "2" })));
+  make("config-rope-unknown", (d) => editConfig(d, (c) => (c.rope_scaling = { rope_type: "su", factor: 2 })));
+  make("config-layer-types-short", (d) => editConfig(d, (c) => (c.layer_types = ["full_attention"])));
+  make("config-rope-theta-disagrees", (d) =>
+    editConfig(d, (c) => {
+      c.rope_theta = 10000;
+      c.rope_parameters = { rope_type: "default", rope_theta: 500000 };
+    }));
   make("config-layers-huge", (d) => editConfig(d, (c) => (c.num_hidden_layers = 2_000_000_000)));
   make("no-weights", (d) => rmFile(st(d)));
   make("two-files-same-tensor", (d) => {
@@ -907,7 +914,25 @@ export const ERROR_CASES: readonly ErrorCase[] = [
     group: "config",
     name: "rope_scaling with a string factor",
     args: (f) => ["info", f.bad["config-rope-linear-string"]],
-    expect: /rope_scaling of type "linear" needs a numeric "factor", got "2"/,
+    expect: /"rope_scaling\.factor" is "2"; rope type "linear" needs a positive number/,
+  },
+  {
+    group: "config",
+    name: "a RoPE kind shortgpt does not compute",
+    args: (f) => ["info", f.bad["config-rope-unknown"]],
+    expect: /rope type "su" in "rope_scaling" is not supported; shortgpt computes default, linear, dynamic, yarn/,
+  },
+  {
+    group: "config",
+    name: "layer_types of the wrong length",
+    args: (f) => ["info", f.bad["config-layer-types-short"]],
+    expect: /"layer_types" is a list of 1; expected \d+ entries \(num_hidden_layers\)/,
+  },
+  {
+    group: "config",
+    name: "rope_parameters that disagree with rope_theta",
+    args: (f) => ["info", f.bad["config-rope-theta-disagrees"]],
+    expect: /"rope_parameters\.rope_theta" is 500000 but "rope_theta" is 10000; they must agree/,
   },
   {
     group: "config",
@@ -1051,7 +1076,7 @@ export const ERROR_CASES: readonly ErrorCase[] = [
 ];
 
 /**
- * The cases issue 6 lists by name, one per kind of bad input: `errors_test.ts` runs these as
+ * One case per kind of bad input, named: `errors_test.ts` runs these as
  * real subprocesses on the runtime running the tests, and the others through `main()` in
  * process (same code path, no process start), to keep the suite fast.
  */

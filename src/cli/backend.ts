@@ -1,7 +1,7 @@
 /** Loading the model on the backend `--backend` names. @module */
 import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
-import { loadModel } from "../models/load.ts";
+import { loadModel, type ModelFolder } from "../models/load.ts";
 import type { CausalLM } from "../models/model.ts";
 import type { Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
@@ -15,7 +15,7 @@ export async function backendFromFlags(p: Parsed): Promise<Ops<unknown>> {
   return selectBackend(name, (msg) => note(msg, bool(p, "quiet")));
 }
 
-/** Loads `dir` on the backend the flags ask for. */
-export async function loadForCli(dir: string, p: Parsed): Promise<CausalLM<unknown>> {
-  return loadModel(dir, await backendFromFlags(p));
+/** Loads the model folder `from` (a path, or one opened for the command) on the backend the flags ask for. */
+export async function loadForCli(from: string | ModelFolder, p: Parsed): Promise<CausalLM<unknown>> {
+  return loadModel(from, await backendFromFlags(p));
 }

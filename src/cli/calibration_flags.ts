@@ -1,7 +1,7 @@
 /** The calibration-input flags shared by importance, prune, ppl and sweep. @module */
 import { makeWindows } from "../calibration.ts";
-import { readRawConfig } from "../io/config_json.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
+import type { ModelFolder } from "../models/load.ts";
 import type { FlagSpec, Parsed } from "./args.ts";
 import { num, str } from "./args.ts";
 import { idsFromFlags, oneOf } from "./common.ts";
@@ -19,13 +19,13 @@ export const CALIBRATION_FLAGS: Record<string, FlagSpec> = {
   "max-windows": { type: "int", arg: "N", help: "use only the first N windows" },
 };
 
-/** The calibration windows the flags describe (DESIGN.md §3). */
-export function windowsFromFlags(p: Parsed, modelDir: string): Int32Array[] {
+/** The calibration windows the flags describe (docs/conventions.md "Tokens and windows"). */
+export function windowsFromFlags(p: Parsed, model: ModelFolder): Int32Array[] {
   const source = oneOf(p, ["text-file", "ids-file", "ids"]);
   let sequences: number[][];
   if (source === "text-file") {
     const text = readTextFile(str(p, "text-file")!);
-    sequences = [loadTokenizer(modelDir, readRawConfig(modelDir)).encode(text)];
+    sequences = [loadTokenizer(model.dir, model.raw).encode(text)];
   } else {
     sequences = idsFromFlags(p)!;
   }

@@ -4,9 +4,7 @@ import { basename, dirname } from "node:path";
 import { cpu } from "../backend/cpu.ts";
 import { UserError } from "../errors.ts";
 import { resolveLlamaConfig } from "../models/llama/config.ts";
-import { readRawConfig } from "../io/config_json.ts";
-import { TensorStore } from "../io/store.ts";
-import { openModel } from "../models/load.ts";
+import { ModelFolder, openModel } from "../models/load.ts";
 import { checkStoredFinite } from "../io/stored_finite.ts";
 import { Weights } from "../models/weights.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
@@ -65,16 +63,15 @@ export function idsFromFlags(p: Parsed): number[][] | undefined {
 }
 
 /**
- * Reads every tensor of the model in `dir` once, block by block, and checks what loading checks
+ * Reads every tensor of `model` once, block by block, and checks what loading checks
  * (config, names, shapes, NaN/Inf), without holding the whole model: for commands that copy
  * tensors as stored (`prune --layers`, `prune-heads`), so a broken checkpoint is reported, not
  * copied. Returns the number of layers.
  */
-export function checkModelWeights(dir: string): number {
-  const raw = readRawConfig(dir);
-  if (raw.model_type === "rwkv") {
+export function checkModelWeights(model: ModelFolder): number {
+  if (model.raw.model_type === "rwkv") {
     // RWKV models are small and their loaders compute at load time: load each part for real.
-    const { parts, close } = openModel(dir, cpu);
+    const { parts, close } = openModel(model, cpu);
     try {
       parts.head(parts.finalNorm(parts.embed(Int32Array.of(0)), 1), 1); // embeddings, final norm, head
       for (let i = 0; i < parts.numLayers; i++) parts.loadBlock(i);
@@ -85,13 +82,8 @@ export function checkModelWeights(dir: string): number {
   }
   // Transformers: names and shapes from the headers, every value scanned in 16 MiB chunks, so the
   // check's memory does not grow with the model (prune copies bytes; it never decodes them).
-  const layers = checkTensorShapes(dir);
-  const store = TensorStore.open(dir);
-  try {
-    for (const name of store.names()) checkStoredFinite(store, name);
-  } finally {
-    store.close();
-  }
+  const layers = checkTensorShapes(model);
+  for (const name of model.store.names()) checkStoredFinite(model.store, name);
   return layers;
 }
 
@@ -102,31 +94,27 @@ export function checkModelWeights(dir: string): number {
  * and any progress line. RWKV folders are left to their loaders (small models whose blocks are
  * checked as they are read).
  */
-export function checkTensorShapes(dir: string): number {
-  const raw = readRawConfig(dir);
-  const { parts, close } = openModel(dir, cpu, { shapesOnly: true });
-  try {
-    if (raw.model_type === "rwkv") return parts.numLayers;
-    for (let i = 0; i < parts.numLayers; i++) parts.loadBlock(i);
-  } finally {
-    close();
-  }
-  const cfg = resolveLlamaConfig(raw);
-  const store = TensorStore.open(dir);
-  try {
-    const weights = new Weights(store, { shapesOnly: true });
-    weights.get("model.embed_tokens.weight", [cfg.vocabSize, cfg.hiddenSize]);
-    weights.get("model.norm.weight", [cfg.hiddenSize]);
-    if (!cfg.tieWordEmbeddings) weights.get("lm_head.weight", [cfg.vocabSize, cfg.hiddenSize]);
-  } finally {
-    store.close();
-  }
+export function checkTensorShapes(model: ModelFolder): number {
+  const { parts } = openModel(model, cpu, { shapesOnly: true }); // the folder stays open
+  if (model.raw.model_type === "rwkv") return parts.numLayers;
+  for (let i = 0; i < parts.numLayers; i++) parts.loadBlock(i);
+  const cfg = resolveLlamaConfig(model.raw);
+  const weights = new Weights(model.store, { shapesOnly: true });
+  weights.get("model.embed_tokens.weight", [cfg.vocabSize, cfg.hiddenSize]);
+  weights.get("model.norm.weight", [cfg.hiddenSize]);
+  if (!cfg.tieWordEmbeddings) weights.get("lm_head.weight", [cfg.vocabSize, cfg.hiddenSize]);
   return cfg.numLayers;
 }
 
-/** The number of layers of the model in `dir` (reads config.json and the safetensors headers only). */
-export function layerCount(dir: string): number {
-  const { parts, close } = openModel(dir, cpu);
-  close();
-  return parts.numLayers;
+/**
+ * Runs a command's `body` with its `<model>` folder opened once (see {@link ModelFolder}), so every
+ * step reads config.json and the safetensors headers from it, and closes the folder after.
+ */
+export async function withModel<T>(dir: string, body: (model: ModelFolder) => Promise<T> | T): Promise<T> {
+  const model = new ModelFolder(dir);
+  try {
+    return await body(model);
+  } finally {
+    model.close();
+  }
 }

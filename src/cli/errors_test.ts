@@ -1,11 +1,10 @@
 /**
- * Every bad input of issue 6 through the real CLI: exit code 1, exactly one line on stderr
+ * Every bad input of `_error_cases.ts` through the real CLI: exit code 1, exactly one line on stderr
  * (`shortgpt: <what was wrong, the value, what to do>`), no stack trace, within seconds, and
  * every file and folder named on the command line byte-for-byte unchanged (nothing created
  * beside them either).
  *
- * The cases live in `_error_cases.ts`. Those in `SUBPROCESS_CASES` (one per kind of bad input
- * the issue lists) run as a subprocess of the runtime running the tests: Deno runs
+ * The cases live in `_error_cases.ts`. Those in `SUBPROCESS_CASES` (one per kind of bad input) run as a subprocess of the runtime running the tests: Deno runs
  * `src/cli.ts`, Bun runs `src/cli.ts`, Node runs the bundle `dist/cli.js` (built by
  * `node scripts/build.mjs`). The rest run through `main()` in this process, which is the
  * same code without the process start.
@@ -152,7 +151,7 @@ for (const c of ERROR_CASES) {
   }, { skip: c.skip?.() ?? (viaProcess ? skipSubprocess : undefined) });
 }
 
-test("every case issue 6 lists by name runs as a subprocess, and the table names each case once", () => {
+test("every case SUBPROCESS_CASES names runs as a subprocess, and the table names each case once", () => {
   const names = ERROR_CASES.map((c) => c.name);
   assert.equal(new Set(names).size, names.length, "two cases share a name");
   for (const n of SUBPROCESS_CASES) {

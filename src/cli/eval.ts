@@ -55,7 +55,7 @@ ${taskList}`,
     groups: { type: "boolean", help: "also print accuracy per subject / paradigm" },
     "no-bos": {
       type: "boolean",
-      help: "no BOS before the context (lm-eval's HF default; an empty context still reads BOS)",
+      help: "no BOS before the context (lm-eval < 0.4.9.2, or add_bos_token=False; an empty context still reads BOS)",
     },
     json: { type: "string", arg: "F", help: "write the report with every item's scores as JSON (- for stdout)" },
   },
@@ -134,6 +134,7 @@ export async function run(p: Parsed): Promise<void> {
       truncation: `left, to ${contextLimit(model)} tokens`,
       items_truncated: truncated,
     },
+    deviations: report.deviations,
     ...(report.groups ? { groups: report.groups } : {}),
     items: report.items,
   };

@@ -1,7 +1,6 @@
 /** `shortgpt forward <model>`: run the model, print a summary or dump every tensor. @module */
 import { version } from "../version.ts";
 import { UserError } from "../errors.ts";
-import { readRawConfig } from "../io/config_json.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import { checkIds, forward } from "../models/forward.ts";
@@ -12,8 +11,8 @@ import { bool, str } from "./args.ts";
 import { backendFromFlags } from "./backend.ts";
 import { MEMORY_FLAGS, planMemory } from "./memory.ts";
 import { streamLayers } from "../stream/layer_stream.ts";
-import { loadModel, openModel } from "../models/load.ts";
-import { checkTensorShapes, idsFromFlags, oneOf, requireModel } from "./common.ts";
+import { loadModel, type ModelFolder, openModel } from "../models/load.ts";
+import { checkTensorShapes, idsFromFlags, oneOf, requireModel, withModel } from "./common.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
 export const spec: CommandSpec = {
@@ -42,13 +41,18 @@ using "shortgpt compare".`,
 };
 
 export async function run(p: Parsed): Promise<void> {
-  const dir = requireModel(p, spec);
+  await withModel(requireModel(p, spec), (folder) => forwardCommand(p, folder));
+}
+
+/** The command on a model folder opened once: config.json and the headers are read one time. */
+async function forwardCommand(p: Parsed, folder: ModelFolder): Promise<void> {
+  const dir = folder.dir;
   const source = oneOf(p, ["ids", "ids-file", "text"]);
   const outPath = str(p, "out");
   if (outPath) refuseInsideModel(outPath, dir);
   let ids: number[];
   if (source === "text") {
-    ids = loadTokenizer(dir, readRawConfig(dir)).encode(str(p, "text")!);
+    ids = loadTokenizer(dir, folder.raw).encode(str(p, "text")!);
   } else {
     const seqs = idsFromFlags(p)!;
     if (seqs.length !== 1) {
@@ -56,7 +60,7 @@ export async function run(p: Parsed): Promise<void> {
     }
     ids = seqs[0];
   }
-  const r = await runOne(p, dir, Int32Array.from(ids));
+  const r = await runOne(p, folder, Int32Array.from(ids));
   const { logits, final, hidden } = r;
   const T = ids.length, D = r.info.hiddenSize, V = r.info.vocabSize;
 
@@ -107,12 +111,12 @@ export async function run(p: Parsed): Promise<void> {
 }
 
 /** Logits, final norm and every hidden state of one sequence: in memory, or layer-streamed. */
-async function runOne(p: Parsed, dir: string, ids: Int32Array) {
-  const plan = planMemory(p, dir);
+async function runOne(p: Parsed, folder: ModelFolder, ids: Int32Array) {
+  const plan = planMemory(p, folder);
   const ops = await backendFromFlags(p);
   if (plan.stream) {
-    checkTensorShapes(dir); // every layer's names and shapes from the headers, before any work
-    const { parts, close } = openModel(dir, ops);
+    checkTensorShapes(folder); // every layer's names and shapes from the headers, before any work
+    const { parts, close } = openModel(folder, ops);
     try {
       checkIds(parts, ids); // a bad id is one line, before the note
       note(`streaming layer by layer: ${plan.reason}`, bool(p, "quiet"));
@@ -122,7 +126,10 @@ async function runOne(p: Parsed, dir: string, ids: Int32Array) {
         state: (_w: number, i: number, x: Float32Array) => void (hidden[i] = new Float32Array(x)),
         finish: () => [],
       };
-      await streamLayers(parts, [ids], [collect], { onLogits: (_w, l) => void (logits = new Float32Array(l)) });
+      await streamLayers(parts, [ids], [collect], {
+        onLogits: (_w, l) => void (logits = new Float32Array(l)),
+        checkIds: false, // checked above
+      });
       const final = new Float32Array(
         await ops.read(parts.finalNorm(ops.upload(hidden[hidden.length - 1]), ids.length)),
       );
@@ -131,7 +138,7 @@ async function runOne(p: Parsed, dir: string, ids: Int32Array) {
       close();
     }
   }
-  const model = loadModel(dir, ops);
+  const model = loadModel(folder, ops);
   const hidden: Float32Array[] = [];
   const res = await forward(model, ids, {
     onHidden: async (_i, x) => void hidden.push(new Float32Array(await model.ops.read(x))),

@@ -64,10 +64,10 @@ cached key; norope caches them unrotated, as the released code does. See docs/sh
 };
 
 /** EOS, and BOS for llama2.c tokenizers (run.c stops there: BOS separates its training stories). */
-export function stopIds(tok: Tokenizer, modelEos: number | null): number[] {
+export function stopIds(tok: Tokenizer, modelEos: readonly number[]): number[] {
   const ids = new Set<number>();
-  const eos = tok.eosId ?? modelEos;
-  if (eos !== null) ids.add(eos);
+  if (tok.eosId !== null) ids.add(tok.eosId);
+  for (const id of modelEos) ids.add(id);
   if (tok.kind === "llama2c" && tok.bosId !== null) ids.add(tok.bosId);
   return [...ids];
 }
@@ -96,7 +96,7 @@ export async function run(p: Parsed): Promise<void> {
     temperature,
     topP,
     seed: num(p, "seed"),
-    stopIds: stopIds(tok, model.info.eosTokenId),
+    stopIds: stopIds(tok, model.info.eosTokenIds),
     cache: !bool(p, "no-cache"),
     prefill: skip ? (ids: Int32Array, run: Run<unknown>) => prefillSkipping(model, ids, run, skip, keys) : undefined,
   });

@@ -10,7 +10,8 @@ import { bool, str } from "./args.ts";
 import { checkIds } from "../models/forward.ts";
 import { loadForCli } from "./backend.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { modelName, requireModel } from "./common.ts";
+import { modelName, requireModel, withModel } from "./common.ts";
+import type { ModelFolder } from "../models/load.ts";
 import { parseLayerList } from "./inputs.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
@@ -71,15 +72,20 @@ export function headSweepMarkdown(name: string, r: HeadSweepResult): string {
 }
 
 export async function run(p: Parsed): Promise<void> {
-  const dir = requireModel(p, spec);
+  await withModel(requireModel(p, spec), (folder) => headSweepCommand(p, folder));
+}
+
+/** The command on a model folder opened once: config.json and the headers are read one time. */
+async function headSweepCommand(p: Parsed, folder: ModelFolder): Promise<void> {
+  const dir = folder.dir;
   const name = modelName(dir);
   const outDir = str(p, "out") ?? `head-sweep-${name}`;
   refuseInsideModel(outDir, dir, "folder");
   const quiet = bool(p, "quiet");
   const layersFlag = str(p, "layers");
   const layers = layersFlag === undefined ? undefined : parseLayerList(layersFlag, "--layers");
-  const windows = windowsFromFlags(p, dir);
-  const model = await loadForCli(dir, p);
+  const windows = windowsFromFlags(p, folder);
+  const model = await loadForCli(folder, p);
   for (const w of windows) checkIds(model, w); // a bad id: one line, before any progress
   let bar: Progress | undefined;
   const r = await headSweep(model, windows, {

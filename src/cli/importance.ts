@@ -14,7 +14,8 @@ import { countTokens } from "../calibration.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { modelName, requireModel } from "./common.ts";
+import { modelName, requireModel, withModel } from "./common.ts";
+import type { ModelFolder } from "../models/load.ts";
 import { importanceRunner, MEMORY_FLAGS, peakRss } from "./memory.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
@@ -82,13 +83,13 @@ export function importanceTable(r: ImportanceReport): string {
  */
 export async function scoreFromFlags(
   p: Parsed,
-  dir: string,
+  folder: ModelFolder,
   windows: Int32Array[],
   metric: MetricSpec,
   intro?: string,
 ): Promise<ImportanceReport> {
   const quiet = bool(p, "quiet");
-  const { runner, close, plan, progressUnit } = await importanceRunner(p, dir, windows);
+  const { runner, close, plan, progressUnit } = await importanceRunner(p, folder, windows);
   try {
     const L = runner.numLayers;
     checkMetric(metric, L);
@@ -116,18 +117,23 @@ export async function scoreFromFlags(
 }
 
 export async function run(p: Parsed): Promise<void> {
-  const dir = requireModel(p, spec);
+  await withModel(requireModel(p, spec), (folder) => importance(p, folder));
+}
+
+/** The command on a model folder opened once: config.json and the headers are read one time. */
+async function importance(p: Parsed, folder: ModelFolder): Promise<void> {
+  const dir = folder.dir;
   const metric = parseMetric(str(p, "metric")!);
   for (const f of ["json", "svg", "md"]) {
     const path = str(p, f);
     if (path && path !== "-") refuseInsideModel(path, dir);
   }
   const quiet = bool(p, "quiet");
-  const windows = windowsFromFlags(p, dir);
+  const windows = windowsFromFlags(p, folder);
   const intro = `${metric.kind === "ppl" ? "ppl metric" : "importance"}: ${windows.length} windows, ${
     countTokens(windows)
   } tokens`;
-  const report = await scoreFromFlags(p, dir, windows, metric, intro);
+  const report = await scoreFromFlags(p, folder, windows, metric, intro);
   const full = { model: dir, ...report };
   const json = str(p, "json");
   if (json === "-") out(JSON.stringify(full));

@@ -1,13 +1,11 @@
 /** `shortgpt info <model>`: what a model folder holds. @module */
-import { readRawConfig } from "../io/config_json.ts";
-import { TensorStore } from "../io/store.ts";
-import { openModel } from "../models/load.ts";
+import { type ModelFolder, openModel } from "../models/load.ts";
 import { cpu } from "../backend/cpu.ts";
 import { numel } from "../tensor.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool } from "./args.ts";
 import { out } from "./output.ts";
-import { checkModelWeights, requireModel } from "./common.ts";
+import { checkModelWeights, requireModel, withModel } from "./common.ts";
 
 export const spec: CommandSpec = {
   name: "info",
@@ -18,15 +16,18 @@ export const spec: CommandSpec = {
   examples: ["shortgpt info testdata/models/stories260K"],
 };
 
-export function run(p: Parsed): void {
-  const dir = requireModel(p, spec);
-  const raw = readRawConfig(dir);
+export function run(p: Parsed): Promise<void> {
+  return withModel(requireModel(p, spec), (folder) => info(p, folder));
+}
+
+/** The command on a model folder opened once: config.json and the headers are read one time. */
+function info(p: Parsed, folder: ModelFolder): void {
+  const { dir, raw } = folder;
   // Validates config, names, shapes and values as loading would, one layer at a time (memory does
   // not grow with the model); then the model's facts from the config and headers alone.
-  checkModelWeights(dir);
-  const { parts, close } = openModel(dir, cpu, { shapesOnly: true });
-  close();
-  const store = TensorStore.open(dir);
+  checkModelWeights(folder);
+  const { parts } = openModel(folder, cpu, { shapesOnly: true });
+  const store = folder.store;
   const dtypes: Record<string, number> = {};
   let params = 0;
   for (const name of store.names()) {
@@ -34,7 +35,6 @@ export function run(p: Parsed): void {
     params += numel(info.shape);
     dtypes[info.dtype] = (dtypes[info.dtype] ?? 0) + 1;
   }
-  store.close();
   const summary = {
     model: dir,
     family: parts.info.family,

@@ -8,13 +8,12 @@
 import { freemem } from "node:os";
 import process from "node:process";
 import { type ImportanceRunner, modelRunner } from "../importance/mod.ts";
-import { checkIds } from "../models/forward.ts";
-import { loadModel, openModel } from "../models/load.ts";
+import { loadModel, type ModelFolder, openModel } from "../models/load.ts";
 import { streamRunner } from "../stream/layer_stream.ts";
 import { backendFromFlags } from "./backend.ts";
 import { checkTensorShapes } from "./common.ts";
 import { UserError } from "../errors.ts";
-import { TensorStore } from "../io/store.ts";
+import type { TensorStore } from "../io/store.ts";
 import { numel } from "../tensor.ts";
 import type { FlagSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
@@ -36,13 +35,8 @@ export function parseSize(text: string): number {
 }
 
 /** Bytes the model's weights take as float32 once loaded. */
-export function modelBytesF32(dir: string): number {
-  const store = TensorStore.open(dir);
-  try {
-    return store.names().reduce((n, name) => n + numel(store.info(name)!.shape) * 4, 0);
-  } finally {
-    store.close();
-  }
+export function modelBytesF32(store: TensorStore): number {
+  return store.names().reduce((n, name) => n + numel(store.info(name)!.shape) * 4, 0);
 }
 
 /** The decision: stream or not, the budget, and why. */
@@ -53,10 +47,10 @@ export interface MemoryPlan {
   reason: string;
 }
 
-export function planMemory(p: Parsed, dir: string): MemoryPlan {
+export function planMemory(p: Parsed, model: ModelFolder): MemoryPlan {
   const given = str(p, "max-memory");
   const budget = given ? parseSize(given) : freemem() / 2;
-  const modelBytes = modelBytesF32(dir);
+  const modelBytes = modelBytesF32(model.store);
   const gib = (n: number) => `${(n / 2 ** 30).toFixed(2)} GiB`;
   if (bool(p, "stream")) return { stream: true, budget, modelBytes, reason: "--stream" };
   if (modelBytes > budget) {
@@ -85,25 +79,25 @@ export function peakRss(): number {
  */
 export async function importanceRunner(
   p: Parsed,
-  dir: string,
+  folder: ModelFolder,
   windows: readonly Int32Array[],
 ): Promise<{ runner: ImportanceRunner; close: () => void; plan: MemoryPlan; progressUnit: "windows" | "layers" }> {
-  const plan = planMemory(p, dir);
+  const plan = planMemory(p, folder);
   const ops = await backendFromFlags(p);
-  // Ids are checked against the model here, so a bad id is reported before any progress is shown.
+  // A runner checks the ids against the model when it is made, so a bad id is reported before any
+  // progress is shown.
   if (plan.stream) {
-    checkTensorShapes(dir); // every layer's names and shapes from the headers, before any work
-    const { parts, close } = openModel(dir, ops);
+    checkTensorShapes(folder); // every layer's names and shapes from the headers, before any work
+    const { parts, close } = openModel(folder, ops);
     try {
-      for (const w of windows) checkIds(parts, w);
+      const runner = streamRunner(parts, windows, plan.budget / 2);
       parts.embed(Int32Array.of(0)); // reads (and checks) the embeddings now, before any progress
+      return { runner, close, plan, progressUnit: "layers" };
     } catch (e) {
       close();
       throw e;
     }
-    return { runner: streamRunner(parts, windows, plan.budget / 2), close, plan, progressUnit: "layers" };
   }
-  const model = loadModel(dir, ops);
-  for (const w of windows) checkIds(model, w);
+  const model = loadModel(folder, ops);
   return { runner: modelRunner(model, windows), close: () => {}, plan, progressUnit: "windows" };
 }

@@ -1,8 +1,8 @@
 /** `shortgpt ppl <model>`: perplexity over calibration windows. @module */
 import { UserError } from "../errors.ts";
 import { perplexity, perplexityFrom, type PerplexityResult } from "../eval/perplexity.ts";
-import { checkIds } from "../models/forward.ts";
-import { loadModel, openModel } from "../models/load.ts";
+import { checkWindows } from "../models/forward.ts";
+import { loadModel, type ModelFolder, openModel } from "../models/load.ts";
 import { streamLayers } from "../stream/layer_stream.ts";
 import { Progress } from "../report/progress.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
@@ -10,7 +10,7 @@ import { bool, str } from "./args.ts";
 import { backendFromFlags } from "./backend.ts";
 import { MEMORY_FLAGS, peakRss, planMemory } from "./memory.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { checkTensorShapes, requireModel } from "./common.ts";
+import { checkTensorShapes, requireModel, withModel } from "./common.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
 export const spec: CommandSpec = {
@@ -30,23 +30,28 @@ of T tokens contributes T - 1 predictions. Log-likelihoods are summed in float64
 };
 
 export async function run(p: Parsed): Promise<void> {
-  const dir = requireModel(p, spec);
+  await withModel(requireModel(p, spec), (folder) => ppl(p, folder));
+}
+
+/** The command on a model folder opened once: config.json and the headers are read one time. */
+async function ppl(p: Parsed, folder: ModelFolder): Promise<void> {
+  const dir = folder.dir;
   const json = str(p, "json");
   if (json && json !== "-") refuseInsideModel(json, dir);
   const quiet = bool(p, "quiet");
-  const windows = windowsFromFlags(p, dir);
+  const windows = windowsFromFlags(p, folder);
   if (windows.every((w) => w.length < 2)) {
     throw new UserError(
       "Every window has a single token, so nothing is predicted; give more text or a larger --window",
     );
   }
-  const plan = planMemory(p, dir);
+  const plan = planMemory(p, folder);
   let r: PerplexityResult;
   if (plan.stream) {
-    checkTensorShapes(dir); // every layer's names and shapes from the headers, before any work
-    const { parts, close } = openModel(dir, await backendFromFlags(p));
+    checkTensorShapes(folder); // every layer's names and shapes from the headers, before any work
+    const { parts, close } = openModel(folder, await backendFromFlags(p));
     try {
-      for (const w of windows) checkIds(parts, w); // bad ids and a bad model: one line, before any note
+      checkWindows(parts, windows); // bad ids and a bad model: one line, before any note (checked once)
       parts.embed(Int32Array.of(0)); // reads (and checks) the embeddings now
       note(`streaming layer by layer: ${plan.reason}`, quiet);
       const progress = new Progress("layers", parts.numLayers, { quiet });
@@ -54,6 +59,7 @@ export async function run(p: Parsed): Promise<void> {
         nll: true,
         activationBudget: plan.budget / 2,
         onLayer: () => progress.tick(),
+        checkIds: false,
       });
       progress.done();
       r = perplexityFrom(s.nll, s.predicted, windows.length);
@@ -62,10 +68,10 @@ export async function run(p: Parsed): Promise<void> {
       close();
     }
   } else {
-    const model = loadModel(dir, await backendFromFlags(p));
-    for (const w of windows) checkIds(model, w);
+    const model = loadModel(folder, await backendFromFlags(p));
+    checkWindows(model, windows); // before the progress line (checked once)
     const progress = new Progress("windows", windows.length, { quiet });
-    r = await perplexity(model, windows, () => progress.tick());
+    r = await perplexity(model, windows, () => progress.tick(), { checkIds: false });
     progress.done();
   }
   const report = { model: dir, ...r };

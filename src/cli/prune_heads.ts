@@ -2,12 +2,12 @@
 import { UserError } from "../errors.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
 import { resolveLlamaConfig, TRANSFORMER_TYPES, type TransformerType } from "../models/llama/config.ts";
-import { readRawConfig } from "../io/config_json.ts";
+import type { ModelFolder } from "../models/load.ts";
 import { checkHeadList, formatHeadList, HEAD_MODES, type HeadMode, parseHeadList } from "../prune/remove_heads.ts";
 import { saveHeadPruned } from "../prune/remove_heads_save.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { checkModelWeights, requireModel } from "./common.ts";
+import { checkModelWeights, requireModel, withModel } from "./common.ts";
 import { note, out } from "./output.ts";
 
 export const spec: CommandSpec = {
@@ -44,8 +44,13 @@ the ORIGINAL checkpoint's numbering (across earlier pruning) and head_mode.`,
   ],
 };
 
-export function run(p: Parsed): void {
-  const dir = requireModel(p, spec);
+export function run(p: Parsed): Promise<void> {
+  return withModel(requireModel(p, spec), (folder) => pruneHeads(p, folder));
+}
+
+/** The command on a model folder opened once: config.json and the headers are read one time. */
+function pruneHeads(p: Parsed, folder: ModelFolder): void {
+  const dir = folder.dir;
   const outDir = str(p, "out");
   if (!outDir) throw new UserError(`"prune-heads" needs --out DIR, a new folder for the pruned model`);
   const headsFlag = str(p, "heads");
@@ -56,10 +61,10 @@ export function run(p: Parsed): void {
   checkOutputFolder(outDir, dir, force);
   const mode = str(p, "mode") as HeadMode;
   const heads = parseHeadList(headsFlag);
-  const raw = readRawConfig(dir);
+  const raw = folder.raw;
   if (TRANSFORMER_TYPES.includes(raw.model_type as TransformerType)) {
     checkHeadList(heads, resolveLlamaConfig(raw).numHeads); // a quick answer for a bad list, before reading the weights
-    checkModelWeights(dir); // untouched tensors are copied as stored: refuse a broken checkpoint rather than copy it
+    checkModelWeights(folder); // untouched tensors are copied as stored: refuse a broken checkpoint rather than copy it
   }
   const s = saveHeadPruned(dir, outDir, heads, { mode, force });
   const changed = s.numHeads.map((n, l) => [l, n] as const).filter(([l]) => s.removedHeads.some(([x]) => x === l));

@@ -7,7 +7,7 @@ import { barChart, lineChart } from "../report/svg.ts";
 import { parseSweepMetrics, sweep, SWEEP_METRICS, type SweepResult } from "../experiments/sweep.ts";
 import { version } from "../version.ts";
 import { readTaskItems, scoreTaskItems } from "../eval/evaluate.ts";
-import { readRawConfig } from "../io/config_json.ts";
+import type { ModelFolder } from "../models/load.ts";
 import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import type { CausalLM } from "../models/model.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
@@ -15,7 +15,7 @@ import { bool, num, str } from "./args.ts";
 import { checkIds } from "../models/forward.ts";
 import { loadForCli } from "./backend.ts";
 import { CALIBRATION_FLAGS, windowsFromFlags } from "./calibration_flags.ts";
-import { modelName, requireModel } from "./common.ts";
+import { modelName, requireModel, withModel } from "./common.ts";
 import { CONVENTION_FLAGS } from "./importance.ts";
 import { note, out, refuseInsideModel, writeFileAtomic } from "./output.ts";
 
@@ -110,20 +110,25 @@ export function sweepMarkdown(name: string, r: SweepResult): string {
 }
 
 export async function run(p: Parsed): Promise<void> {
-  const dir = requireModel(p, spec);
+  await withModel(requireModel(p, spec), (folder) => sweepCommand(p, folder));
+}
+
+/** The command on a model folder opened once: config.json and the headers are read one time. */
+async function sweepCommand(p: Parsed, folder: ModelFolder): Promise<void> {
+  const dir = folder.dir;
   const name = modelName(dir);
   const outDir = str(p, "out") ?? `sweep-${name}`;
   refuseInsideModel(outDir, dir, "folder");
   const metrics = parseSweepMetrics(str(p, "metrics")!);
   const quiet = bool(p, "quiet");
-  const windows = windowsFromFlags(p, dir);
+  const windows = windowsFromFlags(p, folder);
   const task = str(p, "task"), data = str(p, "data");
   if ((task === undefined) !== (data === undefined)) {
     throw new UserError(`--task and --data go together: give both or neither`);
   }
   // The task's items, read once now: a bad --task or --data fails before any work.
   const taskItems = task === undefined ? undefined : readTaskItems(task, data!, { limit: num(p, "limit") });
-  const model = await loadForCli(dir, p);
+  const model = await loadForCli(folder, p);
   for (const w of windows) checkIds(model, w); // a bad id: one line, before any progress
   const L = model.blocks.length, maxRemove = num(p, "max-remove");
   if (maxRemove !== undefined && !(maxRemove >= 0 && maxRemove <= L - 1)) {
@@ -131,7 +136,7 @@ export async function run(p: Parsed): Promise<void> {
   }
   let accuracy: ((m: CausalLM<unknown>) => Promise<number>) | undefined;
   if (taskItems) {
-    const tok = loadTokenizer(dir, readRawConfig(dir));
+    const tok = loadTokenizer(dir, folder.raw);
     accuracy = async (m) => (await scoreTaskItems(m, tok, taskItems)).acc;
   }
   let bar: Progress | undefined, phase = "";

@@ -17,7 +17,7 @@ async function withTmp(fn: (dir: string) => Promise<void>): Promise<void> {
   }
 }
 
-test("eval --json writes task, n, acc, acc_norm, acc_stderr and per-item scores (DESIGN.md §4)", () =>
+test("eval --json writes task, n, acc, acc_norm, acc_stderr and per-item scores", () =>
   withTmp(async (tmp) => {
     const json = join(tmp, "copa.json");
     const argv = [
@@ -45,10 +45,12 @@ test("eval --json writes task, n, acc, acc_norm, acc_stderr and per-item scores 
       "pred",
       "pred_norm",
     ]);
+    // lm-eval's COPA choices are " " + choice, and acc_norm counts that space
     assert.deepEqual(r.items[0].lengths, [
-      "the toilet filled with water.".length,
-      "water flowed from the spout.".length,
+      " the toilet filled with water.".length,
+      " water flowed from the spout.".length,
     ]);
+    assert.deepEqual(r.deviations, [], "COPA on a BOS tokenizer is scored exactly as lm-eval scores it");
   }));
 
 test("eval --remove-layers scores the model without those layers", () =>

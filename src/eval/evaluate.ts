@@ -22,7 +22,10 @@ export interface EvaluateOptions extends ReadOptions {
   onItem?: OnItem;
   /** Run the context the choices share once (default true). */
   sharePrefix?: boolean;
-  /** BOS in front of each context (default true; false as lm-eval's HF backend by default). */
+  /**
+   * BOS in front of each context where the tokenizer adds one (default true, as lm-eval's HF
+   * backend since 0.4.9.2; false as before it, or with `add_bos_token=False`).
+   */
   bos?: boolean;
 }
 
@@ -76,9 +79,11 @@ export async function scoreTaskItems<A>(
   opts: Omit<EvaluateOptions, keyof ReadOptions> = {},
 ): Promise<EvalReport> {
   const scoring = { sharePrefix: opts.sharePrefix, bos: opts.bos };
-  return task.scoring === "greedy"
+  const report = task.scoring === "greedy"
     ? await evaluateGreedy(model, tok, task.name, items, opts.onItem, scoring)
     : await evaluateMultipleChoice(model, tok, task.name, items, opts.onItem, scoring);
+  report.deviations = [...task.deviations, ...report.deviations];
+  return report;
 }
 
 /** A task and its items. */

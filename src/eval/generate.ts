@@ -132,7 +132,7 @@ export async function generate<A>(
   opts: GenerateOptions<A> = {},
 ): Promise<GenerateResult> {
   const { maxTokens = 64, seed = 0, cache = true } = opts;
-  const stopIds = opts.stopIds ?? (model.info.eosTokenId === null ? [] : [model.info.eosTokenId]);
+  const stopIds = opts.stopIds ?? [...model.info.eosTokenIds];
   if (prompt.length === 0) throw new UserError("The prompt has no tokens; give some text (the tokenizer adds no BOS)");
   if (!Number.isInteger(maxTokens) || maxTokens < 0) {
     throw new UserError(`--max-tokens must be 0 or more; got ${maxTokens}`);

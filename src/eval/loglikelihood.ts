@@ -1,6 +1,6 @@
 /**
  * Log-likelihood of a continuation given a context, as lm-evaluation-harness computes it
- * (DESIGN.md §3, `lm_eval/api/model.py` `TemplateLM._encode_pair` and
+ * (docs/evaluation.md "The scoring rule", `lm_eval/api/model.py` `TemplateLM._encode_pair` and
  * `lm_eval/models/huggingface.py` `HFLM._loglikelihood_tokens`):
  *
  * 1. Trailing whitespace of the context moves to the front of the continuation.
@@ -39,6 +39,12 @@ import { logProb } from "./perplexity.ts";
 export interface TokenRequest {
   context: readonly number[];
   continuation: readonly number[];
+  /**
+   * The context was empty and the tokenizer has neither BOS nor EOS, so lm-eval's
+   * `prefix_token_id` does not exist (lm-eval has no rule): the first continuation id became
+   * the context and is not scored.
+   */
+  firstIdAsContext?: true;
 }
 
 /** The score of one {@link TokenRequest}. */
@@ -51,6 +57,11 @@ export interface LoglikelihoodResult {
   tokens: number;
   /** Context tokens the first window does not see (cut from the left to fit the model; 0 when it fits). */
   truncated: number;
+  /**
+   * Forward passes the continuation was scored in: 1, or more when the continuation alone is
+   * longer than the model's context (lm-eval asserts there; we score it in windows).
+   */
+  windows: number;
 }
 
 /** Splits off the trailing whitespace of `context` and puts it in front of `continuation`. */
@@ -62,15 +73,16 @@ export function moveTrailingSpace(context: string, continuation: string): [strin
 /** Options of {@link encodePair}. */
 export interface EncodeOptions {
   /**
-   * Put the tokenizer's BOS in front of the context (default true, DESIGN.md §3). false is
-   * lm-eval's Hugging Face default (`add_bos_token=False`): no BOS, except that an empty context
-   * still reads its `prefix_token_id` (BOS, else EOS).
+   * Put the tokenizer's BOS in front of the context (default true: the tokenizer's default
+   * special tokens, as lm-eval's Hugging Face backend adds them since 0.4.9.2). false is older
+   * lm-eval's default (`add_bos_token=False`): no BOS, except that an empty context still reads
+   * its `prefix_token_id` (BOS, else EOS). See docs/evaluation.md, "BOS".
    */
   bos?: boolean;
 }
 
 /**
- * Tokenizes one (context, continuation) pair by DESIGN.md §3.
+ * Tokenizes one (context, continuation) pair by docs/evaluation.md "The scoring rule".
  *
  * An empty context has no ids when no BOS is added; lm-eval then reads its `prefix_token_id`
  * (BOS, else EOS) first. With neither (the byte-level test models), the first continuation id
@@ -94,10 +106,11 @@ export function encodePair(
   const whole = tok.encode(ctxText + contText, { bos });
   let ctx = tok.encode(ctxText, { bos });
   let cont = whole.slice(ctx.length);
+  let firstIdAsContext = false;
   if (ctx.length === 0) {
     const prefix = tok.bosId ?? tok.eosId;
     if (prefix !== null) ctx = [prefix];
-    else [ctx, cont] = [cont.slice(0, 1), cont.slice(1)];
+    else [ctx, cont, firstIdAsContext] = [cont.slice(0, 1), cont.slice(1), true];
   }
   if (cont.length === 0) {
     throw new UserError(
@@ -106,7 +119,9 @@ export function encodePair(
       } encodes to no scored tokens`,
     );
   }
-  return { context: ctx, continuation: cont };
+  return firstIdAsContext
+    ? { context: ctx, continuation: cont, firstIdAsContext }
+    : { context: ctx, continuation: cont };
 }
 
 function preview(s: string): string {
@@ -216,6 +231,7 @@ export async function loglikelihoods<A>(
       isGreedy: true,
       tokens: requests[i].continuation.length,
       truncated: p.truncated,
+      windows: p.windows.length,
     };
     for (let j = 0; j < p.windows.length; j++, k++) {
       r.ll += scores[k].ll;

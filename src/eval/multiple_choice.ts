@@ -1,5 +1,5 @@
 /**
- * Multiple choice as lm-evaluation-harness scores it (DESIGN.md §3; `ConfigurableTask.
+ * Multiple choice as lm-evaluation-harness scores it (docs/evaluation.md "The scoring rule"; `ConfigurableTask.
  * process_results` in `lm_eval/api/task.py`):
  *
  * - choice i is the request (context_i, " " + choices[i]) (" " is lm-eval's `target_delimiter`);
@@ -17,7 +17,13 @@
  */
 import type { Tokenizer } from "../io/tokenizer/mod.ts";
 import type { CausalLM } from "../models/model.ts";
-import { encodePair, type LoglikelihoodOptions, loglikelihoods } from "./loglikelihood.ts";
+import {
+  encodePair,
+  type LoglikelihoodOptions,
+  type LoglikelihoodResult,
+  loglikelihoods,
+  type TokenRequest,
+} from "./loglikelihood.ts";
 
 /** lm-eval's default `target_delimiter`, put between a context and each choice. */
 export const DELIMITER = " ";
@@ -55,11 +61,60 @@ export interface ItemScore {
   is_greedy?: boolean[];
   /** Context tokens cut from the left to fit the model (largest over the choices). */
   truncated?: number;
+  /** Where lm-eval has no rule for this item, what we did instead (see {@link DEVIATIONS}). */
+  deviations?: Deviation[];
+}
+
+/** A case lm-eval has no rule for, met while scoring an item. */
+export type Deviation = "continuation_windowed" | "no_prefix_token";
+
+/** What each {@link Deviation} means: lm-eval's behaviour and ours (docs/evaluation.md). */
+export const DEVIATIONS: Readonly<Record<Deviation, string>> = {
+  continuation_windowed: "a continuation longer than the model's context, which lm-eval refuses " +
+    "(an assertion in HFLM._loglikelihood_tokens), was scored in windows of ⌈max/2⌉ tokens, " +
+    "each read after the tokens before it cut to fit",
+  no_prefix_token: "the context is empty and the tokenizer has neither BOS nor EOS, so lm-eval's " +
+    "prefix_token_id does not exist; the first token of the continuation was read as the context " +
+    "and not scored",
+};
+
+/** The deviations of one item's requests and results, or undefined when there are none. */
+function itemDeviations(
+  requests: readonly TokenRequest[],
+  results: readonly LoglikelihoodResult[],
+): Deviation[] | undefined {
+  const out: Deviation[] = [];
+  if (results.some((r) => r.windows > 1)) out.push("continuation_windowed");
+  if (requests.some((r) => r.firstIdAsContext)) out.push("no_prefix_token");
+  return out.length ? out : undefined;
+}
+
+/** One line per deviation met: how many items, and what was done (the `deviations` of a report). */
+export function deviationLines(items: readonly ItemScore[]): string[] {
+  return (Object.keys(DEVIATIONS) as Deviation[]).flatMap((d) => {
+    const k = items.filter((s) => s.deviations?.includes(d)).length;
+    return k ? [`${k} of ${items.length} items: ${DEVIATIONS[d]}`] : [];
+  });
 }
 
 /** The context choice `i` is scored after. */
 export function contextOf(item: McItem, i: number): string {
   return typeof item.context === "string" ? item.context : item.context[i];
+}
+
+/** One (context, continuation) request as lm-eval's `construct_requests` builds it, before tokenization. */
+export interface TextRequest {
+  context: string;
+  continuation: string;
+}
+
+/**
+ * The requests an item sends, one per choice: `(context_i, target_delimiter + choice_i)`, as
+ * `ConfigurableTask.construct_requests` builds them for `output_type: multiple_choice` (and, with
+ * one choice, `loglikelihood`).
+ */
+export function requestsOf(item: McItem): TextRequest[] {
+  return item.choices.map((c, i) => ({ context: contextOf(item, i), continuation: DELIMITER + c }));
 }
 
 /** Characters of `s` as Python's `len` counts them (code points, not UTF-16 units). */
@@ -96,7 +151,7 @@ export async function scoreItem<A>(
   index: number,
   opts?: LoglikelihoodOptions,
 ): Promise<ItemScore> {
-  const requests = item.choices.map((c, i) => encodePair(tok, contextOf(item, i), DELIMITER + c, opts));
+  const requests = requestsOf(item).map((r) => encodePair(tok, r.context, r.continuation, opts));
   const results = await loglikelihoods(model, requests, opts);
   const lls = results.map((r) => r.ll);
   const lengths = item.choices.map(charLength);
@@ -111,6 +166,8 @@ export async function scoreItem<A>(
   if (item.group !== undefined) score.group = item.group;
   const truncated = Math.max(...results.map((r) => r.truncated));
   if (truncated > 0) score.truncated = truncated;
+  const deviations = itemDeviations(requests, results);
+  if (deviations) score.deviations = deviations;
   return score;
 }
 
@@ -139,7 +196,7 @@ export interface GroupResult {
   acc_norm: number;
 }
 
-/** What `eval` reports (DESIGN.md §4 `eval --json`, plus a few fields). */
+/** What `eval` reports (docs/evaluation.md "Reproducing numbers": `eval --json`). */
 export interface EvalReport {
   task: string;
   n: number;
@@ -152,6 +209,12 @@ export interface EvalReport {
   ppl?: number;
   /** Accuracy per subject / paradigm, when the task has groups. */
   groups?: Record<string, GroupResult>;
+  /**
+   * Where this run departs from lm-eval or lm-eval has no rule: the task's own (data layout,
+   * not an lm-eval task, ...) and one line per {@link Deviation} met, with its item count.
+   * Empty when the run is scored exactly as lm-eval scores it.
+   */
+  deviations: string[];
   items: ItemScore[];
 }
 
@@ -166,6 +229,7 @@ export function summarize(task: string, items: ItemScore[]): EvalReport {
     acc_norm: mean(accNorm),
     acc_stderr: meanStderr(acc),
     acc_norm_stderr: meanStderr(accNorm),
+    deviations: deviationLines(items),
     items,
   };
   const names = [...new Set(items.flatMap((s) => (s.group === undefined ? [] : [s.group])))];
@@ -183,7 +247,7 @@ export function summarize(task: string, items: ItemScore[]): EvalReport {
 export type OnItem = (done: number, total: number) => void;
 
 /**
- * Scores every item and summarizes (DESIGN.md §4 `eval --json`).
+ * Scores every item and summarizes (docs/evaluation.md: `eval --json`).
  *
  * @example
  * ```ts
@@ -229,7 +293,9 @@ export async function evaluateGreedy<A>(
   const scores: ItemScore[] = [];
   for (let i = 0; i < items.length; i++) {
     const item = items[i];
-    const [r] = await loglikelihoods(model, [encodePair(tok, contextOf(item, 0), DELIMITER + item.choices[0], opts)]);
+    const [text] = requestsOf(item);
+    const req = encodePair(tok, text.context, text.continuation, opts);
+    const [r] = await loglikelihoods(model, [req]);
     const pred = r.isGreedy ? 0 : -1;
     const s: ItemScore = {
       index: i,
@@ -241,6 +307,8 @@ export async function evaluateGreedy<A>(
       is_greedy: [r.isGreedy],
     };
     if (r.truncated > 0) s.truncated = r.truncated;
+    const deviations = itemDeviations([req], [r]);
+    if (deviations) s.deviations = deviations;
     scores.push(s);
     onItem?.(i + 1, items.length);
   }
@@ -253,6 +321,7 @@ export async function evaluateGreedy<A>(
     acc_stderr: meanStderr(acc),
     acc_norm_stderr: null,
     ppl: Math.exp(-mean(scores.map((s) => s.loglikelihoods[0]))),
+    deviations: deviationLines(scores),
     items: scores,
   };
 }

@@ -1,11 +1,11 @@
 /**
- * Perplexity (DESIGN.md §3): exp(mean negative log-likelihood over every predicted token of
+ * Perplexity (docs/conventions.md "Perplexity"): exp(mean negative log-likelihood over every predicted token of
  * every window); the first token of a window is not predicted. Log-likelihoods are summed in
  * float64.
  *
  * @module
  */
-import { forward } from "../models/forward.ts";
+import { checkWindows, forward } from "../models/forward.ts";
 import type { CausalLM } from "../models/model.ts";
 
 /** Perplexity and its parts. */
@@ -35,7 +35,8 @@ export function windowNll(logits: Float32Array, ids: Int32Array, V: number): num
 }
 
 /**
- * Perplexity of `model` over `windows`.
+ * Perplexity of `model` over `windows` (their ids checked once, before any window runs, unless
+ * `checkIds` is false because the caller has done so).
  *
  * @example
  * ```ts
@@ -49,12 +50,14 @@ export async function perplexity<A>(
   model: CausalLM<A>,
   windows: readonly Int32Array[],
   onWindow?: (done: number, total: number) => void,
+  { checkIds = true }: { checkIds?: boolean } = {},
 ): Promise<PerplexityResult> {
+  if (checkIds) checkWindows(model, windows);
   let nll = 0, tokens = 0;
   for (let w = 0; w < windows.length; w++) {
     const ids = windows[w];
     if (ids.length >= 2) {
-      const { logits } = await forward(model, ids);
+      const { logits } = await forward(model, ids, { checkIds: false });
       nll += windowNll(await model.ops.read(logits!), ids, model.info.vocabSize);
       tokens += ids.length - 1;
     }

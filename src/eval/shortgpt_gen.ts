@@ -54,11 +54,11 @@ interface KvCache<A> {
  */
 export function fillCache<A>(block: LlamaBlock<A>, x: A, T: number, run: Run<A>, keys: GenKeys = "rope"): void {
   const { ops, w } = block;
-  const { D, Hkv, Hd, eps, invFreq } = block.shape;
+  const { D, Hkv, Hd, eps, rope } = block.shape;
   const h = ops.rmsnorm(x, w.input_layernorm, T, D, eps); // LN(h_l) [T,D]
   let k = ops.linear(h, w.k_proj, T, D, Hkv * Hd, w.k_bias); // [T,Hkv·Hd]
   let v = ops.linear(h, w.v_proj, T, D, Hkv * Hd, w.v_bias); // [T,Hkv·Hd]
-  if (invFreq && keys === "rope") ops.rope(k, T, Hkv, Hd, run.pos0, invFreq);
+  if (rope && keys === "rope") ops.rope(k, T, Hkv, Hd, run.pos0, rope.at(run.pos0 + T), rope.scale);
   let Tk = T;
   const cache = run.state.get(block) as KvCache<A> | undefined;
   if (cache) {
@@ -70,7 +70,7 @@ export function fillCache<A>(block: LlamaBlock<A>, x: A, T: number, run: Run<A>,
 }
 
 /** Checks that `skip` lists layers of `model` that can be skipped this way. */
-export function checkSkippable(model: CausalLM<unknown>, skip: readonly number[]): void {
+function checkSkippable(model: CausalLM<unknown>, skip: readonly number[]): void {
   checkLayerIndices(skip, model.blocks.length);
   if (skip.some((i) => !(model.blocks[i] instanceof LlamaBlock))) {
     throw new UserError(

@@ -43,7 +43,7 @@ export interface HeadSweepOptions {
 }
 
 /** Checks a `--layers` selection: integers in [0, L), each once, at least one. */
-export function checkSweepLayers(layers: readonly number[], L: number): void {
+function checkSweepLayers(layers: readonly number[], L: number): void {
   if (layers.length === 0) {
     throw new UserError(`No layers selected; give layers like --layers 0,3 or leave --layers out for all`);
   }

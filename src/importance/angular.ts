@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { cosine, type HiddenStateMetric } from "./metric.ts";
+import { cosine } from "../../kernels/cpu/row_change.ts";
+import type { HiddenStateMetric } from "./metric.ts";
 
 /** Accumulates d_i(n) over windows. */
 export class AngularDistance implements HiddenStateMetric {

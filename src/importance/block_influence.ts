@@ -10,7 +10,8 @@
  *
  * @module
  */
-import { cosine, type HiddenStateMetric } from "./metric.ts";
+import { cosine } from "../../kernels/cpu/row_change.ts";
+import type { HiddenStateMetric } from "./metric.ts";
 
 /** Accumulates BI_i over windows, in float64. */
 export class BlockInfluence implements HiddenStateMetric {

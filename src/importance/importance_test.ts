@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
 import type { Block, CausalLM } from "../models/model.ts";
 import { forward } from "../models/forward.ts";
-import { loadModel } from "../models/load.ts";
+import { loadModel, openModel } from "../models/load.ts";
+import { UserError } from "../errors.ts";
+import { streamLayers, streamRunner } from "../stream/layer_stream.ts";
 import { assertAllClose } from "../testing/assert.ts";
 import { llamaGolden, modelDir } from "../testing/golden.ts";
 import { perplexity } from "../eval/perplexity.ts";
 import { test } from "../testing/harness.ts";
 import { withoutLayers } from "../prune/remove_layers.ts";
-import { computeImportance, parseMetric, removalOrder } from "./mod.ts";
+import { computeImportance, modelRunner, parseMetric, removalOrder } from "./mod.ts";
 
 /** A block that maps x to `scale · x`. */
 const scaling = (scale: number): Block<Float32Array> => ({
@@ -133,4 +135,27 @@ test("unknown metrics and bad angular spans are user errors", async () => {
   assert.throws(() => parseMetric("cosine"), /Unknown metric "cosine"/);
   const model = loadModel(modelDir("stories260K"));
   await assert.rejects(() => computeImportance(model, WINDOWS, parseMetric("angular:9")), /needs 1 <= n <= 5/);
+});
+
+test("every window's ids are checked before the first window runs: a bad id in the last one stops all work", async () => {
+  let ran = 0;
+  const counting: Block<Float32Array> = { originalIndex: -1, forward: (x) => (ran++, x) };
+  const model = withBlocks(counting);
+  const windows = [...WINDOWS, Int32Array.from([1, model.info.vocabSize])];
+  const badId = (e: unknown) => e instanceof UserError && /Token id \d+ at position 1 is out of range/.test(e.message);
+  assert.throws(() => modelRunner(model, windows), badId, "a runner checks when it is made");
+  await assert.rejects(computeImportance(model, windows, parseMetric("bi")), badId);
+  await assert.rejects(computeImportance(model, windows, parseMetric("ppl")), badId);
+  await assert.rejects(perplexity(model, windows), badId);
+  assert.equal(ran, 0, "no window ran");
+  const { parts, close } = openModel(modelDir("stories260K"));
+  try {
+    let loaded = 0;
+    const counted = { ...parts, loadBlock: (i: number) => (loaded++, parts.loadBlock(i)) };
+    assert.throws(() => streamRunner(counted, windows), badId, "a streaming runner checks when it is made");
+    await assert.rejects(streamLayers(counted, windows, []), badId);
+    assert.equal(loaded, 0, "no block was read");
+  } finally {
+    close();
+  }
 });

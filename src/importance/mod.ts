@@ -5,18 +5,19 @@
  * @module
  */
 import { UserError } from "../errors.ts";
-import { forward } from "../models/forward.ts";
+import { checkWindows, forward } from "../models/forward.ts";
 import type { CausalLM } from "../models/model.ts";
 import { countTokens } from "../calibration.ts";
 import { AngularDistance } from "./angular.ts";
 import { BlockInfluence } from "./block_influence.ts";
+import { MetricFeed, useChangeSums } from "./feed.ts";
 import { type Conventions, type HiddenStateMetric, removalOrder } from "./metric.ts";
 import { pplRemovalScores } from "./ppl_removal.ts";
 import { RelativeMagnitude } from "./relative_magnitude.ts";
 import { reverseScores } from "./reverse.ts";
 import { sequentialScores } from "./sequential.ts";
 
-export { type Conventions, removalOrder };
+export { type Conventions, removalOrder, useChangeSums };
 
 /** The metric names `--metric` accepts (`angular:N` with N ≥ 1). */
 export const METRICS = ["bi", "relmag", "angular:N", "sequential", "reverse", "ppl"] as const;
@@ -44,11 +45,11 @@ export function checkMetric(metric: MetricSpec, L: number): void {
 }
 
 /** Canonical name of a metric spec. */
-export function metricName(m: MetricSpec): string {
+function metricName(m: MetricSpec): string {
   return m.kind === "angular" ? `angular:${m.n}` : m.kind;
 }
 
-/** What {@link computeImportance} returns (DESIGN.md §4 report shape). */
+/** What {@link computeImportance} returns (its JSON form: docs/conventions.md "Files we write"). */
 export interface ImportanceReport {
   metric: string;
   /** One score per layer (angular:n: one per block of n layers starting at layer i). */
@@ -70,24 +71,10 @@ const MEANING: Record<MetricSpec["kind"], string> = {
 };
 
 /**
- * Whether `metrics` are fed from `Ops.changeSums` rather than from hidden states read back:
- * on a device backend (the hidden states stay there and two numbers per block come back) when
- * every metric takes sums; `force` chooses (tests run the sums path on the CPU too).
- */
-export function useChangeSums(
-  opsName: string,
-  metrics: readonly HiddenStateMetric[],
-  force?: boolean,
-): boolean {
-  const possible = metrics.length > 0 && metrics.every((m) => m.changeSums && !m.state);
-  if (!possible) return false;
-  return force ?? opsName !== "cpu";
-}
-
-/**
- * Runs the hidden-state metrics over every window, one window at a time (window-major). On a
- * device backend BI and Relative Magnitude read back only each block's sums (one read of [L,2]
- * per window, see {@link useChangeSums}); otherwise every X_i comes to the host.
+ * Runs the hidden-state metrics over every window, one window at a time (window-major), each
+ * block's input and output going through the {@link MetricFeed}. On a device backend BI and
+ * Relative Magnitude read back only each block's sums (one read of [L,2] per window, see
+ * {@link useChangeSums}); otherwise every X_i comes to the host.
  */
 export async function observeWindows<A>(
   model: CausalLM<A>,
@@ -97,58 +84,41 @@ export async function observeWindows<A>(
   onWindow?: (done: number, total: number) => void,
   sums: boolean = useChangeSums(model.ops.name, metrics),
 ): Promise<void> {
-  const { ops } = model;
-  const L = model.blocks.length, D = model.info.hiddenSize;
+  checkWindows(model, windows);
+  await feedWindows(model, windows, metrics, lastHidden, onWindow, sums);
+}
+
+/** {@link observeWindows} over windows already checked against the model. */
+async function feedWindows<A>(
+  model: CausalLM<A>,
+  windows: readonly Int32Array[],
+  metrics: readonly HiddenStateMetric[],
+  lastHidden: "raw" | "hf",
+  onWindow?: (done: number, total: number) => void,
+  sums = useChangeSums(model.ops.name, metrics),
+): Promise<void> {
+  const L = model.blocks.length;
+  const feed = new MetricFeed(model, metrics, { blocks: L, lastHidden, rows: L, sums });
   for (let w = 0; w < windows.length; w++) {
     const T = windows[w].length;
-    if (sums) {
-      const out = ops.upload(new Float32Array(2 * L)); // [L,2]: Σ(1 − cos), Σ relmag per block
-      let prev: A | undefined;
-      const see = (i: number, x: A) => {
-        const seen = i === L && lastHidden === "hf" ? model.finalNorm(x, T) : x;
-        if (prev !== undefined) ops.changeSums(prev, seen, T, D, out, i - 1);
-        prev = x;
-      };
-      await forward(model, windows[w], { onHidden: see, hiddenOnly: true, checkFinite: false });
-      const host = await ops.read(out);
-      for (let i = 0; i < L; i++) {
-        const [oneMinusCos, relmag] = sumsAt(host, i, model.blocks[i].originalIndex);
-        for (const m of metrics) m.changeSums!(i, oneMinusCos, relmag, T);
-      }
-    } else {
-      let prev: Float32Array | undefined;
-      const see = async (i: number, handle: A) => {
-        const x = await ops.read(i === L && lastHidden === "hf" ? model.finalNorm(handle, T) : handle);
-        for (const m of metrics) {
-          if (prev) m.step?.(i - 1, prev, x, T, D);
-          m.state?.(w, i, x, T, D);
-        }
-        prev = x;
-      };
-      await forward(model, windows[w], { onHidden: see, hiddenOnly: true });
-    }
+    let xIn: A; // X_i of this window, the input of the block whose output comes next
+    const see = (i: number, x: A) => {
+      const from = xIn;
+      xIn = x;
+      return i === 0 ? feed.embedded(w, x, T) : feed.block(w, i - 1, model.blocks[i - 1].originalIndex, from, x, T);
+    };
+    // The feed checks every output for NaN and Inf itself (from the sums, or from what it reads).
+    await forward(model, windows[w], { onHidden: see, hiddenOnly: true, checkFinite: false, checkIds: false });
+    await feed.flush();
     onWindow?.(w + 1, windows.length);
   }
 }
 
 /**
- * Row j of the sums of `Ops.changeSums` ([n,2]), checked: a non-finite sum means the
- * block's output overflowed (NaN and Inf propagate into it), and the error names `layer`.
- */
-export function sumsAt(sums: Float32Array, j: number, layer: number): [oneMinusCos: number, relmag: number] {
-  const oneMinusCos = sums[2 * j], relmag = sums[2 * j + 1];
-  if (!Number.isFinite(oneMinusCos) || !Number.isFinite(relmag)) {
-    throw new UserError(
-      `The output of layer ${layer} holds NaN or Inf (seen in its Block Influence sums); ` +
-        "the weights overflow float32 on this input or are corrupt",
-    );
-  }
-  return [oneMinusCos, relmag];
-}
-
-/**
  * How the metrics see a model: feed hidden-state metrics, and measure perplexity with layers
- * removed. Window-major (a loaded model) and layer-major (streaming) runners both exist.
+ * removed. Window-major (a loaded model) and layer-major (streaming) runners both exist. A runner
+ * checks its windows' ids against the model once, when it is made, so a bad id is reported
+ * before any work (and any progress line); its passes do not check them again.
  */
 export interface ImportanceRunner {
   readonly numLayers: number;
@@ -161,12 +131,13 @@ export interface ImportanceRunner {
   pplRemoval(onProgress?: (d: number, t: number) => void): Promise<number[]>;
 }
 
-/** The window-major runner over a loaded model. */
+/** The window-major runner over a loaded model (checks the windows' ids now). */
 export function modelRunner<A>(model: CausalLM<A>, windows: readonly Int32Array[]): ImportanceRunner {
+  checkWindows(model, windows);
   return {
     numLayers: model.blocks.length,
-    observe: (metrics, lastHidden, onProgress) => observeWindows(model, windows, metrics, lastHidden, onProgress),
-    pplRemoval: (onProgress) => pplRemovalScores(model, windows, onProgress),
+    observe: (metrics, lastHidden, onProgress) => feedWindows(model, windows, metrics, lastHidden, onProgress),
+    pplRemoval: (onProgress) => pplRemovalScores(model, windows, onProgress, { checkIds: false }),
   };
 }
 
@@ -183,14 +154,14 @@ export function modelRunner<A>(model: CausalLM<A>, windows: readonly Int32Array[
  * console.log(bi.order); // layers, most removable first
  * ```
  */
-export function computeImportance<A>(
+export async function computeImportance<A>(
   model: CausalLM<A>,
   windows: readonly Int32Array[],
   metric: MetricSpec,
   conventions: Partial<Conventions> = {},
   onProgress?: (done: number, total: number) => void,
 ): Promise<ImportanceReport> {
-  return scoreLayers(modelRunner(model, windows), windows, metric, conventions, onProgress);
+  return await scoreLayers(modelRunner(model, windows), windows, metric, conventions, onProgress);
 }
 
 /** Scores every layer through `runner` (window-major or streaming). */

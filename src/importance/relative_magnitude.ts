@@ -7,7 +7,8 @@
  *
  * @module
  */
-import { type HiddenStateMetric, relmagRow } from "./metric.ts";
+import { relmagRow } from "../../kernels/cpu/row_change.ts";
+import type { HiddenStateMetric } from "./metric.ts";
 
 /** Accumulates RM_i over windows. */
 export class RelativeMagnitude implements HiddenStateMetric {

@@ -1,5 +1,5 @@
 /**
- * Reverse-order (paper Table 3; DESIGN.md §3): remove the last layer first, then L−2, ...
+ * Reverse-order (paper Table 3; docs/metrics.md): remove the last layer first, then L−2, ...
  * The score of layer i is L−1−i, so the ascending order is L−1, L−2, ..., 0.
  *
  * @module

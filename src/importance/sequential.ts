@@ -1,5 +1,5 @@
 /**
- * Sequential (paper Table 3, the operational definition; DESIGN.md §3): remove layer 0 first,
+ * Sequential (paper Table 3, the operational definition; docs/metrics.md): remove layer 0 first,
  * then 1, 2, ... The score of layer i is i, so the ascending order is 0, 1, 2, ...
  * (The paper's Sec. 4.4 text describes the opposite direction; docs/metrics.md explains.)
  *

@@ -1,12 +1,13 @@
 /**
  * `config.json` text become an object, without touching a file system (a browser page uses it
- * as it is): {@link parseRawConfig} parses a {@link RawConfig}, and the field checks
+ * as it is): {@link parseConfigText} parses a {@link RawConfig}, and the field checks
  * ({@link positiveInt}, {@link bool}, ...) that every family's config resolver uses name the
  * field, the value found and what was expected. src/io/config_json.ts reads the file.
  *
  * @module
  */
 import { UserError } from "../errors.ts";
+import { parseJsonFloats } from "./json_floats.ts";
 
 /** config.json as Hugging Face writes it: one JSON object; every field is optional. */
 export interface RawConfig {
@@ -22,8 +23,12 @@ export interface RawConfig {
   [key: string]: unknown;
 }
 
-/** Parses the text of a config.json (`path` names it in messages); throws a UserError unless it is one JSON object. */
-export function parseRawConfig(text: string, path: string): RawConfig {
+/**
+ * Parses the text of a config.json (`path` names it in messages): the object, and the paths whose
+ * numbers were written as floats (`10000.0`), so a rewritten config keeps them floats
+ * (io/json_floats.ts). Throws a UserError unless the text is one JSON object.
+ */
+export function parseConfigText(text: string, path: string): { raw: RawConfig; floats: ReadonlySet<string> } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -38,7 +43,12 @@ export function parseRawConfig(text: string, path: string): RawConfig {
         `config.json must be one object such as {"model_type": "llama", "hidden_size": 4096, ...}`,
     );
   }
-  return raw as RawConfig;
+  return { raw: raw as RawConfig, floats: parseJsonFloats(text).floats };
+}
+
+/** {@link parseConfigText}'s object alone. */
+export function parseRawConfig(text: string, path: string): RawConfig {
+  return parseConfigText(text, path).raw;
 }
 
 // Field checks shared by the config resolvers (src/models/llama/config.ts, src/models/rwkv/config.ts): each
@@ -82,15 +92,20 @@ export function bool(raw: RawConfig, key: string, fallback: boolean): boolean {
   return v;
 }
 
-/** `bos_token_id` / `eos_token_id`: an id ≥ 0, a list of them (the first is used), or null. */
+/** `bos_token_id` / `eos_token_id`: an id ≥ 0, a list of them (the first is returned), or null. */
 export function tokenId(raw: RawConfig, key: string): number | null {
+  return tokenIds(raw, key)[0] ?? null;
+}
+
+/** Every id of `bos_token_id` / `eos_token_id` (an id ≥ 0, a list of them, or null: none). */
+export function tokenIds(raw: Record<string, unknown>, key: string, file = "config.json"): number[] {
   const v = raw[key];
-  const id = Array.isArray(v) ? v[0] : v;
-  if (id === undefined || id === null) return null;
-  if (!Number.isSafeInteger(id) || (id as number) < 0) {
+  if (v === undefined || v === null) return [];
+  const ids = Array.isArray(v) ? v : [v];
+  if (!ids.every((id) => Number.isSafeInteger(id) && (id as number) >= 0)) {
     throw new UserError(
-      `config.json: "${key}" is ${JSON.stringify(v)}; expected a token id (an integer ≥ 0), a list of them, or null`,
+      `${file}: "${key}" is ${JSON.stringify(v)}; expected a token id (an integer ≥ 0), a list of them, or null`,
     );
   }
-  return id as number;
+  return ids as number[];
 }

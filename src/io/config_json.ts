@@ -9,12 +9,20 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { fsReason, UserError } from "../errors.ts";
-import { parseRawConfig, type RawConfig } from "./config_fields.ts";
+import { parseConfigText, type RawConfig } from "./config_fields.ts";
 
 export * from "./config_fields.ts";
 
 /** Reads and parses `dir/config.json`. */
 export function readRawConfig(dir: string): RawConfig {
+  return readConfigFile(dir).raw;
+}
+
+/**
+ * Reads `dir/config.json` once: the parsed object, and the paths whose numbers were written as
+ * floats (`10000.0`), so a rewritten config keeps them floats (io/json_floats.ts).
+ */
+export function readConfigFile(dir: string): { raw: RawConfig; floats: ReadonlySet<string> } {
   const path = join(dir, "config.json");
   let text: string;
   try {
@@ -31,5 +39,5 @@ export function readRawConfig(dir: string): RawConfig {
       `Cannot read "${path}": ${fsReason(e)}; a model folder needs a config.json (Hugging Face layout)`,
     );
   }
-  return parseRawConfig(text, path);
+  return parseConfigText(text, path);
 }

@@ -1,5 +1,5 @@
 /**
- * Fuzzing the parsers a user's files go through (issue 6): safetensors headers and bodies,
+ * Fuzzing the parsers a user's files go through (docs/errors.md): safetensors headers and bodies,
  * sharded indexes, config.json, token-id strings and files, text files, tokenizer inputs and
  * tokenizer files. Inputs are random, or real files with bytes flipped, inserted and deleted
  * and header fields replaced. The only outcomes allowed are a valid result or a UserError, and

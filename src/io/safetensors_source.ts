@@ -9,7 +9,7 @@
  */
 import { UserError } from "../errors.ts";
 import type { ByteSource } from "./byte_source.ts";
-import { parseRawConfig, type RawConfig } from "./config_fields.ts";
+import { parseConfigText, type RawConfig } from "./config_fields.ts";
 import { MAX_HEADER_BYTES, parseHeader, type TensorInfo } from "./safetensors_header.ts";
 import { MemoryTensors } from "./tensor_reader.ts";
 
@@ -39,6 +39,8 @@ export interface ReadProgress {
 export interface FolderContents {
   /** config.json, parsed. */
   raw: RawConfig;
+  /** The paths in config.json whose numbers were written as floats (kept floats when rewritten). */
+  floats: ReadonlySet<string>;
   /** Every tensor of every shard. */
   tensors: MemoryTensors;
 }
@@ -120,7 +122,7 @@ export async function readModelFolder(
     throw new UserError(`"${folder.name}" has no config.json; a model folder needs one (Hugging Face layout)`);
   }
   onProgress({ stage: "config", file: "config.json", done: 0, total: 1 });
-  const raw = parseRawConfig(await readText(configSrc), `${folder.name}/config.json`);
+  const { raw, floats } = parseConfigText(await readText(configSrc), `${folder.name}/config.json`);
 
   const shards: { src: ByteSource; tensors: TensorInfo[] }[] = [];
   let metadata: Record<string, string> = {};
@@ -162,5 +164,5 @@ export async function readModelFolder(
       }
     }
   }
-  return { raw, tensors: new MemoryTensors(folder.name, infos, bytes, metadata) };
+  return { raw, floats, tensors: new MemoryTensors(folder.name, infos, bytes, metadata) };
 }

@@ -126,6 +126,11 @@ export class TensorStore implements TensorReader {
     return this.#file(name).readBytes(name);
   }
 
+  /** The safetensors files in shard order, headers read: for copying tensors as stored, shard by shard. */
+  get files(): readonly SafetensorsFile[] {
+    return this.#files;
+  }
+
   /** Metadata of the first file (`__metadata__`). */
   get metadata(): Record<string, string> {
     return this.#files[0]?.metadata ?? {};

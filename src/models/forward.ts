@@ -24,6 +24,11 @@ export interface ForwardOptions<A> {
    * (BI sums, which NaN and Inf reach) turns it off to save a device backend the read of X_L.
    */
   checkFinite?: boolean;
+  /**
+   * Check `ids` against the model first (default true). A caller that checked every window once
+   * before its work began ({@link checkWindows}) turns it off, so no window is checked twice.
+   */
+  checkIds?: boolean;
 }
 
 /** What {@link forward} returns (backend handles; `ops.read` them to get numbers). */
@@ -54,6 +59,14 @@ export function checkIds(model: { readonly info: ModelInfo }, ids: ArrayLike<num
 }
 
 /**
+ * Checks every window with {@link checkIds}, all before any work: a bad id in the last window is
+ * reported before the first window runs. Loops over windows call it once, then run unchecked.
+ */
+export function checkWindows(model: { readonly info: ModelInfo }, windows: readonly ArrayLike<number>[]): void {
+  for (const ids of windows) checkIds(model, ids);
+}
+
+/**
  * Runs `model` over `ids`.
  *
  * @example
@@ -69,7 +82,7 @@ export async function forward<A>(
   ids: Int32Array,
   opts: ForwardOptions<A> = {},
 ): Promise<ForwardResult<A>> {
-  checkIds(model, ids);
+  if (opts.checkIds ?? true) checkIds(model, ids);
   const T = ids.length;
   const run = opts.run ?? newRun<A>();
   const fresh = run.pos0 === 0;

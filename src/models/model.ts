@@ -42,6 +42,8 @@ export interface ModelInfo {
   readonly maxPositions: number;
   readonly bosTokenId: number | null;
   readonly eosTokenId: number | null;
+  /** Every end-of-sequence id (generation stops at any); `eosTokenId` is the first. */
+  readonly eosTokenIds: readonly number[];
 }
 
 /** A causal language model, ready to run on backend `ops`. */

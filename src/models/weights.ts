@@ -50,3 +50,21 @@ export class Weights {
     return data;
   }
 }
+
+/**
+ * A getter scoped to one prefix, through which a family names its tensors as the checkpoint does:
+ * with prefix `model.layers.3`, `get("self_attn.q_proj.weight", [H·Hd, D])` reads
+ * `model.layers.3.self_attn.q_proj.weight` (shape and finiteness checked, a missing tensor
+ * reported by its full name); `get.has(name)` asks whether it is there.
+ */
+export type Getter = ((name: string, shape: number[]) => Float32Array) & {
+  has(name: string): boolean;
+  prefix: string;
+};
+
+/** The getter for tensors named `${prefix}.${name}` (just `name` when `prefix` is ""). */
+export function scoped(weights: Weights, prefix: string): Getter {
+  const full = (name: string) => (prefix ? `${prefix}.${name}` : name);
+  const get = (name: string, shape: number[]) => weights.get(full(name), shape);
+  return Object.assign(get, { has: (name: string) => weights.has(full(name)), prefix });
+}

@@ -64,17 +64,22 @@ export function planLayerRemoval(
   return { naming, L, kept, rename };
 }
 
-/** Where the removal came from, recorded in config.json's `shortgpt` block. */
-export interface PruneProvenance {
-  metric?: string | null;
-  scores?: number[];
-  force?: boolean;
-}
-
 /** Orders tensor names with layer numbers numerically (layers.2 before layers.10). */
 export function compareNames(a: string, b: string): number {
   return a.localeCompare(b, "en", { numeric: true });
 }
+
+/** Top-level lists that are not one entry per layer, whatever their length. */
+const NOT_PER_LAYER = new Set([
+  "architectures",
+  "bos_token_id",
+  "eos_token_id",
+  "pad_token_id",
+  "bad_words_ids",
+  "suppress_tokens",
+  "begin_suppress_tokens",
+  "forced_decoder_ids",
+]);
 
 /** config.json of the pruned model: counts updated, per-layer lists filtered, provenance (`source`: the original folder's name) added. */
 export function prunedConfig(
@@ -83,12 +88,18 @@ export function prunedConfig(
   kept: number[],
   removed: readonly number[],
   source: string,
-  prov: PruneProvenance,
+  prov: { metric?: string | null; scores?: number[] },
 ): RawConfig {
+  const L = Number(raw[naming.countKey]);
   const cfg: RawConfig = { ...raw, [naming.countKey]: kept.length };
-  for (const key of ["layer_num_attention_heads", "layer_num_key_value_heads", "layer_alibi_heads"]) {
-    const list = raw[key];
-    if (Array.isArray(list)) cfg[key] = kept.map((i) => list[i]);
+  // Every per-layer list (layer_types, layer_num_attention_heads, ...: any top-level list of
+  // length L) keeps the kept layers' entries, so transformers' layer_type_validation passes.
+  for (const [key, list] of Object.entries(raw)) {
+    if (Array.isArray(list) && list.length === L && !NOT_PER_LAYER.has(key)) cfg[key] = kept.map((i) => list[i]);
+  }
+  // Qwen2: layers i ≥ max_window_layers use the window; count the kept layers below it.
+  if (Number.isSafeInteger(raw.max_window_layers)) {
+    cfg.max_window_layers = kept.filter((i) => i < (raw.max_window_layers as number)).length;
   }
   // Record removed layers in the numbering of the original checkpoint, across repeated pruning.
   const before = (raw.shortgpt?.removed_layers as number[] | undefined) ?? [];

@@ -1,5 +1,5 @@
 /**
- * Attention-head removal (paper Sec. 4.2, Fig. 6; DESIGN.md §3 "Head removal"), in memory.
+ * Attention-head removal (paper Sec. 4.2, Fig. 6; docs/conventions.md "Head removal"), in memory.
  *
  * Self-attention is a sum over heads: with `o_h` = head h's output [T,Hd] and `W_o[:, h]` its
  * `Hd` columns of `o_proj` [D, H·Hd],
@@ -224,7 +224,7 @@ const floatsOf = (b: Uint8Array) => new Float32Array(b.buffer, b.byteOffset, b.b
 // In memory: new blocks for the affected layers, every other block shared with the model.
 
 /** The blocks of `model` as Llama-family blocks, or a UserError for families without attention heads. */
-export function attentionBlocks<A>(model: CausalLM<A>): LlamaBlock<A>[] {
+function attentionBlocks<A>(model: CausalLM<A>): LlamaBlock<A>[] {
   return model.blocks.map((b, i) => {
     if (!(b instanceof LlamaBlock)) {
       throw new UserError(

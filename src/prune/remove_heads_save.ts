@@ -1,6 +1,6 @@
 /**
- * Saving a model with attention heads removed (DESIGN.md §3 "Head removal", §4): a new Hugging
- * Face folder, written through a temporary sibling like layer removal.
+ * Saving a model with attention heads removed (docs/conventions.md "Head removal", docs/heads.md): a new Hugging Face folder,
+ * written by the folder rewriter layer removal uses (rewrite_folder.ts) with an edit callback.
  *
  * - `"physical"`: the affected layers' q/k/v projections (or Baichuan's fused `W_pack`) lose the
  *   removed heads' rows, after grouped-query layers are written out per query head; `o_proj`
@@ -21,18 +21,17 @@
  *
  * @module
  */
-import { copyFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import { type LlamaConfig, resolveLlamaConfig, TRANSFORMER_TYPES } from "../models/llama/config.ts";
-import { type RawConfig, readRawConfig } from "../io/config_json.ts";
-import { SafetensorsFile, type TensorInfo } from "../io/safetensors.ts";
-import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
+import { type RawConfig, readConfigFile, readRawConfig } from "../io/config_json.ts";
+import type { TensorInfo } from "../io/safetensors.ts";
 import { TensorStore } from "../io/store.ts";
 import { DTYPE_SIZE, shapeString } from "../tensor.ts";
 import { version } from "../version.ts";
-import { checkOutputFolder, writeFolderAtomically } from "./output_folder.ts";
-import { COPY_SKIP, shardsOf } from "./save.ts";
+import { modelCard } from "./model_card.ts";
+import { checkOutputFolder } from "./output_folder.ts";
+import { rewriteFolder, type TensorEdit } from "./rewrite_folder.ts";
 import {
   checkHeadList,
   type HeadMode,
@@ -147,7 +146,7 @@ export function saveHeadPruned(
     : null;
 
   /** The edit of one stored tensor, or null when it is copied as it is. */
-  const editOf = (info: TensorInfo): { shape: number[]; edit: (bytes: Uint8Array) => Uint8Array } | null => {
+  const editOf = (info: TensorInfo): TensorEdit | null => {
     const m = ATTN_TENSOR.exec(info.name);
     if (!m) return null;
     const layer = Number(m[1]), proj = m[2], kind = m[3];
@@ -193,47 +192,16 @@ export function saveHeadPruned(
   const sorted = [...byLayer].flatMap(([l, hs]) => hs.map((h) => [l, h] as [number, number]));
   const toOriginal = originalNumbering(raw, cfg);
   const originalHeads = sorted.map(([l, h]) => toOriginal(l, h));
-  let tensors = 0, bytes = 0;
-  writeFolderAtomically(outDir, (tmp) => {
-    const shardFiles = shardsOf(srcDir);
-    const weightMap: Record<string, string> = {};
-    for (const shard of shardFiles) {
-      const src = SafetensorsFile.open(join(srcDir, shard));
-      try {
-        const outName = shardFiles.length === 1 ? "model.safetensors" : shard;
-        const entries: TensorEntry[] = [];
-        for (const info of [...src.tensors.values()].sort((a, b) => a.begin - b.begin)) {
-          const e = editOf(info);
-          const shape = e?.shape ?? info.shape;
-          entries.push({
-            name: info.name,
-            dtype: info.dtype,
-            shape,
-            // Edited tensors are read and rebuilt one at a time; the rest is copied from the file in chunks.
-            bytes: e ? () => e.edit(src.readBytes(info.name)) : { path: info.file, begin: info.begin, end: info.end },
-          });
-          weightMap[info.name] = outName;
-          bytes += shape.reduce((a, b) => a * b, 1) * DTYPE_SIZE[info.dtype];
-        }
-        tensors += entries.length;
-        writeSafetensors(join(tmp, outName), entries, src.metadata);
-      } finally {
-        src.close();
-      }
-    }
-    if (shardFiles.length > 1) {
-      writeFileSync(
-        join(tmp, "model.safetensors.index.json"),
-        JSON.stringify({ metadata: { total_size: bytes }, weight_map: weightMap }, null, 2) + "\n",
-      );
-    }
-    const config = headPrunedConfig(raw, cfg, mode, numHeads, numKvHeads, originalHeads, srcDir, alibiHeads);
-    writeFileSync(join(tmp, "config.json"), JSON.stringify(config, null, 2) + "\n");
-    for (const f of readdirSync(srcDir)) {
-      if (COPY_SKIP.some((r) => r.test(f)) || !statSync(join(srcDir, f)).isFile()) continue;
-      copyFileSync(join(srcDir, f), join(tmp, f));
-    }
+  const { raw: parsed, floats } = readConfigFile(srcDir);
+  const config = headPrunedConfig(parsed, cfg, mode, numHeads, numKvHeads, originalHeads, srcDir, alibiHeads);
+  const card = modelCard(srcDir, raw, {
+    removedLayers: (config.shortgpt!.removed_layers as number[]) ?? [],
+    removedHeads: config.shortgpt!.removed_heads as [number, number][],
+    headMode: mode,
+    layers: cfg.numLayers,
+    metric: raw.shortgpt?.metric as string | null | undefined,
   });
+  const { tensors, bytes } = rewriteFolder(srcDir, outDir, { edit: editOf, config, floats, card });
   return { outDir, mode, removedHeads: sorted, originalHeads, numHeads, numKvHeads, tensors, bytes };
 }
 

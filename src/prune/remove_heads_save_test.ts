@@ -1,4 +1,4 @@
-// The head-pruned folder (DESIGN.md §3, §4): config.json fields, stored dtypes kept exactly,
+// The head-pruned folder (docs/heads.md "The folder"): config.json fields, stored dtypes kept exactly,
 // provenance in the original numbering across repeated pruning, sharded inputs, refusals.
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";

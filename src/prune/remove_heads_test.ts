@@ -1,4 +1,4 @@
-// Head removal (DESIGN.md §3): parsing and checking head lists, the row/column edits, and the
+// Head removal (docs/conventions.md "Head removal"): parsing and checking head lists, the row/column edits, and the
 // properties that pin the method on real models and on qwen2 (q/k/v biases) and baichuan
 // (fused W_pack, ALiBi) folders built from stories260K:
 // - mask and physical removal give the same logits, in memory and saved;
@@ -354,7 +354,7 @@ test("the family fixtures are what they claim (biases, W_pack, ALiBi)", async ()
   });
   await withFixture(FIXTURES[5], (dir) => {
     const alibi = loadModel(dir).blocks[0] as LlamaBlock<Float32Array>;
-    assert.ok(alibi.shape.alibi !== null && alibi.shape.invFreq === null);
+    assert.ok(alibi.shape.alibi !== null && alibi.shape.rope === null);
   });
 });
 

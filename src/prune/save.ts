@@ -1,31 +1,21 @@
 /**
- * Saving a model with layers removed (DESIGN.md §4): a new Hugging Face folder whose
+ * Saving a model with layers removed (docs/conventions.md "Files we write", docs/pruning.md): a new Hugging Face folder whose
  * safetensors hold the kept tensors, renumbered `model.layers.0..` (`blocks.0..` for RWKV), with
- * config.json's layer count updated and a `shortgpt` provenance block. Tensor bytes are copied
- * as stored (no decoding), shard by shard, so memory does not grow with the model.
+ * config.json's layer count, per-layer lists and `max_window_layers` updated and a `shortgpt`
+ * provenance block, written by the shared folder rewriter (rewrite_folder.ts). Tensor bytes are
+ * copied as stored (no decoding), so memory does not grow with the model.
  *
  * @module
  */
-import { copyFileSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { basename, join, resolve } from "node:path";
-import { readRawConfig } from "../io/config_json.ts";
-import { SafetensorsFile } from "../io/safetensors.ts";
-import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
-import { TensorStore } from "../io/store.ts";
-import { compareNames, planLayerRemoval, prunedConfig, type PruneProvenance } from "./layer_plan.ts";
-import { checkOutputFolder, writeFolderAtomically } from "./output_folder.ts";
+import { basename, resolve } from "node:path";
+import { type ModelFolder, withModelFolder } from "../models/load.ts";
+import { mergekitYaml } from "./mergekit.ts";
+import { modelCard } from "./model_card.ts";
+import { planLayerRemoval, prunedConfig } from "./layer_plan.ts";
+import { checkOutputFolder } from "./output_folder.ts";
+import { rewriteFolder } from "./rewrite_folder.ts";
 
-export { layerNaming, prunedConfig, type PruneProvenance } from "./layer_plan.ts";
-
-/** Files never copied into a pruned folder: weights (rewritten) and outputs of the unpruned model. */
-export const COPY_SKIP = [
-  /\.safetensors$/,
-  /^model\.safetensors\.index\.json$/,
-  /^config\.json$/,
-  /^pytorch_model.*\.bin$/,
-  /\.(pth|pt|gguf)$/,
-  /^expected_logits/,
-];
+export { layerNaming, prunedConfig } from "./layer_plan.ts";
 
 /** What {@link savePrunedLayers} wrote. */
 export interface SaveSummary {
@@ -34,6 +24,19 @@ export interface SaveSummary {
   removedLayers: number[];
   tensors: number;
   bytes: number;
+}
+
+/** Where the removal came from, recorded in config.json's `shortgpt` block. */
+export interface PruneProvenance {
+  metric?: string | null;
+  scores?: number[];
+  force?: boolean;
+  /** Which text calibrated the scores (for the model card). */
+  calibration?: string | null;
+  /** Also write `mergekit.yaml`, the mergekit passthrough recipe that cuts the same layers. */
+  mergekit?: boolean;
+  /** Further files to write into the folder (name → text), e.g. an exported tokenizer. */
+  extraFiles?: Record<string, string>;
 }
 
 /**
@@ -46,76 +49,35 @@ export interface SaveSummary {
  * ```
  */
 export function savePrunedLayers(
-  srcDir: string,
+  src: string | ModelFolder,
   outDir: string,
   removed: readonly number[],
   prov: PruneProvenance = {},
 ): SaveSummary {
-  const raw = readRawConfig(srcDir);
-  const store = TensorStore.open(srcDir);
-  const names = store.names();
-  store.close();
-  const { naming, kept, rename } = planLayerRemoval(raw, names, removed);
+  return withModelFolder(src, (folder) => saveFolder(folder, outDir, removed, prov));
+}
+
+function saveFolder(
+  folder: ModelFolder,
+  outDir: string,
+  removed: readonly number[],
+  prov: PruneProvenance,
+): SaveSummary {
+  const { dir: srcDir, raw, store } = folder;
+  const { naming, kept, rename } = planLayerRemoval(raw, store.names(), removed);
   checkOutputFolder(outDir, srcDir, prov.force ?? false);
 
-  let tensors = 0, bytes = 0;
-  writeFolderAtomically(outDir, (tmp) => {
-    const shardFiles = shardsOf(srcDir);
-    const weightMap: Record<string, string> = {};
-    shardFiles.forEach((shard, s) => {
-      const src = SafetensorsFile.open(join(srcDir, shard));
-      try {
-        const outName = shardFiles.length === 1
-          ? "model.safetensors"
-          : `model-${pad(s + 1)}-of-${pad(shardFiles.length)}.safetensors`;
-        const entries: TensorEntry[] = [];
-        for (const info of [...src.tensors.values()].sort((a, b) => a.begin - b.begin)) {
-          const to = rename(info.name);
-          if (to === null) continue;
-          entries.push({
-            name: to,
-            dtype: info.dtype,
-            shape: info.shape,
-            bytes: { path: info.file, begin: info.begin, end: info.end },
-          });
-          weightMap[to] = outName;
-          bytes += info.end - info.begin;
-        }
-        entries.sort((a, b) => compareNames(a.name, b.name));
-        tensors += entries.length;
-        writeSafetensors(join(tmp, outName), entries, src.metadata);
-      } finally {
-        src.close();
-      }
-    });
-    if (shardFiles.length > 1) {
-      const sorted = Object.fromEntries(Object.entries(weightMap).sort(([a], [b]) => compareNames(a, b)));
-      writeFileSync(
-        join(tmp, "model.safetensors.index.json"),
-        JSON.stringify({ metadata: { total_size: bytes }, weight_map: sorted }, null, 2),
-      );
-    }
-    writeFileSync(
-      join(tmp, "config.json"),
-      JSON.stringify(prunedConfig(raw, naming, kept, removed, basename(resolve(srcDir)), prov), null, 2) + "\n",
-    );
-    for (const f of readdirSync(srcDir)) {
-      if (COPY_SKIP.some((r) => r.test(f)) || !statSync(join(srcDir, f)).isFile()) continue;
-      copyFileSync(join(srcDir, f), join(tmp, f));
-    }
+  const config = prunedConfig(raw, naming, kept, removed, basename(resolve(srcDir)), prov);
+  const card = modelCard(srcDir, raw, {
+    removedLayers: config.shortgpt!.removed_layers as number[],
+    removedHeads: (config.shortgpt!.removed_heads as [number, number][]) ?? [],
+    headMode: config.shortgpt!.head_mode as string | undefined,
+    layers: kept.length,
+    metric: prov.metric,
+    calibration: prov.calibration,
   });
+  const extraFiles = { ...(prov.extraFiles ?? {}) };
+  if (prov.mergekit) extraFiles["mergekit.yaml"] = mergekitYaml(srcDir, raw, kept, naming.countKey);
+  const { tensors, bytes } = rewriteFolder(folder, outDir, { rename, config, floats: folder.floats, card, extraFiles });
   return { outDir, layers: kept.length, removedLayers: [...removed].sort((a, b) => a - b), tensors, bytes };
 }
-
-/** The safetensors files of a folder, as TensorStore reads them (already validated by it). */
-export function shardsOf(dir: string): string[] {
-  const indexPath = join(dir, "model.safetensors.index.json");
-  if (existsSync(indexPath)) {
-    const weightMap = JSON.parse(readFileSync(indexPath, "utf8")).weight_map as Record<string, string>;
-    return [...new Set(Object.values(weightMap))].sort();
-  }
-  if (existsSync(join(dir, "model.safetensors"))) return ["model.safetensors"];
-  return readdirSync(dir).filter((f) => f.endsWith(".safetensors")).sort();
-}
-
-const pad = (n: number) => String(n).padStart(5, "0");

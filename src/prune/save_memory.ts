@@ -8,7 +8,8 @@
 import type { RawConfig } from "../io/config_fields.ts";
 import { encodeSafetensors } from "../io/safetensors_header.ts";
 import type { TensorReader } from "../io/tensor_reader.ts";
-import { compareNames, planLayerRemoval, prunedConfig, type PruneProvenance } from "./layer_plan.ts";
+import { stringifyJsonFloats } from "../io/json_floats.ts";
+import { compareNames, planLayerRemoval, prunedConfig } from "./layer_plan.ts";
 
 /**
  * The pruned folder's files by name: `config.json` (layer count updated, provenance added) and
@@ -17,10 +18,11 @@ import { compareNames, planLayerRemoval, prunedConfig, type PruneProvenance } fr
  */
 export function prunedFolderFiles(
   raw: RawConfig,
+  floats: ReadonlySet<string>,
   tensors: TensorReader,
   removed: readonly number[],
   source: string,
-  prov: PruneProvenance = {},
+  prov: { metric?: string | null; scores?: number[] } = {},
 ): Map<string, Uint8Array> {
   const { naming, kept, rename } = planLayerRemoval(raw, tensors.names(), removed);
   const entries = [];
@@ -31,7 +33,7 @@ export function prunedFolderFiles(
     entries.push({ name: to, dtype: info.dtype, shape: info.shape, bytes: tensors.readBytes(name) });
   }
   entries.sort((a, b) => compareNames(a.name, b.name));
-  const config = JSON.stringify(prunedConfig(raw, naming, kept, removed, source, prov), null, 2) + "\n";
+  const config = stringifyJsonFloats(prunedConfig(raw, naming, kept, removed, source, prov), floats) + "\n";
   return new Map([
     ["config.json", new TextEncoder().encode(config)],
     ["model.safetensors", encodeSafetensors(entries, tensors.metadata)],

@@ -9,9 +9,10 @@
  * @module
  */
 import type { HiddenStateMetric } from "../importance/metric.ts";
-import { type ImportanceRunner, sumsAt, useChangeSums } from "../importance/mod.ts";
+import { MetricFeed, useChangeSums } from "../importance/feed.ts";
+import type { ImportanceRunner } from "../importance/mod.ts";
 import { perplexityFrom, windowNll } from "../eval/perplexity.ts";
-import { anyNonFinite, checkFinite, checkIds } from "../models/forward.ts";
+import { checkWindows } from "../models/forward.ts";
 import { type ModelParts, newRun, type Run } from "../models/model.ts";
 import { collectGarbage } from "../runtime.ts";
 import { activationBytes, type ActivationStore, fileStore } from "./activations.ts";
@@ -32,6 +33,8 @@ export interface StreamOptions {
   skip?: ReadonlySet<number>;
   /** Feed the metrics from `ops.changeSums` (default: on a device backend when they all take sums). */
   sums?: boolean;
+  /** Check the windows' ids first (default true); false where the caller checked them once already. */
+  checkIds?: boolean;
 }
 
 /** What {@link streamLayers} measured besides the metrics. */
@@ -66,6 +69,7 @@ export async function streamLayers<A>(
   metrics: readonly HiddenStateMetric[],
   opts: StreamOptions = {},
 ): Promise<StreamResult> {
+  if (opts.checkIds ?? true) checkWindows(parts, windows); // before anything is made
   const { ops } = parts;
   const D = parts.info.hiddenSize;
   const bytes = activationBytes(windows, D);
@@ -83,15 +87,16 @@ export async function streamLayers<A>(
   const runs: Run<A>[] = windows.map(() => newRun<A>());
   const kept = Array.from({ length: parts.numLayers }, (_, i) => i).filter((i) => !opts.skip?.has(i));
   const L = kept.length;
-  const sums = useChangeSums(ops.name, metrics, opts.sums);
+  const feed = new MetricFeed(parts, metrics, {
+    blocks: L,
+    lastHidden: opts.lastHidden ?? "raw",
+    rows: windows.length,
+    sums: useChangeSums(ops.name, metrics, opts.sums),
+  });
   try {
     for (let w = 0; w < windows.length; w++) {
-      checkIds(parts, windows[w]);
       const x0 = parts.embed(windows[w]);
-      if (metrics.some((m) => m.state)) {
-        const host = await ops.read(x0);
-        for (const m of metrics) m.state?.(w, 0, host, windows[w].length, D);
-      }
+      await feed.embedded(w, x0, windows[w].length);
       await setX(w, x0);
     }
     parts.releaseEmbed?.(); // V×D floats no longer needed (tied heads read them again at the end)
@@ -100,46 +105,15 @@ export async function streamLayers<A>(
       // blocks never sit in memory together (without this the collector decides when).
       collectGarbage();
       const block = parts.loadBlock(kept[k]);
-      // With sums, each window leaves Σ(1 − cos) and Σ relmag of this block in row w of
-      // `blockSums` [W,2], read once per block; otherwise each window's X_i and X_{i+1} come back.
-      const blockSums = sums ? ops.upload(new Float32Array(2 * windows.length)) : null;
       for (let w = 0; w < windows.length; w++) {
         const T = windows[w].length;
         const xIn = getX(w);
         const xOut = block.forward(xIn, T, runs[w], false);
-        const lastOut = k === L - 1 && opts.lastHidden === "hf";
-        if (blockSums) {
-          ops.changeSums(xIn, lastOut ? parts.finalNorm(xOut, T) : xOut, T, D, blockSums, w);
-          await setX(w, xOut);
-          ops.release?.(xIn); // X_i of this window is done with (a device reuses its memory now)
-          continue;
-        }
-        if (metrics.length === 0) {
-          // Nothing to observe: only the overflow check (one number read back on a device).
-          const where = `The output of layer ${kept[k]}`;
-          if (await anyNonFinite(ops, xOut, T * D)) checkFinite(await ops.read(xOut), where);
-          await setX(w, xOut);
-          ops.release?.(xIn);
-          continue;
-        }
-        const hostOut = await ops.read(xOut);
-        checkFinite(hostOut, `The output of layer ${kept[k]}`);
+        await feed.block(w, k, kept[k], xIn, xOut, T);
         await setX(w, xOut);
-        const hostIn = await ops.read(xIn);
-        const seen = lastOut ? await ops.read(parts.finalNorm(xOut, T)) : hostOut;
-        for (const m of metrics) {
-          m.step?.(k, hostIn, seen, T, D);
-          m.state?.(w, k + 1, seen, T, D);
-        }
-        ops.release?.(xIn);
+        ops.release?.(xIn); // X_i of this window is done with (a device reuses its memory now)
       }
-      if (blockSums) {
-        const host = await ops.read(blockSums);
-        for (let w = 0; w < windows.length; w++) {
-          const [oneMinusCos, relmag] = sumsAt(host, w, kept[k]);
-          for (const m of metrics) m.changeSums!(k, oneMinusCos, relmag, windows[w].length);
-        }
-      }
+      await feed.flush(); // with sums: this block's [W,2] sums, read once
       opts.onLayer?.(k + 1, L);
     }
     let nll = 0, predicted = 0;
@@ -162,22 +136,34 @@ export async function streamLayers<A>(
 
 /**
  * The layer-major {@link ImportanceRunner}: hidden-state metrics in one streamed pass; the `ppl`
- * metric as L streamed passes, each skipping one layer (every weight is read L times).
+ * metric as L streamed passes, each skipping one layer (every weight is read L times). Checks the
+ * windows' ids now, once.
  */
 export function streamRunner<A>(
   parts: ModelParts<A>,
   windows: readonly Int32Array[],
   activationBudget?: number,
 ): ImportanceRunner {
+  checkWindows(parts, windows);
   return {
     numLayers: parts.numLayers,
     async observe(metrics, lastHidden, onProgress) {
-      await streamLayers(parts, windows, metrics, { lastHidden, activationBudget, onLayer: onProgress });
+      await streamLayers(parts, windows, metrics, {
+        lastHidden,
+        activationBudget,
+        onLayer: onProgress,
+        checkIds: false,
+      });
     },
     async pplRemoval(onProgress) {
       const scores: number[] = [];
       for (let i = 0; i < parts.numLayers; i++) {
-        const r = await streamLayers(parts, windows, [], { nll: true, skip: new Set([i]), activationBudget });
+        const r = await streamLayers(parts, windows, [], {
+          nll: true,
+          skip: new Set([i]),
+          activationBudget,
+          checkIds: false,
+        });
         scores.push(perplexityFrom(r.nll, r.predicted, windows.length).ppl);
         onProgress?.(i + 1, parts.numLayers);
       }

@@ -43,6 +43,7 @@ function arcTask(name: string, folder: string, title: string): Task {
     scoring: "multiple_choice",
     summary: `${title} (Test; --split dev for Dev)`,
     source: "lm_eval/tasks/arc/arc_easy.yaml (arc_challenge.yaml includes it)",
+    deviations: [],
     splits: ["test", "dev"],
     maxShots: 0,
     read(dir: string, opts: ReadOptions = {}): McItem[] {

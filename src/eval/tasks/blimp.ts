@@ -34,6 +34,9 @@ export const blimp: Task = {
   scoring: "multiple_choice",
   summary: "BLiMP minimal pairs, 67 paradigms (whole-sentence log-likelihood); --limit is per paradigm",
   source: "lm_eval/tasks/blimp/_template_yaml",
+  deviations: [
+    "The shared copy holds the first 100 pairs of each paradigm (BLiMP has 1,000)",
+  ],
   splits: ["train"],
   maxShots: 0,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

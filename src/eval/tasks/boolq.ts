@@ -34,6 +34,7 @@ export const boolq: Task = {
   scoring: "multiple_choice",
   summary: "BoolQ dev (3,270 yes/no; majority baseline 0.622)",
   source: "lm_eval/tasks/super_glue/boolq/default.yaml",
+  deviations: [],
   splits: ["validation"],
   maxShots: 0,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

@@ -1,10 +1,13 @@
 /**
  * COPA (SuperGLUE validation, 100 items).
  *
- * Prompt as lm-eval's `lm_eval/tasks/super_glue/copa/default.yaml` with `utils.py`: the
- * premise without its final character (the period) + `" because"` (question "cause") or
- * `" therefore"` ("effect"); choices are `choice1`, `choice2` with the first letter
- * lower-cased (`convert_choice`), each scored as `" " + choice`; acc.
+ * As current lm-eval (0.4.x) scores it (`lm_eval/tasks/super_glue/copa/default.yaml` with `utils.py`,
+ * see docs/evaluation.md for the commits): the prompt is the premise without its final
+ * character (the period) + `" because"` (question "cause") or `" therefore"` ("effect");
+ * `doc_to_choice` returns `" " + convert_choice(choice)` for `choice1`, `choice2` (first letter
+ * lower-cased), and the request builder puts the `target_delimiter` `" "` in front again, so
+ * each continuation starts with two spaces and acc_norm's length counts the one `doc_to_choice`
+ * added (`" the toilet filled with water."`: 30). lm-eval 0.3 scored one space; acc.
  *
  * @module
  */
@@ -18,6 +21,11 @@ export function convertChoice(choice: string): string {
   return choice.slice(0, 1).toLowerCase() + choice.slice(1);
 }
 
+/** lm-eval's `doc_to_choice` for one choice: `" " + convert_choice(choice)`. */
+export function copaChoice(choice: string): string {
+  return " " + convertChoice(choice);
+}
+
 const CONNECTOR: Record<string, string> = { cause: "because", effect: "therefore" };
 
 /** Items from the text of COPA's `val.jsonl`. */
@@ -29,7 +37,7 @@ export function parseCopa(text: string, where = "copa"): McItem[] {
     if (d.label !== 0 && d.label !== 1) throw badRecord(at, `label should be 0 or 1, got ${JSON.stringify(d.label)}`);
     return {
       context: `${str(d, "premise", at).trim().slice(0, -1)} ${connector}`,
-      choices: [convertChoice(str(d, "choice1", at)), convertChoice(str(d, "choice2", at))],
+      choices: [copaChoice(str(d, "choice1", at)), copaChoice(str(d, "choice2", at))],
       gold: d.label,
       id: String(d.idx ?? i),
     };
@@ -42,6 +50,7 @@ export const copa: Task = {
   scoring: "multiple_choice",
   summary: "COPA validation (100 × 2)",
   source: "lm_eval/tasks/super_glue/copa/default.yaml + utils.py",
+  deviations: [],
   splits: ["validation"],
   maxShots: 0,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

@@ -8,7 +8,8 @@
  *
  * The layout keeps `ctx_a + " " + ctx_b` joined and not capitalized, so the capitalization is
  * restored here: when the context does not end a sentence, its trailing fragment (after the last
- * ". ", "? " or "! ") is `ctx_b` and its first letter is upper-cased. That is exact for the
+ * ". ", "? " or "! ") is `ctx_b`; when it starts with a lower-case letter it gets Python's
+ * `capitalize()` (first letter upper-cased, the rest lower-cased). That is exact for the
  * ActivityNet items (whose `ctx_b` is that lower-case fragment) and leaves WikiHow items (empty
  * `ctx_b`) unchanged; a handful of items whose `ctx_b` starts with a quote or a digit differ.
  * `preprocess` is applied again: the extractor removed only the `[header]`/`[step]`/`[title]`
@@ -30,7 +31,11 @@ export function preprocess(text: string): string {
   return t;
 }
 
-/** Upper-cases the first letter of the unfinished trailing fragment (`ctx_b`), see the module doc. */
+/**
+ * Python's `str.capitalize()`, applied to the unfinished trailing fragment (`ctx_b`, see the
+ * module doc) when it starts with a lower-case letter: the first character upper-cased, the
+ * rest lower-cased (`"the man named John"` → `"The man named john"`, as lm-eval scores it).
+ */
 export function capitalizeCtxB(line: string): string {
   if (/[.?!"']\s*$/.test(line)) return line; // ends a sentence: ctx_b is empty
   const cut = Math.max(line.lastIndexOf(". "), line.lastIndexOf("? "), line.lastIndexOf("! "));
@@ -38,7 +43,7 @@ export function capitalizeCtxB(line: string): string {
   const at = cut + 2;
   const c = line[at];
   if (c === undefined || c === c.toUpperCase()) return line;
-  return line.slice(0, at) + c.toUpperCase() + line.slice(at + 1);
+  return line.slice(0, at) + c.toUpperCase() + line.slice(at + 1).toLowerCase();
 }
 
 /** Parses the 6-line layout; `where` names the source in errors. */
@@ -68,6 +73,9 @@ export const hellaswag: Task = {
   scoring: "multiple_choice",
   summary: "HellaSwag validation (10,042 × 4 endings); report acc_norm",
   source: "lm_eval/tasks/hellaswag/hellaswag.yaml + utils.py",
+  deviations: [
+    "The shared data is llama.cpp's 6-line layout, which joins ctx_a + \" \" + ctx_b without lm-eval's ctx_b.capitalize(); the reader restores the capital from the text (exact for the ActivityNet items, about 10 items whose ctx_b starts with a quote or a digit may differ)",
+  ],
   splits: ["validation"],
   maxShots: 0,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

@@ -29,6 +29,7 @@ export const lambada: Task = {
   scoring: "greedy",
   summary: "LAMBADA (OpenAI) test, 5,153 passages: last-word greedy accuracy and perplexity",
   source: "lm_eval/tasks/lambada/lambada_openai.yaml",
+  deviations: [],
   splits: ["test"],
   maxShots: 0,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

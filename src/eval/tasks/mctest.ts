@@ -72,6 +72,9 @@ export const mctest: Task = {
   scoring: "multiple_choice",
   summary: "MCTest children's stories, 4-way reading comprehension (test: 840 questions)",
   source: "not in lm-eval; lm-eval's reading-comprehension prompt style",
+  deviations: [
+    "Not an lm-eval task: the prompt follows lm-eval's reading-comprehension style ({story}\\n\\nQuestion: {question}\\nAnswer:)",
+  ],
   splits: Object.keys(FILES),
   maxShots: 0,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

@@ -75,6 +75,9 @@ export const mmlu: Task = {
   scoring: "multiple_choice",
   summary: "MMLU test, 57 subjects, letter choices; --shots K from dev (K ≤ 5); --limit is per subject",
   source: "lm_eval/tasks/mmlu/default/_default_template_yaml + mmlu_<subject>.yaml",
+  deviations: [
+    "The shared copy is the authors' Sep-2020 commit (14,079 test rows; lm-eval's cais/mmlu has 14,042): lm-eval's prompt rule on slightly different data",
+  ],
   splits: ["test"],
   maxShots: 5,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

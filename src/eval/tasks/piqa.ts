@@ -33,6 +33,7 @@ export const piqa: Task = {
   scoring: "multiple_choice",
   summary: "PIQA validation (1,838 × 2)",
   source: "lm_eval/tasks/piqa/piqa.yaml",
+  deviations: [],
   splits: ["validation"],
   maxShots: 0,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

@@ -103,6 +103,13 @@ function raceTask(name: string, perQuestion: boolean): Task {
       ? "RACE (test/middle.jsonl by default), every question"
       : "RACE as lm-eval scores it: the last question of each article, earlier ones answered in the context",
     source: "lm_eval/tasks/race/race.yaml + preprocess_race.py" + (perQuestion ? " (per question)" : ""),
+    deviations: perQuestion
+      ? [
+        'Not an lm-eval task: every question scored on its own, after "Article: {article}\\n\\nQuestion: {question}\\nAnswer:"',
+      ]
+      : [
+        "lm-eval reads EleutherAI/race, one document per article; the shared copy has one row per question, grouped here by example_id (in file order) to rebuild those documents",
+      ],
     splits: ["middle", "high"],
     maxShots: 0,
     read(dir: string, opts: ReadOptions = {}): McItem[] {

@@ -27,6 +27,11 @@ export interface Task {
   summary: string;
   /** The lm-evaluation-harness task definition we follow. */
   source: string;
+  /**
+   * Where this task departs from lm-eval whatever the model (data layout, not an lm-eval task,
+   * ...), one sentence each; `eval --json` lists them under `deviations` (docs/evaluation.md).
+   */
+  deviations: readonly string[];
   /** Splits it can read; the first is the default. */
   splits: readonly string[];
   /** Largest --shots it supports (0: zero-shot only). */

@@ -47,6 +47,8 @@ test("hellaswag: preprocess() and capitalizeCtxB() on edge cases", () => {
   assert.equal(preprocess(" [header] How to x [title] Do y. [step] Go. "), " How to x. Do y. Go.");
   assert.equal(capitalizeCtxB("A: One. Two ends here."), "A: One. Two ends here.");
   assert.equal(capitalizeCtxB("A: One. two men"), "A: One. Two men");
+  // Python's str.capitalize() lower-cases the rest of ctx_b
+  assert.equal(capitalizeCtxB("A: One. the man named John"), "A: One. The man named john");
   assert.equal(capitalizeCtxB("A: One. 3 men"), "A: One. 3 men");
 });
 
@@ -102,12 +104,12 @@ test("winogrande: partial scoring, one context per option and the text after the
   assert.equal(b.gold, 0);
 });
 
-test("copa: connector because/therefore, period dropped, first letter lower-cased", () => {
+test('copa: connector because/therefore, period dropped, choices " " + first letter lower-cased', () => {
   const items = read("copa");
   assert.equal(items.length, 100);
   assert.deepEqual(items[0], {
     context: "The man turned on the faucet therefore",
-    choices: ["the toilet filled with water.", "water flowed from the spout."],
+    choices: [" the toilet filled with water.", " water flowed from the spout."],
     gold: 1,
     id: "0",
   });

@@ -41,6 +41,9 @@ export const winogrande: Task = {
   scoring: "multiple_choice",
   summary: "WinoGrande 1.1 dev (1,267 × 2), partial scoring",
   source: "lm_eval/tasks/winogrande/default.yaml + preprocess_winogrande.py",
+  deviations: [
+    "lm-eval reports no acc_norm here (its completion_len would count the two contexts, doc_to_choice); ours divides by the shared continuation, so acc_norm equals acc",
+  ],
   splits: ["validation"],
   maxShots: 0,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

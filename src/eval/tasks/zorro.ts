@@ -31,6 +31,9 @@ export const zorro: Task = {
   scoring: "multiple_choice",
   summary: "Zorro minimal pairs (child-directed vocabulary), 23 paradigms; --limit is per paradigm",
   source: "not in lm-eval; scored as lm_eval/tasks/blimp/_template_yaml",
+  deviations: [
+    "Not an lm-eval task: scored by BLiMP's rule (lm_eval/tasks/blimp/_template_yaml)",
+  ],
   splits: ["babyberta"],
   maxShots: 0,
   read(dir: string, opts: ReadOptions = {}): McItem[] {

@@ -12,7 +12,7 @@
 import { decodeUtf8Lossy, utf8Bytes } from "./_utf8.ts";
 
 /** `BYTE_TO_CHAR[b]` is the character standing for byte `b`. */
-export const BYTE_TO_CHAR: readonly string[] = (() => {
+const BYTE_TO_CHAR: readonly string[] = (() => {
   const printable = (b: number) => (b >= 0x21 && b <= 0x7e) || (b >= 0xa1 && b <= 0xac) || (b >= 0xae && b <= 0xff);
   const out: string[] = [];
   let next = 256;
@@ -34,7 +34,7 @@ export function toByteLevel(text: string): string {
  * character's byte, or, if some character is not in the alphabet (an added token such as
  * `<|endoftext|>` written as plain text), the token's own UTF-8 bytes.
  */
-export function byteLevelBytes(token: string): number[] {
+function byteLevelBytes(token: string): number[] {
   const out: number[] = [];
   for (const c of token) {
     const b = CHAR_TO_BYTE.get(c);

@@ -73,7 +73,7 @@ type Behavior = "Removed" | "Isolated" | "MergedWithPrevious" | "MergedWithNext"
  * what becomes of each match (dropped, its own piece, glued to the piece before or after,
  * runs of matches as one piece); `invert` swaps matches and the text between them.
  */
-export function splitPiece(p: Piece, re: RegExp, behavior: Behavior, invert = false): Piece[] {
+function splitPiece(p: Piece, re: RegExp, behavior: Behavior, invert = false): Piece[] {
   const spans: { start: number; end: number; isMatch: boolean }[] = [];
   let last = 0;
   for (const m of p.text.matchAll(re)) {

@@ -7,16 +7,24 @@
  */
 import type { RopeScaling } from "../../../kernels/cpu/rope.ts";
 import { UserError } from "../../errors.ts";
-import { bool, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config_fields.ts";
+import {
+  bool,
+  nonNegativeInt,
+  positiveInt,
+  positiveNumber,
+  type RawConfig,
+  tokenId,
+  tokenIds,
+} from "../../io/config_fields.ts";
+import type { GenerationConfig } from "../../io/generation_config.ts";
+import { resolveRope, type RopeConfig } from "./rope.ts";
 
-/** The transformer families shortgpt runs (`model_type` in config.json). RWKV is resolved in models/rwkv. */
+/** The `model_type`s of the Llama family (config.json). The registry, src/models/load.ts, knows the others. */
 export const TRANSFORMER_TYPES = ["llama", "mistral", "qwen2", "baichuan"] as const;
-/** Every supported `model_type`. */
-export const MODEL_TYPES = [...TRANSFORMER_TYPES, "rwkv"] as const;
 export type TransformerType = typeof TRANSFORMER_TYPES[number];
 
 /** The most layers a config may declare (the largest released models have a few hundred). */
-export const MAX_LAYERS = 65536;
+const MAX_LAYERS = 65536;
 
 /** config.json of a Llama-family model as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
 export interface RawLlamaConfig extends RawConfig {
@@ -30,6 +38,12 @@ export interface RawLlamaConfig extends RawConfig {
   rms_norm_eps?: number;
   rope_theta?: number;
   rope_scaling?: RopeScaling | null;
+  /** transformers v5: `rope_type`, `rope_theta` and the scaling fields in one block (see rope.ts). */
+  rope_parameters?: (RopeScaling & { rope_theta?: number }) | null;
+  /** Per layer `"full_attention"` or `"sliding_attention"` (transformers ≥ 4.53 writes it for Qwen2). */
+  layer_types?: string[];
+  /** Qwen2: layers from this index on use the sliding window (when `use_sliding_window`). */
+  max_window_layers?: number;
   max_position_embeddings?: number;
   model_max_length?: number;
   tie_word_embeddings?: boolean;
@@ -76,8 +90,8 @@ export interface LlamaConfig {
   readonly alibiHeads: { readonly total: number; readonly heads: readonly (readonly number[])[] } | null;
   readonly rmsNormEps: number;
   readonly positionEmbedding: "rope" | "alibi";
-  readonly ropeTheta: number;
-  readonly ropeScaling: RopeScaling | null;
+  /** RoPE settings (θ, kind, scaling fields), null under ALiBi. */
+  readonly rope: RopeConfig | null;
   readonly maxPositions: number;
   readonly tieWordEmbeddings: boolean;
   /** q/k/v projections carry a bias (Qwen2, or `attention_bias`). */
@@ -85,14 +99,17 @@ export interface LlamaConfig {
   /** o_proj carries a bias (`attention_bias` on Llama). */
   readonly oBias: boolean;
   readonly mlpBias: boolean;
-  /** Mistral's sliding attention window, or null for full causal attention. */
-  readonly slidingWindow: number | null;
+  /** Per layer (length L): its sliding attention window in tokens, or null for full causal attention. */
+  readonly layerWindows: readonly (number | null)[];
   /** Fused q/k/v in `W_pack` (Baichuan). */
   readonly fusedQkv: boolean;
   /** Rows of lm_head divided by their norm (Baichuan 2's NormHead). */
   readonly normHead: boolean;
   readonly bosTokenId: number | null;
+  /** The first end-of-sequence id (null when none). */
   readonly eosTokenId: number | null;
+  /** Every end-of-sequence id (`eos_token_id` may be a list, e.g. Llama 3 Instruct's [128001, 128008, 128009]). */
+  readonly eosTokenIds: readonly number[];
 }
 
 function perLayer(raw: RawLlamaConfig, key: string, L: number, fallback: number): number[] {
@@ -130,13 +147,16 @@ function alibiHeadsOf(raw: RawLlamaConfig, numHeads: readonly number[], H: numbe
  * Resolves a transformer config. Position encoding: RoPE, except Baichuan folders with no
  * `max_position_embeddings` and no `rope_theta` (Baichuan2-13B's config has neither; the 7B's
  * has `max_position_embeddings`), which use ALiBi; `"position_embedding": "rope"|"alibi"` in
- * config.json overrides the rule.
+ * config.json overrides the rule. End-of-sequence ids come from `gen` (generation_config.json)
+ * when it gives them, as transformers' `generate()` does, else from config.json.
  */
-export function resolveLlamaConfig(raw: RawLlamaConfig): LlamaConfig {
+export function resolveLlamaConfig(raw: RawLlamaConfig, gen?: GenerationConfig | null): LlamaConfig {
   const modelType = raw.model_type;
   if (!TRANSFORMER_TYPES.includes(modelType as TransformerType)) {
     throw new UserError(
-      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${MODEL_TYPES.join(", ")}`,
+      `config.json: model_type ${JSON.stringify(modelType)} is not supported; supported: ${
+        TRANSFORMER_TYPES.join(", ")
+      }`,
     );
   }
   const type = modelType as TransformerType;
@@ -182,7 +202,10 @@ export function resolveLlamaConfig(raw: RawLlamaConfig): LlamaConfig {
       );
     }
     positionEmbedding = raw.position_embedding;
-  } else if (type === "baichuan" && raw.max_position_embeddings === undefined && raw.rope_theta === undefined) {
+  } else if (
+    type === "baichuan" && raw.max_position_embeddings === undefined && raw.rope_theta === undefined &&
+    raw.rope_parameters === undefined
+  ) {
     positionEmbedding = "alibi";
   }
   const alibiHeads = alibiHeadsOf(raw, numHeads, H);
@@ -192,20 +215,7 @@ export function resolveLlamaConfig(raw: RawLlamaConfig): LlamaConfig {
   if (positionEmbedding === "rope" && headDim % 2 !== 0) {
     throw new UserError(`config.json: head_dim ${headDim} is odd; rotary position embeddings need an even head_dim`);
   }
-  const window = type === "mistral" || bool(raw, "use_sliding_window", false) ? raw.sliding_window ?? null : null;
-  if (window !== null && (typeof window !== "number" || (window > 0 && !Number.isSafeInteger(window)))) {
-    throw new UserError(
-      `config.json: "sliding_window" is ${JSON.stringify(window)}; expected a whole number of tokens or null`,
-    );
-  }
-  const scaling = raw.rope_scaling ?? null;
-  if (scaling !== null && (typeof scaling !== "object" || Array.isArray(scaling))) {
-    throw new UserError(
-      `config.json: "rope_scaling" is ${
-        JSON.stringify(scaling)
-      }; expected an object such as {"rope_type": "llama3", ...} or null`,
-    );
-  }
+  const eos = gen?.eosTokenIds ?? tokenIds(raw, "eos_token_id");
   const maxPositions = raw.max_position_embeddings !== undefined && raw.max_position_embeddings !== null
     ? positiveInt(raw, "max_position_embeddings")
     : Number.isSafeInteger(raw.model_max_length) && (raw.model_max_length as number) > 0
@@ -223,17 +233,64 @@ export function resolveLlamaConfig(raw: RawLlamaConfig): LlamaConfig {
     alibiHeads,
     rmsNormEps: positiveNumber(raw, "rms_norm_eps", 1e-6),
     positionEmbedding,
-    ropeTheta: positiveNumber(raw, "rope_theta", 10000),
-    ropeScaling: scaling,
+    rope: positionEmbedding === "rope" ? resolveRope(raw, headDim, maxPositions) : null,
     maxPositions,
     tieWordEmbeddings: bool(raw, "tie_word_embeddings", false),
     qkvBias: type === "qwen2" || bool(raw, "attention_bias", false),
     oBias: type !== "qwen2" && bool(raw, "attention_bias", false),
     mlpBias: bool(raw, "mlp_bias", false),
-    slidingWindow: typeof window === "number" && window > 0 ? window : null,
+    layerWindows: Object.freeze(layerWindows(raw, type, L)),
     fusedQkv: type === "baichuan",
     normHead: type === "baichuan" && bool(raw, "norm_head", true),
     bosTokenId: tokenId(raw, "bos_token_id"),
-    eosTokenId: tokenId(raw, "eos_token_id"),
+    eosTokenId: eos[0] ?? null,
+    eosTokenIds: Object.freeze(eos),
+  });
+}
+
+/** The attention types transformers' `layer_type_validation` accepts that these families use. */
+const LAYER_TYPES = ["full_attention", "sliding_attention"];
+
+/**
+ * Each layer's sliding window (null: full attention), as each family's transformers code decides:
+ *
+ * - Mistral (`MistralConfig`, `MistralAttention`): `sliding_window` on every layer; absent means
+ *   4096 (the config class's default), null means none.
+ * - Qwen2 (`Qwen2Config`, transformers ≥ 4.53): the window is `sliding_window` (default 4096) only
+ *   when `use_sliding_window`; `layer_types` names each layer's kind, and when absent layer
+ *   i ≥ `max_window_layers` (default 28) is `"sliding_attention"` if there is a window.
+ * - Llama, Baichuan: full attention everywhere (their attention has no window).
+ *
+ * `layer_types`, when present, must have L entries of `"full_attention"` / `"sliding_attention"`.
+ */
+function layerWindows(raw: RawLlamaConfig, type: TransformerType, L: number): (number | null)[] {
+  const types = raw.layer_types;
+  if (types !== undefined && types !== null) {
+    if (!Array.isArray(types) || types.length !== L || !types.every((t) => LAYER_TYPES.includes(t))) {
+      const what = Array.isArray(types) ? `a list of ${types.length}` : JSON.stringify(types);
+      throw new UserError(
+        `config.json: "layer_types" is ${what.slice(0, 120)}; expected ${L} entries (num_hidden_layers), each ` +
+          `${LAYER_TYPES.map((t) => `"${t}"`).join(" or ")}: fix the list or remove it`,
+      );
+    }
+  }
+  const sliding = (v: unknown): number | null => {
+    if (v === null) return null;
+    if (typeof v !== "number" || !Number.isSafeInteger(v)) {
+      throw new UserError(
+        `config.json: "sliding_window" is ${JSON.stringify(v)}; expected a whole number of tokens or null`,
+      );
+    }
+    return v > 0 ? v : null;
+  };
+  if (type === "mistral") return Array(L).fill(sliding(raw.sliding_window === undefined ? 4096 : raw.sliding_window));
+  if (type !== "qwen2") return Array(L).fill(null);
+  const window = bool(raw, "use_sliding_window", false)
+    ? sliding(raw.sliding_window === undefined ? 4096 : raw.sliding_window)
+    : null;
+  const firstSliding = nonNegativeInt(raw, "max_window_layers", 28);
+  return Array.from({ length: L }, (_, i) => {
+    const kind = types?.[i] ?? (window !== null && i >= firstSliding ? "sliding_attention" : "full_attention");
+    return kind === "sliding_attention" ? window : null;
   });
 }

@@ -10,12 +10,12 @@
  *
  * @module
  */
-import { ropeInvFreq } from "../../../kernels/cpu/rope.ts";
 import { alibiSlopes } from "../../../kernels/cpu/alibi.ts";
 import type { Ops } from "../../backend/ops.ts";
 import type { LlamaConfig } from "./config.ts";
+import { RotaryTable } from "./rope.ts";
 import type { Block, CausalLM, ModelInfo, ModelParts, Run } from "../model.ts";
-import type { Weights } from "../weights.ts";
+import { scoped, type Weights } from "../weights.ts";
 
 /** The shapes and constants of one decoder layer (head counts may differ per layer). */
 export interface LayerShape {
@@ -25,8 +25,8 @@ export interface LayerShape {
   Hkv: number;
   Hd: number;
   eps: number;
-  /** RoPE inverse frequencies [Hd/2], or null under ALiBi. */
-  invFreq: Float64Array | null;
+  /** RoPE frequencies (per sequence length) and cos/sin factor, or null under ALiBi. */
+  rope: RotaryTable | null;
   /** ALiBi slopes [H], or null under RoPE. */
   alibi: Float32Array | null;
   window: number | null;
@@ -71,20 +71,34 @@ export class LlamaBlock<A> implements Block<A> {
     this.#alibiSlopes = shape.alibi ? ops.upload(shape.alibi) : undefined;
   }
 
+  /** Eq. 1: A = ATTN(LN(X)) + X, then X' = FFN(LN(A)) + A. `x` [T,D] → [T,D]. */
   forward(x: A, T: number, run: Run<A>, keepState: boolean): A {
     const { ops, w } = this;
-    const { D, F, H, Hkv, Hd, eps } = this.shape;
-    const dead = (...ts: A[]) => ts.forEach((t) => ops.release?.(t)); // a device reuses their memory now
+    const { D, eps } = this.shape;
+    const a = this.#attn(ops.rmsnorm(x, w.input_layernorm, T, D, eps), T, run, keepState); // [T,D]
+    ops.addInPlace(a, x, T * D); // A = ATTN(LN(X)) + X
+    const out = this.#mlp(ops.rmsnorm(a, w.post_attention_layernorm, T, D, eps), T); // [T,D]
+    ops.addInPlace(out, a, T * D); // X' = FFN(LN(A)) + A
+    this.#release(a);
+    return out;
+  }
 
-    // attention: A = ATTN(LN(X)) + X
-    const h = ops.rmsnorm(x, w.input_layernorm, T, D, eps); // [T,D]
+  /**
+   * Self-attention of the normed input `h` [T,D] → [T,D] (before the residual): RoPE on q and k,
+   * the KV cache of `run` extended (and kept with `keepState`), grouped-query attention, o_proj.
+   * Releases `h` and every intermediate it made.
+   */
+  #attn(h: A, T: number, run: Run<A>, keepState: boolean): A {
+    const { ops, w } = this;
+    const { D, H, Hkv, Hd, rope } = this.shape;
     const q = ops.linear(h, w.q_proj, T, D, H * Hd, w.q_bias); // [T,H·Hd]
     let k = ops.linear(h, w.k_proj, T, D, Hkv * Hd, w.k_bias); // [T,Hkv·Hd]
     let v = ops.linear(h, w.v_proj, T, D, Hkv * Hd, w.v_bias); // [T,Hkv·Hd]
-    dead(h);
-    if (this.shape.invFreq) {
-      ops.rope(q, T, H, Hd, run.pos0, this.shape.invFreq);
-      ops.rope(k, T, Hkv, Hd, run.pos0, this.shape.invFreq);
+    this.#release(h);
+    if (rope) {
+      const invFreq = rope.at(run.pos0 + T); // [Hd/2]
+      ops.rope(q, T, H, Hd, run.pos0, invFreq, rope.scale);
+      ops.rope(k, T, Hkv, Hd, run.pos0, invFreq, rope.scale);
     }
     let Tk = T;
     const cache = run.state.get(this) as KvCache<A> | undefined;
@@ -93,7 +107,7 @@ export class LlamaBlock<A> implements Block<A> {
       k = ops.concatRows(cache.k, kNew, cache.Tk, T, Hkv * Hd); // [Tk,Hkv·Hd]
       v = ops.concatRows(cache.v, vNew, cache.Tk, T, Hkv * Hd);
       Tk = cache.Tk + T;
-      dead(kNew, vNew);
+      this.#release(kNew, vNew);
     }
     // (The replaced cache is left to the collector: a copied run may still share it.)
     if (keepState) run.state.set(this, { k, v, Tk } satisfies KvCache<A>);
@@ -101,30 +115,35 @@ export class LlamaBlock<A> implements Block<A> {
       alibiSlopes: this.#alibiSlopes,
       window: this.shape.window ?? undefined,
     }); // [T,H·Hd]
-    dead(q);
-    if (!keepState) dead(k, v);
-    const a = ops.linear(attn, w.o_proj, T, H * Hd, D, w.o_bias); // [T,D]
-    dead(attn);
-    ops.addInPlace(a, x, T * D); // A = attn + X
+    this.#release(q);
+    if (!keepState) this.#release(k, v);
+    const o = ops.linear(attn, w.o_proj, T, H * Hd, D, w.o_bias); // [T,D]
+    this.#release(attn);
+    return o;
+  }
 
-    // feed-forward: X' = FFN(LN(A)) + A
-    const h2 = ops.rmsnorm(a, w.post_attention_layernorm, T, D, eps); // [T,D]
-    const gate = ops.linear(h2, w.gate_proj, T, D, F, w.gate_bias); // [T,F]
-    const up = ops.linear(h2, w.up_proj, T, D, F, w.up_bias); // [T,F]
-    dead(h2);
+  /** SwiGLU feed-forward of the normed input `h` [T,D] → [T,D]: down(silu(gate(h)) ⊙ up(h)). Releases `h`. */
+  #mlp(h: A, T: number): A {
+    const { ops, w } = this;
+    const { D, F } = this.shape;
+    const gate = ops.linear(h, w.gate_proj, T, D, F, w.gate_bias); // [T,F]
+    const up = ops.linear(h, w.up_proj, T, D, F, w.up_bias); // [T,F]
+    this.#release(h);
     const act = ops.swiglu(gate, up, T * F); // [T,F]
-    dead(gate, up);
+    this.#release(gate, up);
     const out = ops.linear(act, w.down_proj, T, F, D, w.down_bias); // [T,D]
-    dead(act);
-    ops.addInPlace(out, a, T * D); // X' = ffn + A
-    dead(a);
+    this.#release(act);
     return out;
+  }
+
+  /** Tells a device backend these buffers are dead, so it reuses their memory now (no-op on the CPU). */
+  #release(...ts: A[]): void {
+    for (const t of ts) this.ops.release?.(t);
   }
 }
 
 /** Shapes of layer `i` from a resolved config. */
 export function layerShape(cfg: LlamaConfig, i: number): LayerShape {
-  const rope = cfg.positionEmbedding === "rope";
   return {
     D: cfg.hiddenSize,
     F: cfg.intermediateSize,
@@ -132,9 +151,9 @@ export function layerShape(cfg: LlamaConfig, i: number): LayerShape {
     Hkv: cfg.numKvHeads[i],
     Hd: cfg.headDim,
     eps: cfg.rmsNormEps,
-    invFreq: rope ? ropeInvFreq(cfg.headDim, cfg.ropeTheta, cfg.ropeScaling) : null,
-    alibi: rope ? null : layerAlibiSlopes(cfg, i),
-    window: cfg.slidingWindow,
+    rope: cfg.rope ? new RotaryTable(cfg.headDim, cfg.rope) : null,
+    alibi: cfg.rope ? null : layerAlibiSlopes(cfg, i),
+    window: cfg.layerWindows[i],
   };
 }
 
@@ -157,6 +176,7 @@ function llamaInfo(cfg: LlamaConfig): ModelInfo {
     maxPositions: cfg.maxPositions,
     bosTokenId: cfg.bosTokenId,
     eosTokenId: cfg.eosTokenId,
+    eosTokenIds: cfg.eosTokenIds,
   });
 }
 
@@ -195,38 +215,38 @@ export class LlamaModel<A> implements CausalLM<A> {
  * Loads layer `i` of a Llama-family checkpoint (only that layer's tensors are read). Baichuan's
  * fused `W_pack` [(H+2·Hkv)·Hd, D] is split into q, k and v rows here.
  */
-export function loadLlamaBlock<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, i: number): LlamaBlock<A> {
+function loadLlamaBlock<A>(ops: Ops<A>, cfg: LlamaConfig, weights: Weights, i: number): LlamaBlock<A> {
   const { hiddenSize: D, intermediateSize: F, headDim: Hd } = cfg;
   const H = cfg.numHeads[i], Hkv = cfg.numKvHeads[i];
-  const p = `model.layers.${i}`;
-  const up = (name: string, shape: number[]) => ops.upload(weights.get(name, shape));
+  const get = scoped(weights, `model.layers.${i}`);
+  const up = (name: string, shape: number[]) => ops.upload(get(name, shape));
   const bias = (name: string, n: number, required: boolean) =>
-    required || weights.has(`${p}.${name}.bias`) ? up(`${p}.${name}.bias`, [n]) : undefined;
+    required || get.has(`${name}.bias`) ? up(`${name}.bias`, [n]) : undefined;
   let q_proj: A, k_proj: A, v_proj: A;
   if (cfg.fusedQkv) {
-    const pack = weights.get(`${p}.self_attn.W_pack.weight`, [(H + 2 * Hkv) * Hd, D]);
+    const pack = get("self_attn.W_pack.weight", [(H + 2 * Hkv) * Hd, D]);
     q_proj = ops.upload(pack.subarray(0, H * Hd * D));
     k_proj = ops.upload(pack.subarray(H * Hd * D, (H + Hkv) * Hd * D));
     v_proj = ops.upload(pack.subarray((H + Hkv) * Hd * D));
   } else {
-    q_proj = up(`${p}.self_attn.q_proj.weight`, [H * Hd, D]);
-    k_proj = up(`${p}.self_attn.k_proj.weight`, [Hkv * Hd, D]);
-    v_proj = up(`${p}.self_attn.v_proj.weight`, [Hkv * Hd, D]);
+    q_proj = up("self_attn.q_proj.weight", [H * Hd, D]);
+    k_proj = up("self_attn.k_proj.weight", [Hkv * Hd, D]);
+    v_proj = up("self_attn.v_proj.weight", [Hkv * Hd, D]);
   }
   const w: LayerWeights<A> = {
-    input_layernorm: up(`${p}.input_layernorm.weight`, [D]),
+    input_layernorm: up("input_layernorm.weight", [D]),
     q_proj,
     k_proj,
     v_proj,
-    o_proj: up(`${p}.self_attn.o_proj.weight`, [D, H * Hd]),
+    o_proj: up("self_attn.o_proj.weight", [D, H * Hd]),
     q_bias: bias("self_attn.q_proj", H * Hd, cfg.qkvBias),
     k_bias: bias("self_attn.k_proj", Hkv * Hd, cfg.qkvBias),
     v_bias: bias("self_attn.v_proj", Hkv * Hd, cfg.qkvBias),
     o_bias: bias("self_attn.o_proj", D, cfg.oBias),
-    post_attention_layernorm: up(`${p}.post_attention_layernorm.weight`, [D]),
-    gate_proj: up(`${p}.mlp.gate_proj.weight`, [F, D]),
-    up_proj: up(`${p}.mlp.up_proj.weight`, [F, D]),
-    down_proj: up(`${p}.mlp.down_proj.weight`, [D, F]),
+    post_attention_layernorm: up("post_attention_layernorm.weight", [D]),
+    gate_proj: up("mlp.gate_proj.weight", [F, D]),
+    up_proj: up("mlp.up_proj.weight", [F, D]),
+    down_proj: up("mlp.down_proj.weight", [D, F]),
     gate_bias: bias("mlp.gate_proj", F, cfg.mlpBias),
     up_bias: bias("mlp.up_proj", F, cfg.mlpBias),
     down_bias: bias("mlp.down_proj", D, cfg.mlpBias),

@@ -10,14 +10,8 @@
  *
  * @module
  */
-import {
-  type Arr,
-  type Getter,
-  layerNorm,
-  type LayerNormWeights,
-  layerNormWeights,
-  type RwkvBackend,
-} from "./common.ts";
+import type { Getter } from "../weights.ts";
+import { type Arr, layerNorm, type LayerNormWeights, layerNormWeights, type RwkvBackend } from "./common.ts";
 
 /** Sizes of a channel mix. */
 export interface FfnShape {

@@ -2,7 +2,7 @@
  * What the RWKV versions share: the backend they run on ({@link RwkvBackend}), LayerNorm
  * weights, the per-block recurrent state in a {@link Run}, the low-rank (LoRA) projections of
  * v6/v7, and the loading helpers: weights are read and reshaped on the host, then uploaded once
- * ({@link onBackend}). Legend: T tokens, D = n_embd, A = dim_att, F = dim_ffn, H heads, S head size.
+ * ({@link onBackend}). Legend: T tokens, D = n_embd, Datt = dim_att, F = dim_ffn, H heads, S head size.
  *
  * @module
  */
@@ -10,7 +10,7 @@ import type { Ops } from "../../backend/ops.ts";
 import type { RwkvActivation, RwkvOps } from "../../backend/rwkv_ops.ts";
 import { UserError } from "../../errors.ts";
 import type { Run } from "../model.ts";
-import type { Weights } from "../weights.ts";
+import type { Getter } from "../weights.ts";
 
 /** Host arrays, as read from the checkpoint (weights are uploaded to the backend once built). */
 export type Arr = Float32Array;
@@ -51,20 +51,6 @@ export interface LayerNormWeights<A = Arr> {
   bias: A; // [n]
 }
 
-/**
- * A getter scoped to one prefix: `get("att.key.weight", [A, D])` reads `blocks.3.att.key.weight`
- * (shape and finiteness checked, a missing tensor reported by its full name); `get.has(name)`
- * asks whether it is there.
- */
-export type Getter = ((name: string, shape: number[]) => Arr) & { has(name: string): boolean; prefix: string };
-
-/** The getter for tensors named `${prefix}.${name}` (just `name` when `prefix` is ""). */
-export function scoped(weights: Weights, prefix: string): Getter {
-  const full = (name: string) => (prefix ? `${prefix}.${name}` : name);
-  const get = (name: string, shape: number[]) => weights.get(full(name), shape);
-  return Object.assign(get, { has: (name: string) => weights.has(full(name)), prefix });
-}
-
 /** Reads `${name}.weight` and `${name}.bias`, both [n]. */
 export function layerNormWeights(get: Getter, name: string, n: number): LayerNormWeights {
   return { weight: get(`${name}.weight`, [n]), bias: get(`${name}.bias`, [n]) };
@@ -79,8 +65,14 @@ export function layerNorm<A>(ops: Ops<A>, x: A, ln: LayerNormWeights<A>, T: numb
  * The state a block starts this call from: the stored one when the run has it (updated in place
  * when `keepState`, else a `copy` so the stored one stays as it was), or `fresh()` (the zero state).
  */
-export function startState<S, A>(run: Run<A>, block: object, keepState: boolean, fresh: () => S, copy: (s: S) => S): S {
-  const stored = run.state.get(block) as S | undefined;
+export function startState<State, A>(
+  run: Run<A>,
+  block: object,
+  keepState: boolean,
+  fresh: () => State,
+  copy: (s: State) => State,
+): State {
+  const stored = run.state.get(block) as State | undefined;
   if (stored === undefined) return fresh();
   return keepState ? stored : copy(stored);
 }
@@ -116,7 +108,7 @@ export function loraWeights(get: Getter, w1: string, w2: string, K: number, R: n
 }
 
 /** `m` [rows, cols] → mᵀ [cols, rows]. */
-export function transpose(m: Arr, rows: number, cols: number): Arr {
+function transpose(m: Arr, rows: number, cols: number): Arr {
   const out = new Float32Array(rows * cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = m[i * cols + j];
   return out;

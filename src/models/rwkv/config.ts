@@ -17,10 +17,10 @@ import { UserError } from "../../errors.ts";
 import { bool, nonNegativeInt, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config_fields.ts";
 
 /** Architectures, in rwkv.cpp's naming (rwkv.cpp "5.1" is ChatRWKV's "5.0"). */
-export const RWKV_VERSIONS = ["4.0", "5.1", "5.2", "6.0", "7.0"] as const;
+const RWKV_VERSIONS = ["4.0", "5.1", "5.2", "6.0", "7.0"] as const;
 export type RwkvVersion = typeof RWKV_VERSIONS[number];
 
-/** What every version has. Legend: L layers, D = n_embd, A = dim_att, F = dim_ffn, V vocab. */
+/** What every version has. Legend: L layers, D = n_embd, Datt = dim_att, F = dim_ffn, V vocab. */
 interface RwkvBase {
   /** Tensor names: BlinkDL's `blocks.N.att.key.weight` or HF's `rwkv.blocks.N.attention.key.weight` (v4 only). */
   readonly names: "blinkdl" | "hf";
@@ -28,7 +28,7 @@ interface RwkvBase {
   readonly numLayers: number;
   /** D, the residual width (`n_embd`, HF `hidden_size`). */
   readonly hiddenSize: number;
-  /** A, the width of att key/value/receptance (`dim_att`, HF `attention_hidden_size`). */
+  /** Datt, the width of att key/value/receptance (`dim_att`, HF `attention_hidden_size`). */
   readonly attSize: number;
   /** F, the channel mix's hidden width (`dim_ffn`, HF `intermediate_size`). */
   readonly ffnSize: number;
@@ -47,7 +47,7 @@ interface RwkvBase {
   readonly eosTokenId: number | null;
 }
 
-/** The multi-head matrix-valued state of v5+: H heads of size S, H·S = A. */
+/** The multi-head matrix-valued state of v5+: H heads of size S, H·S = Datt. */
 interface RwkvHeads {
   /** H */
   readonly numHeads: number;
@@ -106,7 +106,7 @@ export function resolveRwkvConfig(raw: RawConfig): RwkvConfig {
   }
   const version = parseVersion(raw.rwkv_version);
   const D = positiveInt(raw, "n_embd");
-  const A = positiveInt(raw, "dim_att", D);
+  const Datt = positiveInt(raw, "dim_att", D);
   const rescaleEvery = nonNegativeInt(raw, "rescale_every", 0);
   if (rescaleEvery !== 0) {
     throw new UserError(
@@ -118,7 +118,7 @@ export function resolveRwkvConfig(raw: RawConfig): RwkvConfig {
     names: "blinkdl" as const,
     numLayers: positiveInt(raw, "n_layer"),
     hiddenSize: D,
-    attSize: A,
+    attSize: Datt,
     ffnSize: positiveInt(raw, "dim_ffn"),
     vocabSize: positiveInt(raw, "vocab_size"),
     layerNormEps: positiveNumber(raw, "layer_norm_eps", 1e-5),
@@ -128,7 +128,7 @@ export function resolveRwkvConfig(raw: RawConfig): RwkvConfig {
     eosTokenId: tokenId(raw, "eos_token_id"),
   };
   if (version === "4.0") return Object.freeze({ ...base, version });
-  const heads = resolveHeads(raw, A);
+  const heads = resolveHeads(raw, Datt);
   if (version === "5.1" || version === "5.2") {
     const expected = version === "5.1" ? "per_head" : "per_channel";
     if (raw.decay_granularity !== undefined && raw.decay_granularity !== expected) {
@@ -163,14 +163,14 @@ export function resolveRwkvConfig(raw: RawConfig): RwkvConfig {
 // Hugging Face RwkvConfig (transformers/models/rwkv/configuration_rwkv.py), RWKV-4.
 function resolveHf(raw: RawConfig): RwkvConfigV4 {
   const D = positiveInt(raw, "hidden_size");
-  const A = positiveInt(raw, "attention_hidden_size", D);
+  const Datt = positiveInt(raw, "attention_hidden_size", D);
   const F = positiveInt(raw, "intermediate_size", 4 * D);
   return Object.freeze({
     version: "4.0",
     names: "hf",
     numLayers: positiveInt(raw, "num_hidden_layers"),
     hiddenSize: D,
-    attSize: A,
+    attSize: Datt,
     ffnSize: F,
     vocabSize: positiveInt(raw, "vocab_size"),
     layerNormEps: positiveNumber(raw, "layer_norm_epsilon", 1e-5),
@@ -191,19 +191,19 @@ function parseVersion(v: unknown): RwkvVersion {
   );
 }
 
-function resolveHeads(raw: RawConfig, A: number): RwkvHeads {
+function resolveHeads(raw: RawConfig, Datt: number): RwkvHeads {
   const hasH = raw.n_head !== undefined && raw.n_head !== null;
   const hasS = raw.head_size !== undefined && raw.head_size !== null;
   if (!hasH && !hasS) {
     throw new UserError(`config.json: RWKV ${raw.rwkv_version} needs "head_size" (or "n_head"); it has neither`);
   }
-  const S = hasS ? positiveInt(raw, "head_size") : A / positiveInt(raw, "n_head");
-  const H = hasH ? positiveInt(raw, "n_head") : A / S;
-  if (!Number.isSafeInteger(H) || !Number.isSafeInteger(S) || H * S !== A) {
+  const S = hasS ? positiveInt(raw, "head_size") : Datt / positiveInt(raw, "n_head");
+  const H = hasH ? positiveInt(raw, "n_head") : Datt / S;
+  if (!Number.isSafeInteger(H) || !Number.isSafeInteger(S) || H * S !== Datt) {
     throw new UserError(
       `config.json: n_head ${JSON.stringify(raw.n_head)} × head_size ${
         JSON.stringify(raw.head_size)
-      } must equal dim_att ${A}`,
+      } must equal dim_att ${Datt}`,
     );
   }
   if (raw.ln_x_eps === undefined || raw.ln_x_eps === null) {

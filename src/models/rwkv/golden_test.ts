@@ -2,7 +2,7 @@
  * Golden tests: the five tiny RWKV models against an independent float64 numpy implementation
  * (testdata/golden/rwkv, logits [T,256] and hidden states [L+1,T,D]) and against rwkv.cpp's own
  * expected logits (testdata/models/<m>/expected_logits_rwkvcpp.bin, after the bytes of `"in`).
- * Tolerance: 1e-4 absolute everywhere (DESIGN.md §6; the float64 reference agrees with rwkv.cpp
+ * Tolerance: 1e-4 absolute everywhere (docs/conventions.md "Numerics"; the float64 reference agrees with rwkv.cpp
  * within 3.1e-6, and we measure ≤ 3e-5).
  */
 import assert from "node:assert/strict";

@@ -15,7 +15,7 @@
 import type { Ops } from "../../backend/ops.ts";
 import type { RawConfig } from "../../io/config_fields.ts";
 import type { Block, CausalLM, ModelInfo, ModelParts } from "../model.ts";
-import type { Weights } from "../weights.ts";
+import { scoped, type Weights } from "../weights.ts";
 import {
   layerNorm,
   type LayerNormWeights,
@@ -23,7 +23,6 @@ import {
   onBackend,
   type RwkvBackend,
   rwkvBackend,
-  scoped,
 } from "./common.ts";
 import { resolveRwkvConfig, type RwkvConfig } from "./config.ts";
 import { loadBlockV4 } from "./v4.ts";
@@ -40,6 +39,7 @@ function rwkvInfo(config: RwkvConfig): ModelInfo {
     maxPositions: Number.MAX_SAFE_INTEGER, // a recurrence: no context limit
     bosTokenId: config.bosTokenId,
     eosTokenId: config.eosTokenId,
+    eosTokenIds: config.eosTokenId === null ? [] : [config.eosTokenId],
   });
 }
 
@@ -86,7 +86,7 @@ function blockLoader<A>(be: RwkvBackend<A>, cfg: RwkvConfig, weights: Weights): 
   const vFirstKey = {}; // v7: the key under which blocks hand v_first on in run.state
   return (i) => {
     const bget = scoped(weights, hf ? `rwkv.blocks.${i}` : `blocks.${i}`);
-    const base = { D: cfg.hiddenSize, A: cfg.attSize, F: cfg.ffnSize, eps: cfg.layerNormEps };
+    const base = { D: cfg.hiddenSize, Datt: cfg.attSize, F: cfg.ffnSize, eps: cfg.layerNormEps };
     switch (cfg.version) {
       case "4.0":
         return loadBlockV4(be, bget, base, cfg.names, i);

@@ -3,7 +3,7 @@
  * per-channel decay, SiLU gate). H heads of size S with a matrix-valued state [S,S] each:
  *
  *   h = ln1(X);  x* = h ⊙ time_mix_* + shift(h) ⊙ (1 − time_mix_*)
- *   r, k, v = receptance·xr, key·xk, value·xv                          [T,A]
+ *   r, k, v = receptance·xr, key·xk, value·xv                          [T,Datt]
  *   y = wkv5(r, k, v; w = exp(−exp(time_decay)), u)                    (kernels/cpu/rwkv_wkv5.ts)
  *   y = ln_x(y) per head (GroupNorm, eps ln_x_eps)
  *   5.2 only: y = y ⊙ silu(gate·xg)
@@ -11,16 +11,16 @@
  *
  * Load-time forms: 5.1 stores `time_decay` [H] and `time_first` [H] with `u = exp(time_first)`;
  * 5.2 stores `time_decay` [H,S] and `time_faaaa` [H,S] with `u = time_faaaa`. Both become
- * per-channel vectors [A] here, so one kernel serves both.
+ * per-channel vectors [Datt] here, so one kernel serves both.
  *
  * @module
  */
 import { UserError } from "../../errors.ts";
 import type { Block, Run } from "../model.ts";
 import { channelMix, type ChannelMixWeights, channelMixWeights } from "./channel_mix.ts";
+import type { Getter } from "../weights.ts";
 import {
   type Arr,
-  type Getter,
   layerNorm,
   type LayerNormWeights,
   layerNormWeights,
@@ -45,14 +45,14 @@ export interface TimeMixWeightsV5<A = Arr> {
   time_mix_v: A; // [D]
   time_mix_r: A; // [D]
   time_mix_g: A | null; // [D] (5.2)
-  time_decay: A; // [A] log-log decay per channel (5.1: the head's value repeated S times)
-  u: A; // [A] bonus: 5.1 exp(time_first[h]) repeated, 5.2 time_faaaa
-  key: A; // [A, D]
-  value: A; // [A, D]
-  receptance: A; // [A, D]
-  gate: A | null; // [A, D] (5.2)
-  output: A; // [D, A]
-  ln_x: LayerNormWeights<A>; // [A]
+  time_decay: A; // [Datt] log-log decay per channel (5.1: the head's value repeated S times)
+  u: A; // [Datt] bonus: 5.1 exp(time_first[h]) repeated, 5.2 time_faaaa
+  key: A; // [Datt, D]
+  value: A; // [Datt, D]
+  receptance: A; // [Datt, D]
+  gate: A | null; // [Datt, D] (5.2)
+  output: A; // [D, Datt]
+  ln_x: LayerNormWeights<A>; // [Datt]
 }
 
 /** Recurrent state of one v5, v6 or v7 block. */
@@ -91,24 +91,24 @@ export class BlockV5<A> implements Block<A> {
 
   forward(x: A, T: number, run: Run<A>, keepState: boolean): A {
     const { be: { ops, rk }, att } = this;
-    const { D, A, H, S, eps, lnXEps } = this.shape;
+    const { D, Datt, H, S, eps, lnXEps } = this.shape;
     const st = headsState(this.be, this.shape, run, this, keepState);
 
     // time mix: A = X + output·(ln_x(wkv5(r, k, v)) [⊙ silu(g)])
     const h = layerNorm(ops, x, att.ln1, T, D, eps); // [T,D]
     const prev = rk.tokenShift(h, st.att_x, T, D); // [T,D]
     const mixed = (mix: A) => rk.timeMix(h, prev, mix, T, D); // [T,D]
-    const r = ops.linear(mixed(att.time_mix_r), att.receptance, T, D, A); // [T,A]
-    const k = ops.linear(mixed(att.time_mix_k), att.key, T, D, A); // [T,A]
-    const v = ops.linear(mixed(att.time_mix_v), att.value, T, D, A); // [T,A]
-    const wkv = rk.wkv5(r, k, v, att.time_decay, att.u, st.s, T, H, S); // [T,A]
-    const y = rk.groupNorm(wkv, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps); // [T,A]
+    const r = ops.linear(mixed(att.time_mix_r), att.receptance, T, D, Datt); // [T,Datt]
+    const k = ops.linear(mixed(att.time_mix_k), att.key, T, D, Datt); // [T,Datt]
+    const v = ops.linear(mixed(att.time_mix_v), att.value, T, D, Datt); // [T,Datt]
+    const wkv = rk.wkv5(r, k, v, att.time_decay, att.u, st.s, T, H, S); // [T,Datt]
+    const y = rk.groupNorm(wkv, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps); // [T,Datt]
     if (att.gate && att.time_mix_g) {
-      const g = ops.linear(mixed(att.time_mix_g), att.gate, T, D, A); // [T,A]
-      rk.activate(g, T * A, "silu");
-      rk.mulInPlace(y, g, T * A);
+      const g = ops.linear(mixed(att.time_mix_g), att.gate, T, D, Datt); // [T,Datt]
+      rk.activate(g, T * Datt, "silu");
+      rk.mulInPlace(y, g, T * Datt);
     }
-    const a = ops.linear(y, att.output, T, A, D); // [T,D]
+    const a = ops.linear(y, att.output, T, Datt, D); // [T,D]
     ops.addInPlace(a, x, T * D);
 
     // channel mix: X' = A + σ(r) ⊙ value·relu(key·xk)²
@@ -126,7 +126,7 @@ export function loadBlockV5<A>(
   version: "5.1" | "5.2",
   i: number,
 ): BlockV5<A> {
-  const { D, A, H, S } = shape;
+  const { D, Datt, H, S } = shape;
   const v52 = version === "5.2";
   if (!v52 && get.has("att.gate.weight")) {
     throw new UserError(
@@ -141,12 +141,12 @@ export function loadBlockV5<A>(
     time_mix_g: v52 ? get("att.time_mix_g", [1, 1, D]) : null,
     time_decay: v52 ? get("att.time_decay", [H, S]) : perChannel(get("att.time_decay", [H]), H, S),
     u: v52 ? get("att.time_faaaa", [H, S]) : perChannel(get("att.time_first", [H]), H, S, Math.exp),
-    key: get("att.key.weight", [A, D]),
-    value: get("att.value.weight", [A, D]),
-    receptance: get("att.receptance.weight", [A, D]),
-    gate: v52 ? get("att.gate.weight", [A, D]) : null,
-    output: get("att.output.weight", [D, A]),
-    ln_x: layerNormWeights(get, "att.ln_x", A),
+    key: get("att.key.weight", [Datt, D]),
+    value: get("att.value.weight", [Datt, D]),
+    receptance: get("att.receptance.weight", [Datt, D]),
+    gate: v52 ? get("att.gate.weight", [Datt, D]) : null,
+    output: get("att.output.weight", [D, Datt]),
+    ln_x: layerNormWeights(get, "att.ln_x", Datt),
   };
   const ffn = channelMixWeights(get, shape, { ln2: "ln2", ffn: "ffn", mix_k: "time_mix_k", mix_r: "time_mix_r" });
   return new BlockV5(be, shape, onBackend(be.ops, att), onBackend(be.ops, ffn), i);

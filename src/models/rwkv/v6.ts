@@ -6,7 +6,7 @@
  *   xxx = h + (p − h) ⊙ time_maa_x
  *   m_* = tanh(xxx·time_maa_w1)_* · time_maa_w2[*]        for * = w, k, v, r, g   (rank time_mix_extra_dim)
  *   x*  = h + (p − h) ⊙ (time_maa_* + m_*)
- *   r, k, v = receptance·xr, key·xk, value·xv;  g = silu(gate·xg)                 [T,A]
+ *   r, k, v = receptance·xr, key·xk, value·xv;  g = silu(gate·xg)                 [T,Datt]
  *   dw = tanh(xw·time_decay_w1)·time_decay_w2                                      (rank time_decay_extra_dim)
  *   y = wkv6(r, k, v; w_t = exp(−exp(time_decay + dw_t)), u = time_faaaa)         (kernels/cpu/rwkv_wkv5.ts)
  *   A = X + output·(ln_x(y) ⊙ g);  X' = channelMix(A) with time_maa_k/r mixes
@@ -18,9 +18,9 @@
  */
 import type { Block, Run } from "../model.ts";
 import { channelMix, type ChannelMixWeights, channelMixWeights } from "./channel_mix.ts";
+import type { Getter } from "../weights.ts";
 import {
   type Arr,
-  type Getter,
   layerNorm,
   type LayerNormWeights,
   layerNormWeights,
@@ -50,15 +50,15 @@ export interface TimeMixWeightsV6<A = Arr> {
   time_maa_x: A; // [D]
   time_maa: Record<Maa, A>; // time_maa_w, _k, _v, _r, _g: [D] each
   time_maa_lora: Record<Maa, Lora<A>>; // column block m of time_maa_w1 [D,5Rm] and time_maa_w2[m] [Rm,D]
-  time_decay: A; // [A]
-  time_decay_lora: Lora<A>; // time_decay_w1 [D,Rd], time_decay_w2 [Rd,A]
-  time_faaaa: A; // [A] bonus u ([H,S] in the checkpoint)
-  key: A; // [A, D]
-  value: A; // [A, D]
-  receptance: A; // [A, D]
-  gate: A; // [A, D]
-  output: A; // [D, A]
-  ln_x: LayerNormWeights<A>; // [A]
+  time_decay: A; // [Datt]
+  time_decay_lora: Lora<A>; // time_decay_w1 [D,Rd], time_decay_w2 [Rd,Datt]
+  time_faaaa: A; // [Datt] bonus u ([H,S] in the checkpoint)
+  key: A; // [Datt, D]
+  value: A; // [Datt, D]
+  receptance: A; // [Datt, D]
+  gate: A; // [Datt, D]
+  output: A; // [D, Datt]
+  ln_x: LayerNormWeights<A>; // [Datt]
 }
 
 /** One RWKV-6 block: X [T,D] → X' [T,D]. */
@@ -73,7 +73,7 @@ export class BlockV6<A> implements Block<A> {
 
   forward(x: A, T: number, run: Run<A>, keepState: boolean): A {
     const { be, be: { ops, rk }, att } = this;
-    const { D, A, H, S, eps, lnXEps } = this.shape;
+    const { D, Datt, H, S, eps, lnXEps } = this.shape;
     const st = headsState(be, this.shape, run, this, keepState);
 
     // data-dependent token shift: x* = h + (p − h) ⊙ (time_maa_* + m_*)
@@ -87,16 +87,16 @@ export class BlockV6<A> implements Block<A> {
     }
 
     // time mix: A = X + output·(ln_x(wkv6(r, k, v; w_t)) ⊙ silu(g))
-    const r = ops.linear(mixed.r, att.receptance, T, D, A); // [T,A]
-    const k = ops.linear(mixed.k, att.key, T, D, A); // [T,A]
-    const v = ops.linear(mixed.v, att.value, T, D, A); // [T,A]
-    const g = ops.linear(mixed.g, att.gate, T, D, A); // [T,A]
-    rk.activate(g, T * A, "silu");
-    const dw = lora(be, mixed.w, att.time_decay_lora, T, D, A, "tanh"); // [T,A]
-    const wkv = rk.wkv5(r, k, v, att.time_decay, att.time_faaaa, st.s, T, H, S, dw); // WKV-6: WKV-5 with decay per token [T,A]
-    const y = rk.groupNorm(wkv, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps); // [T,A]
-    rk.mulInPlace(y, g, T * A);
-    const a = ops.linear(y, att.output, T, A, D); // [T,D]
+    const r = ops.linear(mixed.r, att.receptance, T, D, Datt); // [T,Datt]
+    const k = ops.linear(mixed.k, att.key, T, D, Datt); // [T,Datt]
+    const v = ops.linear(mixed.v, att.value, T, D, Datt); // [T,Datt]
+    const g = ops.linear(mixed.g, att.gate, T, D, Datt); // [T,Datt]
+    rk.activate(g, T * Datt, "silu");
+    const dw = lora(be, mixed.w, att.time_decay_lora, T, D, Datt, "tanh"); // [T,Datt]
+    const wkv = rk.wkv5(r, k, v, att.time_decay, att.time_faaaa, st.s, T, H, S, dw); // WKV-6: WKV-5 with decay per token [T,Datt]
+    const y = rk.groupNorm(wkv, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps); // [T,Datt]
+    rk.mulInPlace(y, g, T * Datt);
+    const a = ops.linear(y, att.output, T, Datt, D); // [T,D]
     ops.addInPlace(a, x, T * D);
 
     // channel mix: X' = A + σ(r) ⊙ value·relu(key·xk)², xk/xr mixed with time_maa_k/r
@@ -108,7 +108,7 @@ export class BlockV6<A> implements Block<A> {
 
 /** Reads block `i` of a v6 model (via `get`, scoped to `blocks.i`). */
 export function loadBlockV6<A>(be: RwkvBackend<A>, get: Getter, shape: ShapeV6, i: number): BlockV6<A> {
-  const { D, A, H, S, Rm, Rd } = shape;
+  const { D, Datt, H, S, Rm, Rd } = shape;
   const w1 = get("att.time_maa_w1", [D, MAA.length * Rm]); // x @ w1, five [D,Rm] blocks side by side
   const w2 = get("att.time_maa_w2", [MAA.length, Rm, D]); // five [Rm,D]
   const time_maa = {} as Record<Maa, Arr>;
@@ -126,15 +126,15 @@ export function loadBlockV6<A>(be: RwkvBackend<A>, get: Getter, shape: ShapeV6, 
     time_maa_x: get("att.time_maa_x", [1, 1, D]),
     time_maa,
     time_maa_lora,
-    time_decay: get("att.time_decay", [1, 1, A]),
-    time_decay_lora: loraWeights(get, "att.time_decay_w1", "att.time_decay_w2", D, Rd, A),
+    time_decay: get("att.time_decay", [1, 1, Datt]),
+    time_decay_lora: loraWeights(get, "att.time_decay_w1", "att.time_decay_w2", D, Rd, Datt),
     time_faaaa: get("att.time_faaaa", [H, S]),
-    key: get("att.key.weight", [A, D]),
-    value: get("att.value.weight", [A, D]),
-    receptance: get("att.receptance.weight", [A, D]),
-    gate: get("att.gate.weight", [A, D]),
-    output: get("att.output.weight", [D, A]),
-    ln_x: layerNormWeights(get, "att.ln_x", A),
+    key: get("att.key.weight", [Datt, D]),
+    value: get("att.value.weight", [Datt, D]),
+    receptance: get("att.receptance.weight", [Datt, D]),
+    gate: get("att.gate.weight", [Datt, D]),
+    output: get("att.output.weight", [D, Datt]),
+    ln_x: layerNormWeights(get, "att.ln_x", Datt),
   };
   const ffn = channelMixWeights(get, shape, { ln2: "ln2", ffn: "ffn", mix_k: "time_maa_k", mix_r: "time_maa_r" });
   return new BlockV6(be, shape, onBackend(be.ops, att), onBackend(be.ops, ffn), i);

@@ -3,7 +3,7 @@
  * value residual across blocks.
  *
  *   h = ln1(X);  p = shift(h);  x* = h + (p − h) ⊙ x_*              for * = r, w, k, v, a, g
- *   r, k, v = receptance·xr, key·xk, value·xv                         [T,A]
+ *   r, k, v = receptance·xr, key·xk, value·xv                         [T,Datt]
  *   w = exp(−e^{−1/2}·σ(w0 + tanh(xw·w1)·w2))                          decay
  *   a = σ(a0 + xa·a1·a2)                                               in-context learning rate
  *   g = σ(xg·g1)·g2                                                    output gate
@@ -27,9 +27,9 @@
 import { UserError } from "../../errors.ts";
 import type { Block, Run } from "../model.ts";
 import { channelMixV7, type ChannelMixWeightsV7, channelMixWeightsV7 } from "./channel_mix.ts";
+import type { Getter } from "../weights.ts";
 import {
   type Arr,
-  type Getter,
   layerNorm,
   type LayerNormWeights,
   layerNormWeights,
@@ -58,22 +58,22 @@ export interface TimeMixWeightsV7<A = Arr> {
   x_v: A;
   x_a: A;
   x_g: A;
-  w0: A; // [A]
-  w: Lora<A>; // w1 [D,Rw], w2 [Rw,A]
-  a0: A; // [A]
-  a: Lora<A>; // a1 [D,Ra], a2 [Ra,A]
-  /** v0 [A] and v1 [D,Rv], v2 [Rv,A]; null when the checkpoint has none (such a block can only come first). */
+  w0: A; // [Datt]
+  w: Lora<A>; // w1 [D,Rw], w2 [Rw,Datt]
+  a0: A; // [Datt]
+  a: Lora<A>; // a1 [D,Ra], a2 [Ra,Datt]
+  /** v0 [Datt] and v1 [D,Rv], v2 [Rv,Datt]; null when the checkpoint has none (such a block can only come first). */
   v0: A | null;
   v: Lora<A> | null;
-  g: Lora<A>; // g1 [D,Rg], g2 [Rg,A]
-  k_k: A; // [A]
-  k_a: A; // [A]
-  r_k: A; // [A] ([H,S] in the checkpoint)
-  key: A; // [A, D]
-  value: A; // [A, D]
-  receptance: A; // [A, D]
-  output: A; // [D, A]
-  ln_x: LayerNormWeights<A>; // [A]
+  g: Lora<A>; // g1 [D,Rg], g2 [Rg,Datt]
+  k_k: A; // [Datt]
+  k_a: A; // [Datt]
+  r_k: A; // [Datt] ([H,S] in the checkpoint)
+  key: A; // [Datt, D]
+  value: A; // [Datt, D]
+  receptance: A; // [Datt, D]
+  output: A; // [D, Datt]
+  ln_x: LayerNormWeights<A>; // [Datt]
 }
 
 /** What the blocks of one pass leave in the run for the next block. */
@@ -81,7 +81,7 @@ export interface VFirst<A> {
   /** `run.pos0` and token count of the pass. */
   pos0: number;
   T: number;
-  /** v_first [T, A], the value of the pass's first block. */
+  /** v_first [T, Datt], the value of the pass's first block. */
   v: A;
   /** Output X' [T, D] of the last block that ran; the next block of the pass receives it as X. */
   out: A;
@@ -100,7 +100,7 @@ export class BlockV7<A> implements Block<A> {
 
   forward(x: A, T: number, run: Run<A>, keepState: boolean): A {
     const { be, be: { ops, rk }, att } = this;
-    const { D, A, H, S, eps, lnXEps } = this.shape;
+    const { D, Datt, H, S, eps, lnXEps } = this.shape;
     const st = headsState(be, this.shape, run, this, keepState);
 
     // token shift: x* = h + (p − h) ⊙ x_*
@@ -110,15 +110,15 @@ export class BlockV7<A> implements Block<A> {
     const xw = mixed(att.x_w), xv = mixed(att.x_v), xa = mixed(att.x_a), xg = mixed(att.x_g);
 
     // projections, decay, learning rate, gate
-    const r = ops.linear(mixed(att.x_r), att.receptance, T, D, A); // [T,A]
-    const k = ops.linear(mixed(att.x_k), att.key, T, D, A); // [T,A]
-    const v = ops.linear(xv, att.value, T, D, A); // [T,A]
-    const w = lora(be, xw, att.w, T, D, A, "tanh"); // tanh(xw·w1)·w2 [T,A]
-    rk.decay7InPlace(w, att.w0, T, A); // w = exp(−e^{−1/2}·σ(w0 + ·))
-    const a = lora(be, xa, att.a, T, D, A); // [T,A]
-    rk.sigmoidOfSumInPlace(a, att.a0, T, A); // a = σ(a0 + xa·a1·a2)
-    const g = lora(be, xg, att.g, T, D, A, "sigmoid"); // σ(xg·g1)·g2 [T,A]
-    const kk = rk.keys7(k, a, att.k_k, att.k_a, T, H, S); // κ̂ [T,A]; k scaled in place
+    const r = ops.linear(mixed(att.x_r), att.receptance, T, D, Datt); // [T,Datt]
+    const k = ops.linear(mixed(att.x_k), att.key, T, D, Datt); // [T,Datt]
+    const v = ops.linear(xv, att.value, T, D, Datt); // [T,Datt]
+    const w = lora(be, xw, att.w, T, D, Datt, "tanh"); // tanh(xw·w1)·w2 [T,Datt]
+    rk.decay7InPlace(w, att.w0, T, Datt); // w = exp(−e^{−1/2}·σ(w0 + ·))
+    const a = lora(be, xa, att.a, T, D, Datt); // [T,Datt]
+    rk.sigmoidOfSumInPlace(a, att.a0, T, Datt); // a = σ(a0 + xa·a1·a2)
+    const g = lora(be, xg, att.g, T, D, Datt, "sigmoid"); // σ(xg·g1)·g2 [T,Datt]
+    const kk = rk.keys7(k, a, att.k_k, att.k_a, T, H, S); // κ̂ [T,Datt]; k scaled in place
 
     // value residual: the first block of a pass sets v_first, later ones mix toward it
     let pass = run.state.get(this.vFirstKey) as VFirst<A> | undefined;
@@ -132,17 +132,17 @@ export class BlockV7<A> implements Block<A> {
           `Block ${this.originalIndex} has no att.v0/v1/v2, so it can only be the first block; it follows another block here`,
         );
       }
-      const gate = lora(be, xv, att.v, T, D, A); // [T,A]
-      rk.sigmoidOfSumInPlace(gate, att.v0, T, A); // σ(v0 + xv·v1·v2)
-      rk.valueResidual7(v, pass.v, gate, T * A);
+      const gate = lora(be, xv, att.v, T, D, Datt); // [T,Datt]
+      rk.sigmoidOfSumInPlace(gate, att.v0, T, Datt); // σ(v0 + xv·v1·v2)
+      rk.valueResidual7(v, pass.v, gate, T * Datt);
     }
 
     // time mix: A = X + output·((ln_x(wkv7) + bonus) ⊙ g)
-    const wkv = rk.wkv7(r, w, k, v, kk, a, st.s, T, H, S); // [T,A]
-    const y = rk.groupNorm(wkv, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps); // [T,A]
+    const wkv = rk.wkv7(r, w, k, v, kk, a, st.s, T, H, S); // [T,Datt]
+    const y = rk.groupNorm(wkv, att.ln_x.weight, att.ln_x.bias, T, H, S, lnXEps); // [T,Datt]
     rk.bonus7(y, r, k, v, att.r_k, T, H, S);
-    rk.mulInPlace(y, g, T * A);
-    const resA = ops.linear(y, att.output, T, A, D); // A [T,D] (the name `a` is the learning rate here)
+    rk.mulInPlace(y, g, T * Datt);
+    const resA = ops.linear(y, att.output, T, Datt, D); // A [T,D] (the name `a` is the learning rate here)
     ops.addInPlace(resA, x, T * D);
 
     // channel mix: X' = A + value·relu(key·xk)²
@@ -161,7 +161,7 @@ export function loadBlockV7<A>(
   i: number,
   vFirstKey: object,
 ): BlockV7<A> {
-  const { D, A, H, S, Rw, Ra, Rv, Rg } = shape;
+  const { D, Datt, H, S, Rw, Ra, Rv, Rg } = shape;
   const hasV = get.has("att.v0");
   const att: TimeMixWeightsV7 = {
     ln1: layerNormWeights(get, "ln1", D),
@@ -171,21 +171,21 @@ export function loadBlockV7<A>(
     x_v: get("att.x_v", [1, 1, D]),
     x_a: get("att.x_a", [1, 1, D]),
     x_g: get("att.x_g", [1, 1, D]),
-    w0: get("att.w0", [1, 1, A]),
-    w: loraWeights(get, "att.w1", "att.w2", D, Rw, A),
-    a0: get("att.a0", [1, 1, A]),
-    a: loraWeights(get, "att.a1", "att.a2", D, Ra, A),
-    v0: hasV ? get("att.v0", [1, 1, A]) : null,
-    v: hasV ? loraWeights(get, "att.v1", "att.v2", D, Rv, A) : null,
-    g: loraWeights(get, "att.g1", "att.g2", D, Rg, A),
-    k_k: get("att.k_k", [1, 1, A]),
-    k_a: get("att.k_a", [1, 1, A]),
+    w0: get("att.w0", [1, 1, Datt]),
+    w: loraWeights(get, "att.w1", "att.w2", D, Rw, Datt),
+    a0: get("att.a0", [1, 1, Datt]),
+    a: loraWeights(get, "att.a1", "att.a2", D, Ra, Datt),
+    v0: hasV ? get("att.v0", [1, 1, Datt]) : null,
+    v: hasV ? loraWeights(get, "att.v1", "att.v2", D, Rv, Datt) : null,
+    g: loraWeights(get, "att.g1", "att.g2", D, Rg, Datt),
+    k_k: get("att.k_k", [1, 1, Datt]),
+    k_a: get("att.k_a", [1, 1, Datt]),
     r_k: get("att.r_k", [H, S]),
-    key: get("att.key.weight", [A, D]),
-    value: get("att.value.weight", [A, D]),
-    receptance: get("att.receptance.weight", [A, D]),
-    output: get("att.output.weight", [D, A]),
-    ln_x: layerNormWeights(get, "att.ln_x", A),
+    key: get("att.key.weight", [Datt, D]),
+    value: get("att.value.weight", [Datt, D]),
+    receptance: get("att.receptance.weight", [Datt, D]),
+    output: get("att.output.weight", [D, Datt]),
+    ln_x: layerNormWeights(get, "att.ln_x", Datt),
   };
   return new BlockV7(
     be,

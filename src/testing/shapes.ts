@@ -1,13 +1,13 @@
 /**
- * Model shapes used by the benchmarks, and random-weight Llama models built in memory from them
+ * Model shapes used by the benchmarks and tests, and random-weight Llama models built in memory from them
  * (no files: the shapes of stories15M/110M matter for speed, not the trained values).
  *
  * @module
  */
-import { cpu } from "../src/backend/cpu.ts";
-import type { Ops } from "../src/backend/ops.ts";
-import { type LlamaConfig, resolveLlamaConfig } from "../src/models/llama/config.ts";
-import { layerShape, type LayerWeights, LlamaBlock, LlamaModel } from "../src/models/llama/model.ts";
+import { cpu } from "../backend/cpu.ts";
+import type { Ops } from "../backend/ops.ts";
+import { type LlamaConfig, resolveLlamaConfig } from "../models/llama/config.ts";
+import { layerShape, type LayerWeights, LlamaBlock, LlamaModel } from "../models/llama/model.ts";
 
 /** config.json fields of the benchmark shapes (llama2.c's stories models and Llama 2 7B). */
 export const SHAPES: Record<
