@@ -327,6 +327,21 @@ for (const name of chosen) {
   if (r.res) { for (const k of Object.keys(total)) total[k] += r.res[k]; }
   ok &&= r.ok;
 }
+// ---- Packages and the browser page (issue 17; scripts/package_check.mjs, scripts/browser_check.mjs).
+// Each prints `NAME: N passed, M failed, K skipped` last; run when no runtime names are given.
+if (process.argv.slice(2).length === 0) {
+  for (const script of ["package_check.mjs", "browser_check.mjs"]) {
+    console.log(`\n===== ${script} =====`);
+    const r = spawnSync(process.execPath, [`scripts/${script}`], { encoding: "utf8", maxBuffer: 1 << 26 });
+    process.stdout.write((r.stdout ?? "") + (r.stderr ?? ""));
+    const m = /^(\w+): (\d+) passed, (\d+) failed, (\d+) skipped$/m.exec(r.stdout ?? "");
+    lines.push(m ? m[0] : `${script}: no summary (exit ${r.status})`);
+    if (m) { for (const [k, i] of [["passed", 2], ["failed", 3], ["skipped", 4]]) total[k] += Number(m[i]); }
+    if (r.status !== 0 || !m) ok = false;
+  }
+}
+// ---- end of the package and browser hook
+
 console.log("\n" + lines.join("\n"));
 console.log(`${total.passed} passed, ${total.failed} failed`);
 if (!ok) {

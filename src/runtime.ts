@@ -1,15 +1,29 @@
-/** Which JavaScript runtime we run on, for reports and metadata; and its garbage collector. @module */
-import v8 from "node:v8";
-import vm from "node:vm";
+/**
+ * Which JavaScript runtime we run on, for reports and metadata; its garbage collector; and the
+ * one door to Node's built-in modules for code that must also load in a browser.
+ *
+ * @module
+ */
 
 // deno-lint-ignore no-explicit-any
 const g = globalThis as any;
 
-/** `deno 2.x`, `bun 1.x` or `node 20.x`. */
+/**
+ * Node built-in module `name` (`"node:os"`) where the runtime has one (Deno, Node, Bun), else
+ * undefined (a browser). Through `process.getBuiltinModule`, not an `import`, so a module that
+ * only probes the runtime (thread count, worker threads, the collector) stays importable in a
+ * browser bundle, which has no `node:*` modules.
+ */
+export function nodeBuiltin<M>(name: string): M | undefined {
+  return g.process?.getBuiltinModule?.(name) as M | undefined;
+}
+
+/** `deno 2.x`, `bun 1.x`, `node 20.x`, or `browser <user agent>`. */
 export function runtimeName(): string {
   if (g.Deno) return `deno ${g.Deno.version.deno}`;
   if (g.Bun) return `bun ${g.Bun.version}`;
-  return `node ${g.process?.versions?.node ?? "?"}`;
+  if (g.process?.versions?.node) return `node ${g.process.versions.node}`;
+  return `browser ${g.navigator?.userAgent ?? "?"}`;
 }
 
 let collector: (() => void) | null | undefined;
@@ -30,6 +44,9 @@ export function collectGarbage(): boolean {
 function findCollector(): (() => void) | null {
   if (typeof g.gc === "function") return () => g.gc();
   if (g.Bun && typeof g.Bun.gc === "function") return () => g.Bun.gc(true);
+  const v8 = nodeBuiltin<typeof import("node:v8")>("node:v8");
+  const vm = nodeBuiltin<typeof import("node:vm")>("node:vm");
+  if (!v8 || !vm) return null; // a browser
   try {
     v8.setFlagsFromString("--expose-gc");
     const gc = vm.runInNewContext("gc");

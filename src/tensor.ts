@@ -7,8 +7,6 @@
  *
  * @module
  */
-import { getFloat16, setFloat16 } from "@petamoriken/float16";
-
 /** A float32 tensor in C (row-major) order. */
 export interface Tensor {
   data: Float32Array;
@@ -49,25 +47,51 @@ export function shapeString(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;
 }
 
+/** The value of F16 bit pattern `h`: sign, 5 exponent bits (bias 15), 10 mantissa bits. */
+export function f16ToNumber(h: number): number {
+  const sign = h & 0x8000 ? -1 : 1;
+  const exponent = (h >>> 10) & 0x1f;
+  const mantissa = h & 0x3ff;
+  if (exponent === 0) return sign * mantissa * 2 ** -24; // zero and subnormals
+  if (exponent === 0x1f) return mantissa ? NaN : sign * Infinity;
+  return sign * (0x400 + mantissa) * 2 ** (exponent - 25);
+}
+
+/**
+ * The F16 bit pattern nearest to the float32 with bits `b`, ties to even (IEEE 754's default, as
+ * PyTorch's `tensor.to(torch.float16)`): too large gives ±Inf, too small ±0, NaN stays NaN.
+ */
+export function f32BitsToF16(b: number): number {
+  const sign = (b >>> 16) & 0x8000;
+  const exponent = (b >>> 23) & 0xff; // bias 127
+  const mantissa = b & 0x7fffff;
+  if (exponent === 0xff) return sign | 0x7c00 | (mantissa ? 0x200 | (mantissa >>> 13) : 0);
+  const e = exponent - 127 + 15; // the F16 exponent field, if the value were normal there
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e < -10) return sign; // below half the smallest subnormal (2⁻²⁵): rounds to zero
+  // Keep the top bits of the mantissa (implicit 1 included for subnormal results), round the rest.
+  const [kept, shift] = e > 0 ? [(e << 10) | (mantissa >>> 13), 13] : [(mantissa | 0x800000) >>> (14 - e), 14 - e];
+  const rest = (e > 0 ? mantissa : mantissa | 0x800000) & ((1 << shift) - 1);
+  const half = 1 << (shift - 1);
+  // A carry out of the mantissa steps the exponent up (to Inf past 65504), as it should.
+  return sign | (kept + (rest > half || (rest === half && (kept & 1)) ? 1 : 0));
+}
+
 let halfFloats: Float32Array | undefined;
 
 /** The float32 value of every F16 bit pattern, built on first use. */
 function f16Table(): Float32Array {
   if (!halfFloats) {
     halfFloats = new Float32Array(65536);
-    const view = new DataView(new ArrayBuffer(2));
-    for (let b = 0; b < 65536; b++) {
-      view.setUint16(0, b, true);
-      halfFloats[b] = getFloat16(view, 0, true);
-    }
+    for (let h = 0; h < 65536; h++) halfFloats[h] = f16ToNumber(h);
   }
   return halfFloats;
 }
 
 /**
  * Decodes little-endian `bytes` of `dtype` into float32.
- * F16 through a table of all 65536 half floats (filled once by `@petamoriken/float16`, so the
- * bits are its bits; a call per element cost 0.3–1.8 µs); BF16 is the top half of a float32, so
+ * F16 through a table of all 65536 half floats (filled once by {@link f16ToNumber}; a call per
+ * element cost 0.3–1.8 µs); BF16 is the top half of a float32, so
  * it is a shift.
  */
 export function toFloat32(bytes: Uint8Array, dtype: DType): Float32Array {
@@ -116,7 +140,7 @@ export function toFloat32(bytes: Uint8Array, dtype: DType): Float32Array {
 
 /**
  * Encodes float32 values as little-endian bytes of `dtype` (F32, F16 or BF16).
- * BF16 rounds to nearest even, as PyTorch's `tensor.to(torch.bfloat16)` does.
+ * F16 and BF16 round to nearest even, as PyTorch's `tensor.to(...)` does.
  */
 export function fromFloat32(data: Float32Array, dtype: "F32" | "F16" | "BF16"): Uint8Array {
   const n = data.length;
@@ -125,7 +149,8 @@ export function fromFloat32(data: Float32Array, dtype: "F32" | "F16" | "BF16"): 
   if (dtype === "F32") {
     for (let i = 0; i < n; i++) view.setFloat32(4 * i, data[i], true);
   } else if (dtype === "F16") {
-    for (let i = 0; i < n; i++) setFloat16(view, 2 * i, data[i], true);
+    const bits = new Uint32Array(data.buffer, data.byteOffset, n);
+    for (let i = 0; i < n; i++) view.setUint16(2 * i, f32BitsToF16(bits[i]), true);
   } else {
     const bits = new Uint32Array(data.buffer, data.byteOffset, n);
     for (let i = 0; i < n; i++) {

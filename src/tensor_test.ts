@@ -1,4 +1,5 @@
-import { getFloat16 } from "@petamoriken/float16";
+// @petamoriken/float16 is the independent oracle for our own F16 conversion (a devDependency).
+import { getFloat16, setFloat16 } from "@petamoriken/float16";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { test } from "./testing/harness.ts";
@@ -40,3 +41,41 @@ test("F16 decoding agrees with @petamoriken/float16 on all 65536 bit patterns", 
     assert.ok(Object.is(got[b], Math.fround(want)), `bits 0x${b.toString(16)}: ${got[b]} vs ${want}`);
   }
 });
+
+test("F16 encoding agrees with @petamoriken/float16 (round to nearest even) on float32 values", () => {
+  const check = (values: Float32Array) => {
+    const got = new DataView(fromFloat32(values, "F16").buffer);
+    const want = new DataView(new ArrayBuffer(2 * values.length));
+    for (let i = 0; i < values.length; i++) setFloat16(want, 2 * i, values[i], true);
+    for (let i = 0; i < values.length; i++) {
+      const [g, w] = [got.getUint16(2 * i, true), want.getUint16(2 * i, true)];
+      if (Number.isNaN(values[i])) {
+        assert.ok((g & 0x7c00) === 0x7c00 && (g & 0x3ff) !== 0, `NaN -> 0x${g.toString(16)}`);
+      } else assert.equal(g, w, `${values[i]}: 0x${g.toString(16)} vs 0x${w.toString(16)}`);
+    }
+  };
+  // Every half float, the float32 values just beside it and the midpoints to its neighbours
+  // (the ties), and the ranges where F16 overflows and underflows.
+  const edges: number[] = [];
+  for (let h = 0; h < 0x7c00; h++) {
+    const v = getFloat16(new DataView(Uint16Array.of(h).buffer), 0, true);
+    const next = getFloat16(new DataView(Uint16Array.of(h + 1).buffer), 0, true);
+    const mid = (v + next) / 2;
+    for (const x of [v, mid, Math.fround(mid), nextUp(mid), nextDown(mid)]) edges.push(x, -x);
+  }
+  edges.push(65504, 65519.99, 65520, 70000, 1e-8, 2 ** -25, 2 ** -25 * 1.0001, 2 ** -26, Infinity, -Infinity, NaN);
+  check(Float32Array.from(edges));
+  fc.assert(fc.property(fc.float32Array({ maxLength: 64 }), check));
+});
+
+/** The float32 values just above and below `x` (x a float32, finite, positive). */
+function nextUp(x: number): number {
+  const b = new Float32Array([x]);
+  new Uint32Array(b.buffer)[0]++;
+  return b[0];
+}
+function nextDown(x: number): number {
+  const b = new Float32Array([x]);
+  if (x > 0) new Uint32Array(b.buffer)[0]--;
+  return b[0];
+}

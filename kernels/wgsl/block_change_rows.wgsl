@@ -39,7 +39,9 @@ struct Shape {
 
 var<workgroup> partial: array<vec3<f32>, WG>;
 
-const F32_MAX = 3.40282347e38;
+// The largest finite f32, (2 − 2⁻²³)·2¹²⁷, written exactly in hex: a decimal such as 3.40282347e38
+// lies just above it, and Chrome's compiler (Tint) rejects a literal outside f32's finite range.
+const F32_MAX = 0x1.fffffep+127f;
 
 // Sum of `v` over the workgroup's threads, in partial[0] after the last barrier.
 fn workgroup_sum(v: vec3<f32>, lid: u32) {

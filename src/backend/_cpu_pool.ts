@@ -20,9 +20,7 @@
  *
  * @module
  */
-import { existsSync } from "node:fs";
-import { cpus } from "node:os";
-import { fileURLToPath } from "node:url";
+import { nodeBuiltin } from "../runtime.ts";
 import { matmul, MATMUL_PANEL } from "../../kernels/cpu/matmul.ts";
 import { matmulWasm, wasmSimdAvailable } from "../../kernels/cpu/matmul_wasm.ts";
 import { defaultMultiplyAdd, FastMatmul, packedFastLength, packFastWeights } from "../../kernels/cpu/matmul_fast.ts";
@@ -41,12 +39,33 @@ export const WASM_MIN_ROWS = 16;
 /** A wait on the workers that sees no chunk finish for this long is reported as a bug. */
 const STALL_MS = 60_000;
 
-let threadCount = Math.max(1, Math.min(8, cpus().length || 1));
+// Nothing is created or asked of the runtime at import time: the thread count and the scratch
+// buffers come on first use, and without SharedArrayBuffer (a browser page that is not
+// cross-origin isolated) the backend runs on one thread.
+let threadCount: number | undefined;
 let workers: JobWorker[] = [];
 let kernel: MatmulKernel = "wasm-simd";
 let precision: Precision = "exact";
 let broken: string | null = null; // why the workers are not used, once they failed to start
-const scratchBuffers = Array.from({ length: 5 }, () => new Float32Array(new SharedArrayBuffer(4)));
+const scratchBuffers: Float32Array[] = [];
+
+/**
+ * The default thread count: the CPU cores (navigator's count where there is one), at most 8; 1
+ * without SharedArrayBuffer, and 1 on a thread that may not block (a page's main thread, where
+ * `Atomics.wait` throws), since the main thread waits for the workers' chunks.
+ */
+function defaultThreads(): number {
+  if (typeof SharedArrayBuffer !== "function") return 1;
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0); // "not-equal" where waiting is allowed
+  } catch {
+    return 1;
+  }
+  // deno-lint-ignore no-explicit-any
+  const cores: number = (globalThis as any).navigator?.hardwareConcurrency ??
+    nodeBuiltin<typeof import("node:os")>("node:os")?.cpus().length ?? 1;
+  return Math.max(1, Math.min(8, cores || 1));
+}
 
 /**
  * Sets how many threads the CPU backend's matmul and attention use (the main thread included);
@@ -64,7 +83,7 @@ export function setThreads(n: number): void {
 
 /** The number of threads the CPU backend's matmul and attention use (the main thread included). */
 export function getThreads(): number {
-  return threadCount;
+  return threadCount ??= defaultThreads();
 }
 
 /**
@@ -160,9 +179,17 @@ export async function stopWorkers(): Promise<void> {
   await Promise.all(ws.map((w) => w.terminate()));
 }
 
-/** `data` itself when it already lives in a SharedArrayBuffer, else a copy that does. */
+/** Whether `a` lives in a SharedArrayBuffer (false where the runtime has none). */
+export function isShared(a: ArrayBufferView): boolean {
+  return typeof SharedArrayBuffer === "function" && a.buffer instanceof SharedArrayBuffer;
+}
+
+/**
+ * `data` itself when it already lives in a SharedArrayBuffer, else a copy that does; `data`
+ * itself where there is no SharedArrayBuffer (the workers are off there).
+ */
 export function sharedCopy(data: Float32Array): Float32Array {
-  if (data.buffer instanceof SharedArrayBuffer) return data;
+  if (isShared(data) || typeof SharedArrayBuffer !== "function") return data;
   const out = new Float32Array(new SharedArrayBuffer(data.byteLength));
   out.set(data);
   return out;
@@ -182,7 +209,7 @@ export function matmulThreaded(
   bias?: Float32Array,
 ): void {
   const wasm = T >= WASM_MIN_ROWS && getMatmulKernel() === "wasm-simd";
-  const parallel = threadCount > 1 && T * K * N >= PARALLEL_MIN_MACS && N >= 8 && w.buffer instanceof SharedArrayBuffer;
+  const parallel = getThreads() > 1 && T * K * N >= PARALLEL_MIN_MACS && N >= 8 && isShared(w);
   if (!parallel || !startWorkers()) {
     if (precision === "fast") {
       mainFast ??= new FastMatmul(defaultMultiplyAdd());
@@ -213,7 +240,7 @@ export function attentionThreaded(
   opts?: AttentionOptions,
 ): void {
   // Tq·Tk/2 visible (query, key) pairs per head, ~4·Hd flops each
-  const parallel = threadCount > 1 && H > 1 && Tq * Tk * H * Hd >= 2 * PARALLEL_MIN_MACS;
+  const parallel = getThreads() > 1 && H > 1 && Tq * Tk * H * Hd >= 2 * PARALLEL_MIN_MACS;
   if (!parallel || !startWorkers()) {
     if (precision === "fast") {
       mainFast ??= new FastMatmul(defaultMultiplyAdd());
@@ -221,7 +248,7 @@ export function attentionThreaded(
     } else attentionBlocked(out, q, k, v, Tq, Tk, H, Hkv, Hd, opts);
     return;
   }
-  const chunk = Math.max(1, Math.floor(H / (4 * threadCount)));
+  const chunk = Math.max(1, Math.floor(H / (4 * getThreads())));
   const os = sharedOut(out, 0);
   run({
     kind: "attention",
@@ -257,7 +284,7 @@ export function matmulOnWorkers(
   N: number,
   bias?: Float32Array,
 ): void {
-  if (threadCount < 2) throw new Error(`matmulOnWorkers() needs setThreads(n) with n ≥ 2, not ${threadCount}`);
+  if (getThreads() < 2) throw new Error(`matmulOnWorkers() needs setThreads(n) with n ≥ 2, not ${getThreads()}`);
   if (!startWorkers()) throw new Error(`Worker threads could not start: ${broken}`);
   runMatmul(out, x, sharedCopy(w), T, K, N, bias, T >= WASM_MIN_ROWS && getMatmulKernel() === "wasm-simd", false);
 }
@@ -275,7 +302,7 @@ export function attentionOnWorkers(
   Hd: number,
   opts?: AttentionOptions,
 ): void {
-  if (threadCount < 2) throw new Error(`attentionOnWorkers() needs setThreads(n) with n ≥ 2, not ${threadCount}`);
+  if (getThreads() < 2) throw new Error(`attentionOnWorkers() needs setThreads(n) with n ≥ 2, not ${getThreads()}`);
   if (!startWorkers()) throw new Error(`Worker threads could not start: ${broken}`);
   const os = sharedOut(out, 0);
   run({
@@ -311,7 +338,7 @@ function runMatmul(
   mainTakesChunks: boolean,
 ): void {
   // about 8 chunks per thread (so a slow thread costs little), 4..MATMUL_PANEL columns each
-  const per = Math.ceil(N / (8 * threadCount));
+  const per = Math.ceil(N / (8 * getThreads()));
   const chunk = Math.min(MATMUL_PANEL, Math.max(4, Math.ceil(per / 4) * 4));
   const os = sharedOut(out, 0);
   run({
@@ -334,7 +361,7 @@ function runMatmul(
 
 /** Posts `job` to every worker, takes chunks here too (unless told not to), waits for the rest. */
 function run(job: Job, mainTakesChunks: boolean): void {
-  for (let i = 0; i < threadCount - 1; i++) {
+  for (let i = 0; i < getThreads() - 1; i++) {
     if (!workers[i].post(job)) {
       // it closed itself after a pause; a new one takes its place (and its chunks, once started)
       workers[i] = new JobWorker(workerUrl(), (why) => disable(`a worker thread failed: ${why}`));
@@ -365,7 +392,7 @@ function newCtrl(): Int32Array {
 
 /** `a` (its first n values) where the workers can read it: itself if shared, else scratch slot `slot`. */
 function shared(a: Float32Array, slot: number, n: number): Float32Array {
-  if (a.buffer instanceof SharedArrayBuffer) return a;
+  if (isShared(a)) return a;
   const s = scratch(slot, n);
   s.set(a.subarray(0, n));
   return s;
@@ -373,19 +400,19 @@ function shared(a: Float32Array, slot: number, n: number): Float32Array {
 
 /** Where the workers write the result: `out` itself if shared, else scratch slot `slot`. */
 function sharedOut(out: Float32Array, slot: number): Float32Array {
-  return out.buffer instanceof SharedArrayBuffer ? out : scratch(slot, out.length);
+  return isShared(out) ? out : scratch(slot, out.length);
 }
 
 /** A shared Float32Array of n values, reused from call to call (only one job runs at a time). */
 function scratch(slot: number, n: number): Float32Array {
-  if (scratchBuffers[slot].length < n) scratchBuffers[slot] = new Float32Array(new SharedArrayBuffer(4 * n));
+  if (!(scratchBuffers[slot]?.length >= n)) scratchBuffers[slot] = new Float32Array(new SharedArrayBuffer(4 * n));
   return scratchBuffers[slot].subarray(0, n);
 }
 
 /** Starts the workers if needed; false (and the reason in `broken`) when they cannot run. */
 function startWorkers(): boolean {
   if (broken !== null) return false;
-  while (workers.length < threadCount - 1) {
+  while (workers.length < getThreads() - 1) {
     try {
       workers.push(new JobWorker(workerUrl(), (why) => disable(`a worker thread failed: ${why}`)));
     } catch (e) {
@@ -410,6 +437,11 @@ function disable(why: string): void {
  */
 function workerUrl(): URL {
   if (import.meta.url.endsWith(".ts")) return new URL("./_cpu_worker.ts", import.meta.url);
+  // A page (no file system): the worker bundle sits beside the page's bundle.
+  const fs = nodeBuiltin<typeof import("node:fs")>("node:fs");
+  const url = nodeBuiltin<typeof import("node:url")>("node:url");
+  if (!fs || !url || !import.meta.url.startsWith("file:")) return new URL("./_cpu_worker.js", import.meta.url);
+  const { existsSync } = fs, { fileURLToPath } = url;
   let dir = new URL("./", import.meta.url);
   for (;;) {
     const candidate = new URL("_cpu_worker.js", dir);

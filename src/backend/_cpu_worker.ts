@@ -8,7 +8,7 @@
 import { type Job, runChunks } from "./_cpu_job.ts";
 import { serveJobs } from "./_cpu_workers.ts";
 
-await serveJobs((job) => {
+serveJobs((job) => {
   try {
     runChunks(job as Job);
   } catch (e) {

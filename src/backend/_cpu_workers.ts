@@ -14,8 +14,9 @@
  *
  * @module
  */
-import process from "node:process";
-import { Worker as NodeWorker } from "node:worker_threads";
+import { nodeBuiltin } from "../runtime.ts";
+
+type WorkerThreads = typeof import("node:worker_threads");
 
 /** A worker with no job for this long closes itself (and is started again when needed). */
 export const IDLE_MS = 500;
@@ -51,7 +52,9 @@ export class JobWorker {
       w.unref?.();
       this.#handle = w;
     } else {
-      const w = new NodeWorker(url);
+      const threads = nodeBuiltin<WorkerThreads>("node:worker_threads");
+      if (!threads) throw new Error("this runtime has neither a web Worker nor node:worker_threads");
+      const w = new threads.Worker(url);
       w.on("error", (e: Error) => onError(e.message));
       w.unref();
       this.#handle = w;
@@ -82,8 +85,8 @@ export class JobWorker {
  * The worker side of {@link JobWorker}: calls `handle` for every job, counts it done, and closes
  * the worker after {@link IDLE_MS} without a job.
  */
-export async function serveJobs(handle: (job: unknown) => void): Promise<void> {
-  const { parentPort } = await import("node:worker_threads");
+export function serveJobs(handle: (job: unknown) => void): void {
+  const parentPort = nodeBuiltin<WorkerThreads>("node:worker_threads")?.parentPort ?? null;
   // deno-lint-ignore no-explicit-any
   const self = globalThis as any;
   // A web worker in Deno has no parentPort; Node's workers (and Bun's, either kind) have one.
@@ -91,7 +94,7 @@ export async function serveJobs(handle: (job: unknown) => void): Promise<void> {
     parentPort ? parentPort.on("message", fn) : self.addEventListener("message", (e: MessageEvent) => fn(e.data));
   // Deno's web worker ends with self.close(); in a Node or Bun worker (which has no self.close),
   // process.exit() ends the worker thread, not the process.
-  const close = () => (typeof self.close === "function" ? self.close() : process.exit(0));
+  const close = () => (typeof self.close === "function" ? self.close() : self.process.exit(0));
   let pending: Int32Array | null = null, idleMs = IDLE_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const arm = () => {

@@ -82,7 +82,7 @@ export async function observeWindows<A>(
   metrics: readonly HiddenStateMetric[],
   lastHidden: "raw" | "hf",
   onWindow?: (done: number, total: number) => void,
-  sums = useChangeSums(model.ops.name, metrics),
+  sums: boolean = useChangeSums(model.ops.name, metrics),
 ): Promise<void> {
   checkWindows(model, windows);
   await feedWindows(model, windows, metrics, lastHidden, onWindow, sums);

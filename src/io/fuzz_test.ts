@@ -22,7 +22,7 @@ import { Weights } from "../models/weights.ts";
 import { fromFloat32 } from "../tensor.ts";
 import { test } from "../testing/harness.ts";
 import { resolveLlamaConfig } from "../models/llama/config.ts";
-import { type RawConfig } from "./config_json.ts";
+import type { RawConfig } from "./config_json.ts";
 import { parseHeader, SafetensorsFile } from "./safetensors.ts";
 import { writeSafetensors } from "./safetensors_write.ts";
 import { TensorStore } from "./store.ts";

@@ -7,6 +7,9 @@
  */
 import { closeSync, openSync, readSync, writeSync } from "node:fs";
 import { type DType, DTYPE_SIZE, numel } from "../tensor.ts";
+import { encodeHeader } from "./safetensors_header.ts";
+
+export { encodeHeader } from "./safetensors_header.ts";
 
 /** A byte range of an existing file, copied in chunks (memory stays small whatever the size). */
 export interface FileRange {
@@ -30,21 +33,6 @@ export interface TensorEntry {
 }
 
 const CHUNK = 16 * 2 ** 20;
-
-/** The header JSON for `entries`, padded with spaces to a multiple of 8 bytes (as the reference writer does). */
-export function encodeHeader(entries: readonly TensorEntry[], metadata?: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) header.__metadata__ = metadata;
-  let offset = 0;
-  for (const e of entries) {
-    const size = numel(e.shape) * DTYPE_SIZE[e.dtype];
-    header[e.name] = { dtype: e.dtype, shape: e.shape, data_offsets: [offset, offset + size] };
-    offset += size;
-  }
-  let text = JSON.stringify(header);
-  text += " ".repeat((8 - (new TextEncoder().encode(text).byteLength % 8)) % 8);
-  return new TextEncoder().encode(text);
-}
 
 /** Writes `entries` to `path` (overwriting it). The caller chooses a temporary path and renames. */
 export function writeSafetensors(

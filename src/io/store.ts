@@ -10,9 +10,10 @@ import { join } from "node:path";
 import { UserError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import { SafetensorsFile, type TensorInfo } from "./safetensors.ts";
+import type { TensorReader } from "./tensor_reader.ts";
 
 /** All tensors of a model folder, across shards. */
-export class TensorStore {
+export class TensorStore implements TensorReader {
   readonly #files: SafetensorsFile[];
   readonly #where = new Map<string, SafetensorsFile>();
 

@@ -27,7 +27,7 @@ import { join } from "node:path";
 import { type GptqLinear, packedWords } from "../../kernels/cpu/gptq.ts";
 import { UserError } from "../errors.ts";
 import type { RawConfig } from "../io/config_json.ts";
-import type { TensorStore } from "../io/store.ts";
+import type { TensorReader } from "../io/tensor_reader.ts";
 import { shapeString } from "../tensor.ts";
 import type { Getter, Weights } from "./weights.ts";
 
@@ -117,7 +117,7 @@ export function readGptqConfig(raw: RawConfig, dir: string): GptqConfig | null {
  * The stored int32 tensor `name` (no conversion to float), after checking dtype and shape; empty
  * when `shapesOnly`.
  */
-function readInt32(store: TensorStore, name: string, shape: number[], why: string, shapesOnly = false): Int32Array {
+function readInt32(store: TensorReader, name: string, shape: number[], why: string, shapesOnly = false): Int32Array {
   const info = store.info(name)!;
   if (info.dtype !== "I32") {
     throw new UserError(`Tensor "${name}" has dtype ${info.dtype}; GPTQ stores it as I32`);

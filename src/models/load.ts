@@ -6,41 +6,15 @@
  */
 import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
-import { UserError } from "../errors.ts";
-import { resolveLlamaConfig } from "./llama/config.ts";
-import { readGptqConfig } from "./gptq.ts";
 import { type RawConfig, readConfigFile } from "../io/config_json.ts";
 import { readGenerationConfig } from "../io/generation_config.ts";
+import { readGptqConfig } from "./gptq.ts";
 import { TensorStore } from "../io/store.ts";
-import { loadLlama, openLlamaParts } from "./llama/model.ts";
+import { type FamilyLoader, familyLoader } from "./families.ts";
 import type { CausalLM, ModelParts } from "./model.ts";
-import { resolveRwkvConfig } from "./rwkv/config.ts";
-import { loadRwkv, openRwkvParts } from "./rwkv/model.ts";
 import { Weights } from "./weights.ts";
 
-/** How one family loads: whole, or part by part (for layer streaming); and its layer count. */
-export interface FamilyLoader {
-  load<A>(ops: Ops<A>, raw: RawConfig, weights: Weights, dir: string): CausalLM<A>;
-  open<A>(ops: Ops<A>, raw: RawConfig, weights: Weights, dir: string): ModelParts<A>;
-  /** L, from the config alone (resolved and checked as loading would). */
-  numLayers(raw: RawConfig): number;
-}
-
-const llamaFamily: FamilyLoader = {
-  load: (ops, raw, w, dir) =>
-    loadLlama(ops, resolveLlamaConfig(raw, readGenerationConfig(dir)), w, dir, readGptqConfig(raw, dir)),
-  open: (ops, raw, w, dir) =>
-    openLlamaParts(ops, resolveLlamaConfig(raw, readGenerationConfig(dir)), w, dir, readGptqConfig(raw, dir)),
-  numLayers: (raw) => resolveLlamaConfig(raw).numLayers,
-};
-
-const loaders = new Map<string, FamilyLoader>([
-  ["llama", llamaFamily],
-  ["mistral", llamaFamily],
-  ["qwen2", llamaFamily],
-  ["baichuan", llamaFamily],
-  ["rwkv", { load: loadRwkv, open: openRwkvParts, numLayers: (raw) => resolveRwkvConfig(raw).numLayers }],
-]);
+export type { FamilyLoader } from "./families.ts";
 
 /**
  * A model folder, each of its files read at most once however many steps of a command use it:
@@ -81,15 +55,7 @@ export class ModelFolder {
 
   /** How the family named by `model_type` loads. */
   get family(): FamilyLoader {
-    const family = loaders.get(String(this.raw.model_type));
-    if (!family) {
-      throw new UserError(
-        `"${this.dir}/config.json" has model_type ${JSON.stringify(this.raw.model_type)}; supported: ${
-          [...loaders.keys()].join(", ")
-        }`,
-      );
-    }
-    return family;
+    return familyLoader(this.raw, `${this.dir}/config.json`);
   }
 
   /** L, the number of layers, from config.json (no tensor is read, not even a header). */
@@ -138,7 +104,14 @@ function folderOf(from: string | ModelFolder): { folder: ModelFolder; done: () =
 export function loadModel<A = Float32Array>(from: string | ModelFolder, ops?: Ops<A>): CausalLM<A> {
   return withModelFolder(from, (folder) => {
     const family = folder.family;
-    return family.load((ops ?? cpu) as Ops<A>, folder.raw, new Weights(folder.store), folder.dir);
+    return family.load(
+      (ops ?? cpu) as Ops<A>,
+      folder.raw,
+      new Weights(folder.store),
+      folder.dir,
+      readGenerationConfig(folder.dir),
+      readGptqConfig(folder.raw, folder.dir),
+    );
   });
 }
 
@@ -164,7 +137,14 @@ export function openModel<A = Float32Array>(
   try {
     const family = folder.family;
     return {
-      parts: family.open((ops ?? cpu) as Ops<A>, folder.raw, new Weights(folder.store, opts), folder.dir),
+      parts: family.open(
+        (ops ?? cpu) as Ops<A>,
+        folder.raw,
+        new Weights(folder.store, opts),
+        folder.dir,
+        readGenerationConfig(folder.dir),
+        readGptqConfig(folder.raw, folder.dir),
+      ),
       close: done,
     };
   } catch (e) {

@@ -31,11 +31,14 @@ import type { RawConfig } from "../io/config_json.ts";
 import { stringifyJsonFloats } from "../io/json_floats.ts";
 import { exportHfTokenizer } from "../io/tokenizer/export_hf.ts";
 import type { TensorInfo } from "../io/safetensors.ts";
-import { storedFiniteCheck } from "../models/weights.ts";
+import { storedFiniteCheck } from "../io/stored_finite.ts";
 import { type TensorEntry, writeSafetensors } from "../io/safetensors_write.ts";
 import { DTYPE_SIZE, numel } from "../tensor.ts";
 import { type ModelFolder, withModelFolder } from "../models/load.ts";
 import { writeFolderAtomically } from "./output_folder.ts";
+import { compareNames } from "./layer_plan.ts";
+
+export { compareNames } from "./layer_plan.ts";
 
 /** Files never copied into a rewritten folder: weights (rewritten), outputs of the input model, its card. */
 export const COPY_SKIP = [
@@ -81,11 +84,6 @@ export interface RewriteSummary {
   bytes: number;
   /** Names of the safetensors files written. */
   shards: string[];
-}
-
-/** Orders tensor names with layer numbers numerically (layers.2 before layers.10). */
-export function compareNames(a: string, b: string): number {
-  return a.localeCompare(b, "en", { numeric: true });
 }
 
 const pad = (n: number) => String(n).padStart(5, "0");

@@ -12,7 +12,7 @@ import { modelDir } from "../testing/golden.ts";
 import { test } from "../testing/harness.ts";
 import { withoutLayers } from "./remove_layers.ts";
 import { savePrunedLayers } from "./save.ts";
-import { storedFiniteCheck } from "../models/weights.ts";
+import { storedFiniteCheck } from "../io/stored_finite.ts";
 
 const IDS = Int32Array.from(new TextEncoder().encode("Once upon a time, there was a little dog."));
 

@@ -15,7 +15,7 @@ import {
   type RawConfig,
   tokenId,
   tokenIds,
-} from "../../io/config_json.ts";
+} from "../../io/config_fields.ts";
 import type { GenerationConfig } from "../../io/generation_config.ts";
 import { resolveRope, type RopeConfig } from "./rope.ts";
 

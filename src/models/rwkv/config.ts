@@ -14,7 +14,7 @@
  * @module
  */
 import { UserError } from "../../errors.ts";
-import { bool, nonNegativeInt, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config_json.ts";
+import { bool, nonNegativeInt, positiveInt, positiveNumber, type RawConfig, tokenId } from "../../io/config_fields.ts";
 
 /** Architectures, in rwkv.cpp's naming (rwkv.cpp "5.1" is ChatRWKV's "5.0"). */
 const RWKV_VERSIONS = ["4.0", "5.1", "5.2", "6.0", "7.0"] as const;

@@ -13,7 +13,7 @@
  * @module
  */
 import type { Ops } from "../../backend/ops.ts";
-import type { RawConfig } from "../../io/config_json.ts";
+import type { RawConfig } from "../../io/config_fields.ts";
 import type { Block, CausalLM, ModelInfo, ModelParts } from "../model.ts";
 import { scoped, type Weights } from "../weights.ts";
 import {
