@@ -77,6 +77,25 @@ export function f32BitsToF16(b: number): number {
   return sign | (kept + (rest > half || (rest === half && (kept & 1)) ? 1 : 0));
 }
 
+/**
+ * `x` rounded to the nearest F16 value, ties to even, straight from float64 (no float32 step, so
+ * no double rounding): what `numpy.float16(x)` and `@petamoriken/float16`'s `f16round` give.
+ * Past the largest half (65504, rounding up from 65520) it is ±Infinity.
+ */
+export function f16Round(x: number): number {
+  if (!Number.isFinite(x) || x === 0) return x;
+  const a = Math.abs(x);
+  if (a >= 65520) return Math.sign(x) * Infinity;
+  let e = Math.floor(Math.log2(a));
+  if (2 ** e > a) e--; // log2 may round up just below a power of two
+  else if (2 ** (e + 1) <= a) e++;
+  const ulp = 2 ** (Math.max(e, -14) - 10); // subnormals share the spacing 2⁻²⁴
+  const q = a / ulp; // exact: ulp is a power of two
+  const f = Math.floor(q), d = q - f;
+  const n = d > 0.5 || (d === 0.5 && f % 2 === 1) ? f + 1 : f;
+  return Math.sign(x) * n * ulp;
+}
+
 let halfFloats: Float32Array | undefined;
 
 /** The float32 value of every F16 bit pattern, built on first use. */

@@ -1,9 +1,9 @@
 // @petamoriken/float16 is the independent oracle for our own F16 conversion (a devDependency).
-import { getFloat16, setFloat16 } from "@petamoriken/float16";
+import { f16round, getFloat16, setFloat16 } from "@petamoriken/float16";
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { test } from "./testing/harness.ts";
-import { fromFloat32, numel, toFloat32 } from "./tensor.ts";
+import { f16Round, fromFloat32, numel, toFloat32 } from "./tensor.ts";
 
 test("numel() multiplies the dimensions and is 1 for a scalar", () => {
   assert.equal(numel([2, 3, 4]), 24);
@@ -79,3 +79,30 @@ function nextDown(x: number): number {
   if (x > 0) new Uint32Array(b.buffer)[0]--;
   return b[0];
 }
+
+test("f16Round() rounds float64 to the nearest half as @petamoriken/float16's f16round (ties to even, no double rounding)", () => {
+  // Halfway points between adjacent halves, and just off them, across normals, subnormals and the overflow edge.
+  const edges = [
+    0,
+    -0,
+    65504,
+    65519.99,
+    65520,
+    -65520,
+    2 ** -24,
+    2 ** -25,
+    3 * 2 ** -26,
+    2 ** -14,
+    1 + 2 ** -11,
+    1 + 3 * 2 ** -11,
+  ];
+  for (const x of edges) {
+    assert.equal(Object.is(f16Round(x), f16round(x)) || f16Round(x) === f16round(x), true, `x = ${x}`);
+  }
+  fc.assert(
+    fc.property(fc.double({ min: -70000, max: 70000, noNaN: true }), (x) => {
+      assert.equal(f16Round(x), f16round(x), `x = ${x}`);
+    }),
+    { numRuns: 5000 },
+  );
+});

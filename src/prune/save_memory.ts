@@ -9,6 +9,8 @@ import type { RawConfig } from "../io/config_fields.ts";
 import { encodeSafetensors } from "../io/safetensors_header.ts";
 import type { TensorReader } from "../io/tensor_reader.ts";
 import { stringifyJsonFloats } from "../io/json_floats.ts";
+import { rwkvConfigAfterRemoval } from "../models/rwkv/config.ts";
+import { numel } from "../tensor.ts";
 import { compareNames, planLayerRemoval, prunedConfig } from "./layer_plan.ts";
 
 /**
@@ -33,9 +35,13 @@ export function prunedFolderFiles(
     entries.push({ name: to, dtype: info.dtype, shape: info.shape, bytes: tensors.readBytes(name) });
   }
   entries.sort((a, b) => compareNames(a.name, b.name));
-  const config = stringifyJsonFloats(prunedConfig(raw, naming, kept, removed, source, prov), floats) + "\n";
+  const pruned = prunedConfig(raw, naming, kept, removed, source, prov);
+  // RWKV's config.json also counts the parameters kept (as save.ts does).
+  const keptParams = entries.reduce((sum, e) => sum + numel(e.shape), 0);
+  const written = raw.model_type === "rwkv" ? rwkvConfigAfterRemoval(pruned, keptParams) : pruned;
+  const config = stringifyJsonFloats(written, floats) + "\n";
   return new Map([
     ["config.json", new TextEncoder().encode(config)],
-    ["model.safetensors", encodeSafetensors(entries, tensors.metadata)],
+    ["model.safetensors", encodeSafetensors(entries, { ...tensors.metadata, format: "pt" })],
   ]);
 }

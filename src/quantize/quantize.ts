@@ -13,14 +13,13 @@
  *
  * @module
  */
-import { f16round } from "@petamoriken/float16";
 import { dequantizeGptqNaive, type GptqLinear } from "../../kernels/cpu/gptq.ts";
 import { gptqQuantize, packGptq, type QuantizedLinear, rtnQuantize } from "../../kernels/cpu/gptq_quantize.ts";
 import { cpu } from "../backend/cpu.ts";
 import { isPacked, type Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
 import type { TensorEntry } from "../io/safetensors_write.ts";
-import { fromFloat32 } from "../tensor.ts";
+import { f16Round, fromFloat32 } from "../tensor.ts";
 import { readGptqConfig } from "../models/gptq.ts";
 import { type LayerWeights, LlamaBlock } from "../models/llama/model.ts";
 import { type ModelFolder, openModel } from "../models/load.ts";
@@ -196,7 +195,7 @@ function quantizeLinear(
     sym: spec.sym,
     descAct: spec.descAct,
     dampPercent: spec.dampPercent ?? 0.01,
-    roundScale: f16round, // the scales are stored as float16
+    roundScale: f16Round, // the scales are stored as float16
   };
   if (!H) return rtnQuantize(w, N, K, opts);
   const q = gptqQuantize(w, H, N, K, opts);
