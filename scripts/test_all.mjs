@@ -8,7 +8,7 @@
 // runtime runs no test.
 //
 // Steps by name, to run only some: `node scripts/test_all.mjs style deno bun`.
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { createWriteStream, existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -327,7 +327,7 @@ for (const name of chosen) {
   if (r.res) { for (const k of Object.keys(total)) total[k] += r.res[k]; }
   ok &&= r.ok;
 }
-// ---- Packages and the browser page (issue 17; scripts/package_check.mjs, scripts/browser_check.mjs).
+// ---- Packages and the browser page (scripts/package_check.mjs, scripts/browser_check.mjs).
 // Each prints `NAME: N passed, M failed, K skipped` last; run when no runtime names are given.
 if (process.argv.slice(2).length === 0) {
   for (const script of ["package_check.mjs", "browser_check.mjs"]) {
