@@ -1,6 +1,6 @@
 /** `shortgpt eval` and `shortgpt generate` end to end: their JSON files. */
 import assert from "node:assert/strict";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseCommand } from "../cli/shared.ts";
@@ -95,4 +95,65 @@ test("generate --json: greedy ids and text; the ShortGPT-gen flags run", () =>
     const g = JSON.parse(readFileSync(json, "utf8"));
     assert.deepEqual(g.settings.prefill_skip, [4, 3]);
     assert.equal(g.settings.gen_keys, "norope");
+  }));
+
+test("generate: generation_config.json gives the defaults (do_sample false is greedy at any temperature); a flag wins", () =>
+  withTmp(async (tmp) => {
+    const model = join(tmp, "model");
+    cpSync("testdata/models/bytellama-12L", model, { recursive: true });
+    const json = join(tmp, "g.json");
+    const gen = (dir: string, ...flags: string[]) =>
+      generateCli.run(
+        parseCommand([dir, "--prompt", "Once upon a time", "--quiet", "--json", json, ...flags], generateCli.spec),
+      ).then(() => JSON.parse(readFileSync(json, "utf8")));
+    const config = (c: Record<string, unknown>) =>
+      writeFileSync(join(model, "generation_config.json"), JSON.stringify(c));
+
+    // no file: transformers' defaults (greedy), 64 new tokens
+    const plain = await gen("testdata/models/bytellama-12L", "--max-tokens", "14");
+    assert.equal(plain.text, ", there was a ");
+    const greedy = plain.ids;
+
+    config({ do_sample: false, temperature: 0.7, top_p: 0.5, max_new_tokens: 14 });
+    const g = await gen(model);
+    assert.deepEqual(g.ids, greedy, "do_sample false: greedy although the file has a temperature");
+    assert.deepEqual(
+      [g.settings.do_sample, g.settings.temperature, g.settings.top_p, g.settings.top_k, g.settings.max_new_tokens],
+      [false, 0.7, 0.5, 50, 14],
+    );
+    assert.deepEqual(g.settings_source, {
+      do_sample: "generation_config.json",
+      temperature: "generation_config.json",
+      top_p: "generation_config.json",
+      top_k: "built-in",
+      max_new_tokens: "generation_config.json",
+    });
+    // --temperature above 0 asks for sampling: the flag wins over do_sample false
+    const flagged = await gen(model, "--temperature", "1.5", "--top-k", "20", "--top-p", "1", "--seed", "3");
+    assert.equal(flagged.settings.do_sample, true);
+    assert.equal(flagged.settings_source.do_sample, "flag");
+    assert.notDeepEqual(flagged.ids, greedy);
+
+    config({ do_sample: true, temperature: 1.5, top_k: 20, max_new_tokens: 14 });
+    const s = await gen(model, "--seed", "3");
+    assert.equal(s.settings.do_sample, true);
+    assert.deepEqual(s.ids, flagged.ids, "the file's sampling settings draw what the same flags draw");
+    const s5 = await gen(model, "--seed", "3", "--top-k", "1");
+    assert.deepEqual(s5.ids, greedy, "--top-k 1 over the file's 20 keeps only the arg-max");
+    assert.equal(s5.settings_source.top_k, "flag");
+    for (const flags of [["--greedy"], ["--temperature", "0"]]) {
+      const r = await gen(model, ...flags, "--max-tokens", "5");
+      assert.deepEqual(r.ids, greedy.slice(0, 5), flags.join(" "));
+      assert.equal(r.settings_source.do_sample, "flag");
+      assert.equal(r.settings_source.max_new_tokens, "flag");
+    }
+
+    // max_length counts the prompt (16 bytes); max_new_tokens wins when both are set
+    config({ max_length: 20 });
+    assert.equal((await gen(model)).ids.length, 4);
+    config({ max_length: 20, max_new_tokens: 6 });
+    assert.equal((await gen(model)).ids.length, 6);
+    config({ do_sample: true, temperature: 0 });
+    await assert.rejects(gen(model), /temperature above 0.*generation_config\.json/);
+    assert.deepEqual((await gen(model, "--greedy", "--max-tokens", "14")).ids, greedy);
   }));

@@ -3,7 +3,7 @@
  * filling each block's cache (RWKV: its recurrent state) in a {@link Run}; then each new token
  * runs alone from that run (decode), one position at a time. Greedy by default; with
  * `temperature > 0` tokens are drawn from softmax(logits / temperature), optionally restricted
- * to the top-p nucleus, with a seeded generator. Stops at EOS (or any of `stopIds`), after
+ * to the top-k most likely and then to the top-p nucleus, with a seeded generator. Stops at EOS (or any of `stopIds`), after
  * `maxTokens`, or when a transformer's context is full.
  *
  * Determinism: greedy decoding and the generator ({@link mulberry32}, integer arithmetic) are
@@ -39,6 +39,12 @@ export interface SamplingOptions {
   temperature?: number;
   /** Nucleus sampling: draw from the smallest set of most likely tokens whose probability reaches P (default 1). */
   topP?: number;
+  /**
+   * Top-k sampling: draw only from the K most likely tokens (and any tied with the K-th); 0
+   * (default) keeps all. Applied after the temperature and before top-p, in the order of
+   * transformers' logits warpers (`TemperatureLogitsWarper`, `TopKLogitsWarper`, `TopPLogitsWarper`).
+   */
+  topK?: number;
 }
 
 /**
@@ -55,7 +61,7 @@ export function pickToken(
   logits: Float32Array,
   row: number,
   V: number,
-  { temperature = 0, topP = 1 }: SamplingOptions,
+  { temperature = 0, topP = 1, topK = 0 }: SamplingOptions,
   rand: () => number,
 ): number {
   if (!(temperature > 0)) return argmaxRow(logits, row, V);
@@ -65,18 +71,27 @@ export function pickToken(
   const p = new Float64Array(V); // softmax(logits / T), unnormalised
   let z = 0;
   for (let v = 0; v < V; v++) z += p[v] = Math.exp((logits[base + v] - max) / temperature);
-  let order: number[];
-  let total: number;
-  if (topP < 1) {
-    // most likely first (lower id first among equals), cut where the mass reaches topP
-    order = Array.from({ length: V }, (_, v) => v).sort((a, b) => p[b] - p[a] || a - b);
-    let cum = 0, n = 0;
-    while (n < V && cum < topP * z) cum += p[order[n++]];
-    order = order.slice(0, Math.max(n, 1));
-    total = cum;
-  } else {
-    order = Array.from({ length: V }, (_, v) => v);
-    total = z;
+  let order = Array.from({ length: V }, (_, v) => v);
+  let total = z;
+  if (topP < 1 || (topK > 0 && topK < V)) {
+    // most likely first (lower id first among equals)
+    order.sort((a, b) => p[b] - p[a] || a - b);
+    if (topK > 0 && topK < V) {
+      // keep the K most likely and every token tied with the K-th, as TopKLogitsWarper does
+      const kth = p[order[topK - 1]];
+      let n = topK;
+      while (n < V && p[order[n]] >= kth) n++;
+      order = order.slice(0, n);
+      total = 0;
+      for (const v of order) total += p[v];
+    }
+    if (topP < 1) {
+      // the nucleus of what is left: cut where the mass reaches topP (the crossing token kept)
+      let cum = 0, n = 0;
+      while (n < order.length && cum < topP * total) cum += p[order[n++]];
+      order = order.slice(0, Math.max(n, 1));
+      total = cum;
+    }
   }
   const r = rand() * total;
   let cum = 0;

@@ -91,3 +91,29 @@ test("pickToken(): temperature 0 is the arg-max (lower id on ties); top-p draws 
     { numRuns: 300 },
   );
 });
+
+test("pickToken(): top-k keeps the K most likely (ties with the K-th too), and top-p then cuts within them", () => {
+  const logits = Float32Array.from([0.4, 0.3, 0.2, 0.1].map(Math.log));
+  const draw = (opts: { topK?: number; topP?: number }, u: number) =>
+    pickToken(logits, 0, 4, { temperature: 1, ...opts }, () => u);
+  assert.equal(draw({ topK: 2 }, 0.99), 1);
+  assert.equal(draw({ topK: 2 }, 0.5), 0);
+  // top-p 0.5 of the whole: {0, 1}; of what top-k 2 left (0.57, 0.43): {0}, transformers' order
+  assert.equal(draw({ topP: 0.5 }, 0.99), 1);
+  assert.equal(draw({ topK: 2, topP: 0.5 }, 0.99), 0);
+  assert.equal(pickToken(Float32Array.from([1, 2, 2, 0]), 0, 4, { temperature: 1, topK: 1 }, () => 0.99), 2);
+  fc.assert(
+    fc.property(
+      fc.array(fc.integer({ min: -4, max: 4 }), { minLength: 2, maxLength: 12 }),
+      fc.integer({ min: 1, max: 12 }),
+      fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+      (raw, k, u) => {
+        const logits = Float32Array.from(raw);
+        const id = pickToken(logits, 0, logits.length, { temperature: 1, topK: k }, () => u);
+        const kth = [...raw].sort((a, b) => b - a)[Math.min(k, raw.length) - 1];
+        return raw[id] >= kth;
+      },
+    ),
+    { numRuns: 300 },
+  );
+});

@@ -16,12 +16,17 @@ export interface GenerationConfig {
   /** Every end-of-sequence id (undefined: the file gives none, config.json's apply). */
   eosTokenIds?: number[];
   bosTokenId?: number;
-  /** Sampling defaults as the file states them (`do_sample`, `temperature`, `top_p`, `top_k`, `max_new_tokens`). */
+  /**
+   * Sampling defaults as the file states them (`do_sample`, `temperature`, `top_p`, `top_k`,
+   * `max_new_tokens`, `max_length`); `shortgpt generate` uses them where no flag is given.
+   */
   doSample?: boolean;
   temperature?: number;
   topP?: number;
   topK?: number;
   maxNewTokens?: number;
+  /** Prompt plus new tokens at most; `max_new_tokens` wins when both are set, as in transformers. */
+  maxLength?: number;
 }
 
 /** Reads `dir/generation_config.json`; null when the folder has none. */
@@ -54,6 +59,7 @@ export function readGenerationConfig(dir: string): GenerationConfig | null {
   out.topP = num("top_p", (v) => v > 0 && v <= 1);
   out.topK = num("top_k", (v) => Number.isSafeInteger(v) && v >= 0);
   out.maxNewTokens = num("max_new_tokens", (v) => Number.isSafeInteger(v) && v >= 0);
+  out.maxLength = num("max_length", (v) => Number.isSafeInteger(v) && v >= 0);
   for (const k of Object.keys(out) as (keyof GenerationConfig)[]) if (out[k] === undefined) delete out[k];
   return out;
 }
