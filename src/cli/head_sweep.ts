@@ -8,7 +8,7 @@ import { heatMap } from "../report/svg.ts";
 import { version } from "../version.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, str } from "./args.ts";
-import { checkIds } from "../models/forward.ts";
+import { checkWindows } from "../models/forward.ts";
 import {
   CALIBRATION_FLAGS,
   calibrationFromFlags,
@@ -96,12 +96,13 @@ async function headSweepCommand(p: Parsed, folder: ModelFolder): Promise<void> {
   const measurement = calibrationFromFlags(p, folder);
   const windows = measurement.windows;
   const model = await loadForCli(folder, p);
-  for (const w of windows) checkIds(model, w); // a bad id: one line, before any progress
+  checkWindows(model, windows); // a bad id: one line, before any progress (checked once)
   if (layers) checkLayerIndices(layers, model.blocks.length); // a bad layer too (--layers is never empty)
   checkEnoughTokens(p, measurement, "measurement");
   let bar: Progress | undefined;
   const r = await headSweep(model, windows, {
     layers,
+    checkIds: false,
     onProgress: (_done, total) => {
       bar ??= new Progress("windows (dense + one run per head)", total, { quiet });
       bar.tick();

@@ -49,7 +49,7 @@ export function run(p: Parsed): Promise<void> {
 }
 
 /** The command on a model folder opened once: config.json and the headers are read one time. */
-function pruneHeads(p: Parsed, folder: ModelFolder): void {
+export function pruneHeads(p: Parsed, folder: ModelFolder): void {
   const dir = folder.dir;
   const outDir = str(p, "out");
   if (!outDir) throw new UserError(`"prune-heads" needs --out DIR, a new folder for the pruned model`);
@@ -67,7 +67,7 @@ function pruneHeads(p: Parsed, folder: ModelFolder): void {
     checkHeadList(heads, resolveLlamaConfig(raw).numHeads); // a quick answer for a bad list, before reading the weights
     checkBeforeCopy(folder); // untouched tensors are copied as stored; their values are scanned as they are copied
   }
-  const s = saveHeadPruned(dir, outDir, heads, { mode, force });
+  const s = saveHeadPruned(folder, outDir, heads, { mode, force });
   const changed = s.numHeads.map((n, l) => [l, n] as const).filter(([l]) => s.removedHeads.some(([x]) => x === l));
   const given = formatHeadList(s.removedHeads), original = formatHeadList(s.originalHeads);
   out(

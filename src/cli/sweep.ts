@@ -12,7 +12,7 @@ import { loadTokenizer } from "../io/tokenizer/mod.ts";
 import type { CausalLM } from "../models/model.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
-import { checkIds } from "../models/forward.ts";
+import { checkWindows } from "../models/forward.ts";
 import { modelName, requireModel, withModel } from "./common.ts";
 import { note, out, refuseInsideModel, warn, writeFileAtomic } from "./output.ts";
 import {
@@ -170,7 +170,7 @@ async function sweepCommand(p: Parsed, folder: ModelFolder): Promise<void> {
   // The task's items, read once now: a bad --task or --data fails before any work.
   const taskItems = task === undefined ? undefined : readTaskItems(task, data!, { limit: num(p, "limit") });
   const model = await loadForCli(folder, p);
-  for (const w of [...calibration.windows, ...measurement?.windows ?? []]) checkIds(model, w); // before any progress
+  checkWindows(model, [...calibration.windows, ...measurement?.windows ?? []]); // before any progress (checked once)
   const L = model.blocks.length, maxRemove = num(p, "max-remove");
   if (maxRemove !== undefined && !(maxRemove >= 0 && maxRemove <= L - 1)) {
     throw new UserError(`--max-remove ${maxRemove}: give a number from 0 to ${L - 1} (the model has ${L} layers)`);
@@ -195,6 +195,7 @@ async function sweepCommand(p: Parsed, folder: ModelFolder): Promise<void> {
     evalWindows: measurement?.windows,
     conventions: conventionsFromFlags(p),
     accuracy,
+    checkIds: false,
     onProgress: (ph, _done, total) => {
       if (ph !== phase) {
         bar?.done();

@@ -12,6 +12,7 @@ import { countTokens } from "../calibration.ts";
 import { UserError } from "../errors.ts";
 import { perplexity } from "../eval/perplexity.ts";
 import type { LlamaBlock } from "../models/llama/model.ts";
+import { checkWindows } from "../models/forward.ts";
 import type { CausalLM } from "../models/model.ts";
 import { headCounts, withoutHeads } from "../prune/remove_heads.ts";
 import { checkLayerIndices } from "../prune/remove_layers.ts";
@@ -40,6 +41,8 @@ export interface HeadSweepOptions {
   layers?: readonly number[];
   /** Called after every window of every perplexity run: `done` of `total` windows. */
   onProgress?: (done: number, total: number) => void;
+  /** Check the windows' ids first (default true; false when the caller has, see {@link checkWindows}). */
+  checkIds?: boolean;
 }
 
 /** Checks a `--layers` selection: integers in [0, L), each once, at least one. */
@@ -51,7 +54,8 @@ function checkSweepLayers(layers: readonly number[], L: number): void {
 }
 
 /**
- * Runs the sweep: the dense perplexity, then one perplexity per (layer, head).
+ * Runs the sweep: the dense perplexity, then one perplexity per (layer, head). Every window's ids
+ * are checked once, before the first run (unless `opts.checkIds` is false: the caller did).
  *
  * @example
  * ```ts
@@ -71,12 +75,14 @@ export async function headSweep<A>(
   const H = headCounts(model); // also refuses families without attention heads
   const layers = opts.layers ? [...opts.layers].sort((a, b) => a - b) : H.map((_, l) => l);
   checkSweepLayers(layers, H.length);
+  if (opts.checkIds ?? true) checkWindows(model, windows);
+  const unchecked = { checkIds: false }; // checked above (or by the caller), not again per run
   const runs = 1 + layers.reduce((n, l) => n + (H[l] > 1 ? H[l] : 0), 0);
   const total = runs * windows.length;
   let done = 0;
   const tick = () => opts.onProgress?.(++done, total);
 
-  const dense = (await perplexity(model, windows, tick)).ppl;
+  const dense = (await perplexity(model, windows, tick, unchecked)).ppl;
   const ppl: (number | null)[][] = [];
   for (const l of layers) {
     const row: (number | null)[] = [];
@@ -86,7 +92,7 @@ export async function headSweep<A>(
         continue;
       }
       const masked = await withoutHeads(model, [[l, h]], { mode: "mask" });
-      row.push((await perplexity(masked, windows, tick)).ppl);
+      row.push((await perplexity(masked, windows, tick, unchecked)).ppl);
       // The copy's o_proj was uploaded for this one run: free it now (on a GPU the sweep would
       // otherwise hold one o_proj per head until the collector noticed).
       model.ops.dispose?.((masked.blocks[l] as LlamaBlock<A>).w.o_proj as A); // dense: masking refuses packed

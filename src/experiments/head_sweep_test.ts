@@ -6,6 +6,7 @@ import { loadModel } from "../models/load.ts";
 import { withoutHeads } from "../prune/remove_heads.ts";
 import { saveHeadPruned } from "../prune/remove_heads_save.ts";
 import { modelDir } from "../testing/golden.ts";
+import { countingIdChecks } from "../testing/id_checks.ts";
 import { test } from "../testing/harness.ts";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,5 +60,17 @@ test("headSweep() sweeps every layer by default, handles per-layer head counts, 
   await assert.rejects(
     () => headSweep(loadModel("testdata/models/tiny-rwkv-5v2-730K"), WINDOWS),
     userError(/Llama-family/),
+  );
+});
+
+test("headSweep() checks each window's ids once, not again in every perplexity run (none with checkIds: false)", async () => {
+  for (const [checkIds, expected] of [[true, WINDOWS.length], [false, 0]] as const) {
+    const { model, checks } = countingIdChecks(loadModel(modelDir("stories260K")));
+    await headSweep(model, WINDOWS, { layers: [1], checkIds });
+    assert.equal(checks(), expected);
+  }
+  await assert.rejects(
+    () => headSweep(loadModel(modelDir("stories260K")), [Int32Array.from([1, 999])], { layers: [1] }),
+    userError(/Token id 999 at position 1 is out of range/),
   );
 });

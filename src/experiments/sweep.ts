@@ -8,11 +8,12 @@
 import { perplexity } from "../eval/perplexity.ts";
 import { BlockInfluence } from "../importance/block_influence.ts";
 import { type Conventions, removalOrder } from "../importance/metric.ts";
-import { observeWindows } from "../importance/mod.ts";
+import { feedWindows } from "../importance/mod.ts";
 import { pplRemovalScores } from "../importance/ppl_removal.ts";
 import { RelativeMagnitude } from "../importance/relative_magnitude.ts";
 import { reverseScores } from "../importance/reverse.ts";
 import { sequentialScores } from "../importance/sequential.ts";
+import { checkWindows } from "../models/forward.ts";
 import type { CausalLM } from "../models/model.ts";
 import { countTokens } from "../calibration.ts";
 import { withoutLayers } from "../prune/remove_layers.ts";
@@ -69,7 +70,9 @@ export type SweepProgress = (phase: string, done: number, total: number) => void
  * Runs the sweep: metrics from the calibration `windows`, perplexities on `evalWindows` (a
  * different text, so no reported perplexity comes from the text that chose the layers; default:
  * the calibration windows). `maxRemove` bounds k (default L − 1). The `ppl` metric orders layers
- * by their single-layer perplexity on the calibration windows.
+ * by their single-layer perplexity on the calibration windows. Every window's ids are checked once,
+ * before any work (not by each of the many perplexity runs), unless `checkIds` is false because
+ * the caller has done so.
  *
  * @example
  * ```ts
@@ -94,6 +97,8 @@ export async function sweep<A>(
     onProgress?: SweepProgress;
     /** Also measure a task's accuracy at every k (the paper's Fig. 5, right panel). */
     accuracy?: (model: CausalLM<A>) => Promise<number>;
+    /** Check the windows' ids first (default true; false when the caller has, see {@link checkWindows}). */
+    checkIds?: boolean;
   } = {},
 ): Promise<SweepResult> {
   const L = model.blocks.length;
@@ -103,17 +108,27 @@ export async function sweep<A>(
     reduce: opts.conventions?.reduce ?? "mean",
   };
   const progress = opts.onProgress ?? (() => {});
+  const evalWindows = opts.evalWindows ?? windows;
+  if (opts.checkIds ?? true) checkWindows(model, evalWindows === windows ? windows : [...windows, ...evalWindows]);
+  const unchecked = { checkIds: false }; // every window was checked above (or by the caller)
 
   const bi = new BlockInfluence(L, conv.reduce), rm = new RelativeMagnitude(L);
   if (metrics.includes("bi") || metrics.includes("relmag")) {
-    await observeWindows(model, windows, [bi, rm], conv.lastHidden, (d, t) => progress("hidden states", d, t));
+    await feedWindows(model, windows, [bi, rm], conv.lastHidden, (d, t) => progress("hidden states", d, t));
   }
-  const evalWindows = opts.evalWindows ?? windows;
-  const single = await pplRemovalScores(model, evalWindows, (d, t) => progress("single-layer removal", d, t));
-  const singleOnCalibration = evalWindows === windows || !metrics.includes("ppl")
-    ? single
-    : await pplRemovalScores(model, windows, (d, t) => progress("single-layer removal (calibration)", d, t));
-  const dense = (await perplexity(model, evalWindows)).ppl;
+  const single = await pplRemovalScores(
+    model,
+    evalWindows,
+    (d, t) => progress("single-layer removal", d, t),
+    unchecked,
+  );
+  const singleOnCalibration = evalWindows === windows || !metrics.includes("ppl") ? single : await pplRemovalScores(
+    model,
+    windows,
+    (d, t) => progress("single-layer removal (calibration)", d, t),
+    unchecked,
+  );
+  const dense = (await perplexity(model, evalWindows, undefined, unchecked)).ppl;
   const denseAcc = opts.accuracy ? await opts.accuracy(model) : undefined;
   // Curves share points (every curve's k = 1 is a single-layer removal; metrics whose orders
   // begin alike share more): each set of removed layers is measured once.
@@ -125,7 +140,7 @@ export async function sweep<A>(
     if (!r) {
       const pruned = withoutLayers(model, removed);
       r = {
-        ppl: (await perplexity(pruned, evalWindows)).ppl,
+        ppl: (await perplexity(pruned, evalWindows, undefined, unchecked)).ppl,
         acc: opts.accuracy ? await opts.accuracy(pruned) : undefined,
       };
       measured.set(key, r);

@@ -3,10 +3,12 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../cli.ts";
+import { UserError } from "../errors.ts";
 import { perplexity } from "../eval/perplexity.ts";
 import { loadModel } from "../models/load.ts";
 import { withoutLayers } from "../prune/remove_layers.ts";
 import { modelDir } from "../testing/golden.ts";
+import { countingIdChecks } from "../testing/id_checks.ts";
 import { test } from "../testing/harness.ts";
 import { sweep } from "./sweep.ts";
 
@@ -45,6 +47,20 @@ test("sweep() measures every perplexity on evalWindows, never on the calibration
     r.single_layer_ppl.map(async (_, i) => (await perplexity(withoutLayers(model, [i]), WINDOWS)).ppl),
   );
   assert.deepEqual(r.curves.ppl.scores, onCalibration);
+});
+
+test("sweep() checks each window's ids once, not again in every perplexity run (none with checkIds: false)", async () => {
+  const evalWindows = [Int32Array.from(new TextEncoder().encode("The dog ran to the park and played."))];
+  for (const [checkIds, expected] of [[true, 2], [false, 0]] as const) {
+    const { model, checks } = countingIdChecks(loadModel(modelDir("bytellama-12L")));
+    await sweep(model, WINDOWS, ["bi", "ppl"], { maxRemove: 2, evalWindows, checkIds });
+    assert.equal(checks(), expected);
+  }
+  const bad = [Int32Array.from([1, 2, 9999])];
+  await assert.rejects(
+    () => sweep(loadModel(modelDir("bytellama-12L")), WINDOWS, ["reverse"], { evalWindows: bad }),
+    (e) => e instanceof UserError && /Token id 9999 at position 2 is out of range/.test(e.message),
+  );
 });
 
 test("shortgpt sweep writes JSON, Markdown and SVGs for any subset of metrics, with a task's accuracy", async () => {

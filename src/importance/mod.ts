@@ -88,8 +88,8 @@ export async function observeWindows<A>(
   await feedWindows(model, windows, metrics, lastHidden, onWindow, sums);
 }
 
-/** {@link observeWindows} over windows already checked against the model. */
-async function feedWindows<A>(
+/** {@link observeWindows} over windows already checked against the model ({@link checkWindows}). */
+export async function feedWindows<A>(
   model: CausalLM<A>,
   windows: readonly Int32Array[],
   metrics: readonly HiddenStateMetric[],

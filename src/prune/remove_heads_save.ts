@@ -24,9 +24,9 @@
 import { basename, resolve } from "node:path";
 import { UserError } from "../errors.ts";
 import { type LlamaConfig, resolveLlamaConfig, TRANSFORMER_TYPES } from "../models/llama/config.ts";
-import { type RawConfig, readConfigFile, readRawConfig } from "../io/config_json.ts";
+import type { RawConfig } from "../io/config_json.ts";
 import type { TensorInfo } from "../io/safetensors.ts";
-import { TensorStore } from "../io/store.ts";
+import { type ModelFolder, withModelFolder } from "../models/load.ts";
 import { DTYPE_SIZE, shapeString } from "../tensor.ts";
 import { version } from "../version.ts";
 import { modelCard } from "./model_card.ts";
@@ -71,8 +71,9 @@ export interface HeadSaveSummary {
 const ATTN_TENSOR = /^model\.layers\.(\d+)\.self_attn\.(q_proj|k_proj|v_proj|o_proj|W_pack)\.(weight|bias)$/;
 
 /**
- * Writes `srcDir` without the attention heads `heads` (`[layer, head]`, the folder's own 0-based
- * numbering) to `outDir`.
+ * Writes `src` (a path, or a {@link ModelFolder} already open, whose config.json and headers are
+ * then not read again) without the attention heads `heads` (`[layer, head]`, the folder's own
+ * 0-based numbering) to `outDir`.
  *
  * @example
  * ```ts
@@ -82,12 +83,21 @@ const ATTN_TENSOR = /^model\.layers\.(\d+)\.self_attn\.(q_proj|k_proj|v_proj|o_p
  * ```
  */
 export function saveHeadPruned(
-  srcDir: string,
+  src: string | ModelFolder,
   outDir: string,
   heads: readonly HeadRef[],
-  { mode = "physical", force = false }: HeadSaveOptions = {},
+  options: HeadSaveOptions = {},
 ): HeadSaveSummary {
-  const raw = readRawConfig(srcDir);
+  return withModelFolder(src, (folder) => saveFolder(folder, outDir, heads, options));
+}
+
+function saveFolder(
+  folder: ModelFolder,
+  outDir: string,
+  heads: readonly HeadRef[],
+  { mode = "physical", force = false }: HeadSaveOptions,
+): HeadSaveSummary {
+  const { dir: srcDir, raw } = folder;
   if (!TRANSFORMER_TYPES.includes(raw.model_type as never)) {
     throw new UserError(
       `Head removal needs a Llama-family model (${TRANSFORMER_TYPES.join(", ")}); "${srcDir}" has model_type ${
@@ -110,31 +120,27 @@ export function saveHeadPruned(
 
   const byLayer = headsByLayer(heads);
   // Every affected layer must hold the tensors the edit rewrites (a silent copy would be wrong).
-  const store = TensorStore.open(srcDir);
-  try {
-    for (const l of byLayer.keys()) {
-      const p = `model.layers.${l}.self_attn`;
-      const needed = mode === "mask"
-        ? ["o_proj"]
-        : cfg.fusedQkv
-        ? ["W_pack", "o_proj"]
-        : ["q_proj", "k_proj", "v_proj", "o_proj"];
-      for (const n of needed) {
-        if (store.has(`${p}.${n}.qweight`)) {
-          throw new UserError(
-            `Tensor "${p}.${n}.qweight" is GPTQ-packed; prune-heads rewrites float attention weights only ` +
-              "(remove whole layers of a GPTQ folder with prune, or remove heads before quantizing)",
-          );
-        }
-        if (!store.has(`${p}.${n}.weight`)) {
-          throw new UserError(
-            `Tensor "${p}.${n}.weight" is missing from "${srcDir}"; the checkpoint does not match its config.json`,
-          );
-        }
+  const store = folder.store;
+  for (const l of byLayer.keys()) {
+    const p = `model.layers.${l}.self_attn`;
+    const needed = mode === "mask"
+      ? ["o_proj"]
+      : cfg.fusedQkv
+      ? ["W_pack", "o_proj"]
+      : ["q_proj", "k_proj", "v_proj", "o_proj"];
+    for (const n of needed) {
+      if (store.has(`${p}.${n}.qweight`)) {
+        throw new UserError(
+          `Tensor "${p}.${n}.qweight" is GPTQ-packed; prune-heads rewrites float attention weights only ` +
+            "(remove whole layers of a GPTQ folder with prune, or remove heads before quantizing)",
+        );
+      }
+      if (!store.has(`${p}.${n}.weight`)) {
+        throw new UserError(
+          `Tensor "${p}.${n}.weight" is missing from "${srcDir}"; the checkpoint does not match its config.json`,
+        );
       }
     }
-  } finally {
-    store.close();
   }
   const plans = new Map<number, LayerHeadPlan>();
   for (const [l, removed] of byLayer) plans.set(l, planHeadRemoval(cfg.numHeads[l], cfg.numKvHeads[l], removed));
@@ -198,8 +204,7 @@ export function saveHeadPruned(
   const sorted = [...byLayer].flatMap(([l, hs]) => hs.map((h) => [l, h] as [number, number]));
   const toOriginal = originalNumbering(raw, cfg);
   const originalHeads = sorted.map(([l, h]) => toOriginal(l, h));
-  const { raw: parsed, floats } = readConfigFile(srcDir);
-  const config = headPrunedConfig(parsed, cfg, mode, numHeads, numKvHeads, originalHeads, srcDir, alibiHeads);
+  const config = headPrunedConfig(raw, cfg, mode, numHeads, numKvHeads, originalHeads, srcDir, alibiHeads);
   const card = modelCard(srcDir, raw, {
     removedLayers: (config.shortgpt!.removed_layers as number[]) ?? [],
     removedHeads: config.shortgpt!.removed_heads as [number, number][],
@@ -207,7 +212,7 @@ export function saveHeadPruned(
     layers: cfg.numLayers,
     metric: raw.shortgpt?.metric as string | null | undefined,
   });
-  const { tensors, bytes } = rewriteFolder(srcDir, outDir, { edit: editOf, config, floats, card });
+  const { tensors, bytes } = rewriteFolder(folder, outDir, { edit: editOf, config, floats: folder.floats, card });
   return { outDir, mode, removedHeads: sorted, originalHeads, numHeads, numKvHeads, tensors, bytes };
 }
 
