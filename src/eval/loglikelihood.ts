@@ -71,7 +71,7 @@ export function moveTrailingSpace(context: string, continuation: string): [strin
 }
 
 /** Options of {@link encodePair}. */
-export interface EncodeOptions {
+export interface EncodePairOptions {
   /**
    * Put the tokenizer's BOS in front of the context (default true: the tokenizer's default
    * special tokens, as lm-eval's Hugging Face backend adds them since 0.4.9.2). false is older
@@ -100,7 +100,7 @@ export function encodePair(
   tok: Tokenizer,
   context: string,
   continuation: string,
-  { bos = true }: EncodeOptions = {},
+  { bos = true }: EncodePairOptions = {},
 ): TokenRequest {
   const [ctxText, contText] = moveTrailingSpace(context, continuation);
   const whole = tok.encode(ctxText + contText, { bos });
@@ -195,7 +195,7 @@ export function argmaxRow(logits: Float32Array, row: number, V: number): number 
 
 /** Options of {@link loglikelihoods}. */
 export interface LoglikelihoodOptions {
-  /** See {@link EncodeOptions} (used where text is encoded: `scoreItem`, `evaluateTask`). */
+  /** See {@link EncodePairOptions} (used where text is encoded: `scoreItem`, `evaluateTask`). */
   bos?: boolean;
   /** Run the tokens all requests share once (default true); false scores each from scratch. */
   sharePrefix?: boolean;

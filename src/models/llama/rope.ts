@@ -55,7 +55,7 @@ const REQUIRED: Record<RopeKind, readonly string[]> = {
  * @param headDim     Hd (longrope factor lists have Hd/2 entries)
  * @param maxPositions `max_position_embeddings`
  */
-export function resolveRope(raw: Json, headDim: number, maxPositions: number): RopeConfig {
+export function resolveRope(raw: Record<string, unknown>, headDim: number, maxPositions: number): RopeConfig {
   const params = blockOf(raw, "rope_parameters"), scaling = blockOf(raw, "rope_scaling");
   if (params && scaling) {
     for (const k of Object.keys(params)) {
