@@ -37,7 +37,9 @@ import { logProb } from "./perplexity.ts";
 
 /** One request as token ids: what the model reads first, and the ids that are scored. */
 export interface TokenRequest {
+  /** Ids the model reads before the scored ones (BOS first when one is added). */
   context: readonly number[];
+  /** Ids whose log-probabilities are summed, each given everything before it. */
   continuation: readonly number[];
   /**
    * The context was empty and the tokenizer has neither BOS nor EOS, so lm-eval's

@@ -22,6 +22,7 @@ export type RopeKind = typeof ROPE_KINDS[number];
 
 /** Resolved RoPE settings: the merged block with every default decided. */
 export interface RopeConfig {
+  /** How frequencies are scaled: `rope_type` (or `type`) of the block, "default" without one. */
   readonly kind: RopeKind;
   /** θ (`rope_theta`). */
   readonly theta: number;
@@ -181,6 +182,7 @@ export class RotaryTable {
   readonly #cache = new Map<number, Float64Array>();
   readonly #static: Float64Array | null;
 
+  /** The table for head dimension `headDim` = Hd under `rope` (frequencies computed now unless they vary with length). */
   constructor(readonly headDim: number, readonly rope: RopeConfig) {
     const ctx = { maxPositions: rope.maxPositions };
     this.scale = ropeAttentionFactor(rope.scaling, ctx);
