@@ -104,7 +104,8 @@ export { perplexity, type PerplexityResult } from "./src/eval/perplexity.ts";
 export { checkLayerList, withoutLayers } from "./src/prune/remove_layers.ts";
 export { type PruneProvenance, savePrunedLayers, type SaveSummary } from "./src/prune/save.ts";
 export { type FolderEdits, rewriteFolder, type RewriteSummary, type TensorEdit } from "./src/prune/rewrite_folder.ts";
-export { type GptqConfig, readGptqConfig } from "./src/models/gptq.ts";
+export type { GptqConfig } from "./src/models/gptq.ts";
+export { readGptqConfig } from "./src/models/gptq_folder.ts";
 export { quantizeFolder, type QuantizeSpec, type QuantizeSummary } from "./src/quantize/quantize.ts";
 export {
   sweep,

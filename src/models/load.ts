@@ -8,7 +8,7 @@ import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
 import { type RawConfig, readConfigFile } from "../io/config_json.ts";
 import { readGenerationConfig } from "../io/generation_config.ts";
-import { readGptqConfig } from "./gptq.ts";
+import { readGptqConfig } from "./gptq_folder.ts";
 import { TensorStore } from "../io/store.ts";
 import { type FamilyLoader, familyLoader } from "./families.ts";
 import type { CausalLM, ModelParts } from "./model.ts";

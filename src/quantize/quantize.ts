@@ -20,7 +20,7 @@ import { isPacked, type Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
 import type { TensorEntry } from "../io/safetensors_write.ts";
 import { f16Round, fromFloat32 } from "../tensor.ts";
-import { readGptqConfig } from "../models/gptq.ts";
+import { readGptqConfig } from "../models/gptq_folder.ts";
 import { type LayerWeights, LlamaBlock } from "../models/llama/model.ts";
 import { type ModelFolder, openModel } from "../models/load.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
