@@ -25,9 +25,9 @@ export interface RopeScaling {
   original_max_position_embeddings?: number;
   /** yarn and longrope: the factor on cos and sin, overriding the computed one. */
   attention_factor?: number;
-  /** yarn: rotations (within the original context) where the ramp starts keeping frequencies (default 32). */
+  /** yarn: dimensions turning more than this often within the original context keep their frequency (default 32). */
   beta_fast?: number;
-  /** yarn: rotations where the ramp ends, frequencies fully divided by `factor` (default 1). */
+  /** yarn: dimensions turning less than this often are divided by `factor` in full; a ramp between (default 1). */
   beta_slow?: number;
   /** yarn: `get_mscale` coefficient of the attention factor's numerator (with `mscale_all_dim`). */
   mscale?: number;

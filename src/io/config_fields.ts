@@ -11,7 +11,7 @@ import { parseJsonFloats } from "./json_floats.ts";
 
 /** config.json as Hugging Face writes it: one JSON object; every field is optional. */
 export interface RawConfig {
-  /** The family (`llama`, `mistral`, `qwen2`, `baichuan`, `rwkv`, ...): picks the loader. */
+  /** The family, which picks the loader: `llama`, `mistral`, `qwen2`, `baichuan` or `rwkv`. */
   model_type?: string;
   /** transformers class names, e.g. `["LlamaForCausalLM"]`. */
   architectures?: string[];
