@@ -30,10 +30,13 @@ import type { Getter, Weights } from "./weights.ts";
 
 /** The resolved quantization config of a GPTQ folder. */
 export interface GptqConfig {
+  /** Bits per code b (`bits`). */
   bits: 2 | 3 | 4 | 8;
   /** Inputs per group; −1 in the file becomes K (one group) per layer. */
   groupSize: number;
+  /** `desc_act` (act-order): columns were quantized in order of decreasing Hessian diagonal, so `g_idx` is not ascending. */
   descAct: boolean;
+  /** `sym`: symmetric quantization (every zero point is 2^(b−1)). */
   sym: boolean;
   /** "gptq" (v1: zero points stored minus one) or "gptq_v2". */
   checkpointFormat: "gptq" | "gptq_v2";

@@ -36,6 +36,7 @@ export class ModelFolder {
   #config: { raw: RawConfig; floats: ReadonlySet<string> } | undefined;
   #store: TensorStore | undefined;
 
+  /** Opens nothing yet: files under `dir` are read on first use. */
   constructor(readonly dir: string) {}
 
   /** config.json as parsed. */
