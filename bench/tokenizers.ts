@@ -13,9 +13,7 @@
  */
 import process from "node:process";
 import { BytesTokenizer } from "../src/io/tokenizer/bytes.ts";
-import { loadHfTokenizer } from "../src/io/tokenizer/hf_bpe.ts";
-import { loadLlama2cTokenizer } from "../src/io/tokenizer/llama2c.ts";
-import { loadSentencePieceTokenizer } from "../src/io/tokenizer/sentencepiece.ts";
+import { loadHfTokenizer, loadLlama2cTokenizer, loadSentencePieceTokenizer } from "../src/io/tokenizer/load.ts";
 import type { Tokenizer } from "../src/io/tokenizer/tokenizer.ts";
 import { FIXTURES, HUNDRED_KB_WORD, hundredKb } from "../src/io/tokenizer/_test_util.ts";
 import { flag, machine } from "./_machine.ts";

@@ -18,6 +18,20 @@ export interface ByteSource {
   read(offset: number, length: number, onBytes?: (received: number) => void): Promise<Uint8Array>;
 }
 
+/** What a source throws when its file is not there (HTTP 404 or 410 from a URL). */
+export class MissingFile extends Error {
+  /** @param name the file's name or address */
+  constructor(readonly file: string, why: string) {
+    super(`Cannot read "${file}": ${why}`);
+    this.name = "MissingFile";
+  }
+}
+
+/** Whether `e` says a file is not there ({@link MissingFile}), as opposed to a read that failed. */
+export function isMissingFile(e: unknown): e is MissingFile {
+  return e instanceof MissingFile;
+}
+
 /** Checks a requested range against the file's size, naming the file. */
 export function checkRange(name: string, offset: number, length: number, size: number): void {
   if (!Number.isSafeInteger(offset) || !Number.isSafeInteger(length) || offset < 0 || length < 0) {
@@ -104,6 +118,7 @@ export function urlSource(url: string | URL, fetchFn: Fetch = fetch): ByteSource
     }
     if (res.status !== 206 && res.status !== 200) {
       await res.body?.cancel();
+      if (res.status === 404 || res.status === 410) throw new MissingFile(name, `HTTP ${res.status}, no such file`);
       throw new Error(`Cannot fetch "${name}": HTTP ${res.status} ${res.statusText}`);
     }
     return res;

@@ -15,7 +15,7 @@
 
 import { writeFileSync } from "node:fs";
 import { sentencePieceToHfJson } from "./export_hf.ts";
-import { loadSentencePieceModel } from "./sentencepiece_model.ts";
+import { loadSentencePieceModel } from "./load.ts";
 
 export { sentencePieceToHfJson };
 

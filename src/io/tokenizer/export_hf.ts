@@ -25,14 +25,9 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import type { RawConfig } from "../config_json.ts";
-import { type Llama2cTokenizer, loadLlama2cTokenizer } from "./llama2c.ts";
-import {
-  loadSentencePieceModel,
-  ModelType,
-  PieceType,
-  type SentencePiece,
-  type SentencePieceModel,
-} from "./sentencepiece_model.ts";
+import type { Llama2cTokenizer } from "./llama2c.ts";
+import { loadLlama2cTokenizer, loadSentencePieceModel } from "./load.ts";
+import { ModelType, PieceType, type SentencePiece, type SentencePieceModel } from "./sentencepiece_model.ts";
 
 /** How to write the tokenizer.json. */
 export interface ConvertOptions {

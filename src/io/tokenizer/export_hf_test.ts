@@ -16,7 +16,7 @@ import { parseHfTokenizer } from "./hf_bpe.ts";
 import { loadTokenizer } from "./load.ts";
 import { savePrunedLayers } from "../../prune/save.ts";
 import type { Tokenizer } from "./tokenizer.ts";
-import { loadSentencePieceTokenizer } from "./sentencepiece.ts";
+import { loadSentencePieceTokenizer } from "./load.ts";
 
 const heldout = readFileSync("testdata/texts/tinystories_heldout.txt", "utf8");
 const fixtureTexts = JSON.parse(readFileSync("testdata/tokenizers/texts.json", "utf8")) as string[];

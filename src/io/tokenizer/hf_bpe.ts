@@ -18,7 +18,6 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import { UserError } from "../../errors.ts";
 import { type Merge, mergeByPriority } from "./_bpe_merge.ts";
 import { checkIds, wellFormed } from "./_common.ts";
@@ -265,17 +264,4 @@ export function parseHfTokenizer(text: string, config: TokenizerConfig = {}, nam
     throw new UserError(`Cannot read "${name}": expected a JSON object with a "model", found ${typeof json}`);
   }
   return new HfBpeTokenizer(json as Spec, config);
-}
-
-/**
- * Reads a Hugging Face `tokenizer.json` file with a BPE model.
- *
- * @example
- * ```ts
- * const tok = loadHfTokenizer("testdata/tokenizers/hf_gpt2_2048.json");
- * tok.decode(tok.encode("Hello world")); // "Hello world"
- * ```
- */
-export function loadHfTokenizer(path: string, config: TokenizerConfig = {}): HfBpeTokenizer {
-  return parseHfTokenizer(readFileSync(path, "utf8"), config, path);
 }

@@ -13,9 +13,9 @@ import {
   validOrUserError,
 } from "./_test_util.ts";
 import { onigRegex } from "./_hf_regex.ts";
-import { HfBpeTokenizer, loadHfTokenizer, parseHfTokenizer } from "./hf_bpe.ts";
+import { HfBpeTokenizer, parseHfTokenizer } from "./hf_bpe.ts";
+import { loadHfTokenizer, loadSentencePieceModel } from "./load.ts";
 import { sentencePieceToHfJson } from "./_sp_to_hf_test_fixture.ts";
-import { loadSentencePieceModel } from "./sentencepiece_model.ts";
 
 // Each fixture with the EOS id that config.json would name (dropped by decode, with the BOS).
 const FIXTURE_EOS: Record<string, number> = {

@@ -13,7 +13,6 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import { UserError } from "../../errors.ts";
 import { memoizePairs, mergeByPriority, type MergeLookup } from "./_bpe_merge.ts";
 import { checkIds, wellFormed } from "./_common.ts";
@@ -174,21 +173,4 @@ export function parseLlama2cTokenizer(
   }
   if (pieces.length === 0) throw fail("it holds no pieces");
   return new Llama2cTokenizer(pieces, Float32Array.from(scores), opts.bosId, opts.eosId);
-}
-
-/**
- * Reads a llama2.c `tokenizer.bin` / `tok*.bin` file (see {@link parseLlama2cTokenizer}).
- *
- * @example
- * ```ts
- * const tok = loadLlama2cTokenizer("testdata/models/stories260K/tok512.bin", { vocabSize: 512 });
- * tok.encode("Once upon a time"); // [1, 403, 407, 261, 378]
- * tok.decode([1, 403, 407, 261, 378]); // "Once upon a time"
- * ```
- */
-export function loadLlama2cTokenizer(
-  path: string,
-  opts: { vocabSize?: number; bosId?: number | null; eosId?: number | null } = {},
-): Llama2cTokenizer {
-  return parseLlama2cTokenizer(new Uint8Array(readFileSync(path)), { ...opts, name: path });
 }

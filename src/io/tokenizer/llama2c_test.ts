@@ -4,7 +4,8 @@ import fc from "fast-check";
 import { UserError } from "../../errors.ts";
 import { test } from "../../testing/harness.ts";
 import { assertEncodesHundredKb, assertIds, codeUnits, peerCases, readJson, validOrUserError } from "./_test_util.ts";
-import { loadLlama2cTokenizer, parseLlama2cTokenizer } from "./llama2c.ts";
+import { parseLlama2cTokenizer } from "./llama2c.ts";
+import { loadLlama2cTokenizer } from "./load.ts";
 
 const TOK512 = "testdata/models/stories260K/tok512.bin";
 const TOK105 = "testdata/models/babyllama105/tok105.bin";

@@ -1,18 +1,18 @@
 /**
- * Finds and reads the tokenizer of a model folder.
+ * Reads tokenizers from files on disk (the Deno/Node/Bun adapter of folder.ts, which chooses
+ * the file and parses its bytes wherever they come from).
  *
  * @module
  */
 
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { UserError } from "../../errors.ts";
-import { specialIds } from "./_common.ts";
-import { BytesTokenizer } from "./bytes.ts";
-import { loadHfTokenizer } from "./hf_bpe.ts";
-import { loadLlama2cTokenizer } from "./llama2c.ts";
-import { loadSentencePieceModel } from "./sentencepiece_model.ts";
+import { chooseTokenizerFile, parseTokenizerFile, tokenizerWithoutFile } from "./folder.ts";
+import { type HfBpeTokenizer, parseHfTokenizer } from "./hf_bpe.ts";
+import { type Llama2cTokenizer, parseLlama2cTokenizer } from "./llama2c.ts";
 import { SentencePieceTokenizer } from "./sentencepiece.ts";
+import { parseSentencePieceModel, type SentencePieceModel } from "./sentencepiece_model.ts";
 import type { Tokenizer, TokenizerConfig } from "./tokenizer.ts";
 
 /**
@@ -31,46 +31,70 @@ import type { Tokenizer, TokenizerConfig } from "./tokenizer.ts";
  */
 export function loadTokenizer(dir: string, config: TokenizerConfig): Tokenizer {
   if (!existsSync(dir)) throw new UserError(`Cannot load a tokenizer from "${dir}": the folder does not exist`);
-  const path = (name: string) => join(dir, name);
-  if (existsSync(path("tokenizer.json"))) return loadHfTokenizer(regularFile(path("tokenizer.json")), config);
-  if (existsSync(path("tokenizer.model"))) {
-    const model = loadSentencePieceModel(regularFile(path("tokenizer.model")));
-    const own = (id: number) => (id >= 0 && id < model.pieces.length ? id : null);
-    return new SentencePieceTokenizer(model, specialIds(config, { bos: own(model.bosId), eos: own(model.eosId) }));
-  }
-  const bins = existsSync(path("tokenizer.bin"))
-    ? ["tokenizer.bin"]
-    : readdirSync(dir).filter((f) => /^tok.*\.bin$/.test(f)).sort();
-  if (bins.length > 1) {
-    throw new UserError(
-      `Cannot choose a tokenizer in "${dir}": found ${bins.map((b) => `"${b}"`).join(", ")}; ` +
-        `keep one, or name the right one tokenizer.bin`,
-    );
-  }
-  if (bins.length === 1) {
-    const { bosId, eosId } = specialIds(config, { bos: 1, eos: 2 });
-    return loadLlama2cTokenizer(regularFile(path(bins[0])), { vocabSize: config.vocab_size, bosId, eosId });
-  }
-  if (config.tokenizer === "bytes") return new BytesTokenizer();
-  if (config.tokenizer !== undefined) {
-    throw new UserError(
-      `Cannot use "tokenizer": ${JSON.stringify(config.tokenizer)} in the config of "${dir}": the only value ` +
-        `understood is "bytes"; remove it, add a tokenizer file, or pass token ids with --ids`,
-    );
-  }
-  throw new UserError(
-    `No tokenizer found in "${dir}": looked for tokenizer.json, tokenizer.model, tokenizer.bin, tok*.bin ` +
-      `and "tokenizer": "bytes" in config.json; add one of them, or pass token ids with --ids`,
-  );
+  const choice = chooseTokenizerFile(readdirSync(dir), dir);
+  if (!choice) return tokenizerWithoutFile(config, dir);
+  const path = join(dir, choice.file);
+  return parseTokenizerFile(choice.kind, readBytes(path), config, path);
 }
 
-/** `path`, after checking it is a regular file (a folder or a pipe there would fail or block the read). */
-function regularFile(path: string): string {
+/**
+ * Reads a Hugging Face `tokenizer.json` file with a BPE model.
+ *
+ * @example
+ * ```ts
+ * const tok = loadHfTokenizer("testdata/tokenizers/hf_gpt2_2048.json");
+ * tok.decode(tok.encode("Hello world")); // "Hello world"
+ * ```
+ */
+export function loadHfTokenizer(path: string, config: TokenizerConfig = {}): HfBpeTokenizer {
+  return parseHfTokenizer(readFileSync(path, "utf8"), config, path);
+}
+
+/**
+ * Reads a llama2.c `tokenizer.bin` / `tok*.bin` file (see {@link parseLlama2cTokenizer}).
+ *
+ * @example
+ * ```ts
+ * const tok = loadLlama2cTokenizer("testdata/models/stories260K/tok512.bin", { vocabSize: 512 });
+ * tok.encode("Once upon a time"); // [1, 403, 407, 261, 378]
+ * tok.decode([1, 403, 407, 261, 378]); // "Once upon a time"
+ * ```
+ */
+export function loadLlama2cTokenizer(
+  path: string,
+  opts: { vocabSize?: number; bosId?: number | null; eosId?: number | null } = {},
+): Llama2cTokenizer {
+  return parseLlama2cTokenizer(new Uint8Array(readFileSync(path)), { ...opts, name: path });
+}
+
+/** Reads a SentencePiece `.model` file (see {@link parseSentencePieceModel}). */
+export function loadSentencePieceModel(path: string): SentencePieceModel {
+  return parseSentencePieceModel(new Uint8Array(readFileSync(path)), path);
+}
+
+/**
+ * Reads a SentencePiece `tokenizer.model` file into a {@link SentencePieceTokenizer}.
+ *
+ * @example
+ * ```ts
+ * const tok = loadSentencePieceTokenizer("testdata/models/babyllama105/original/tok105.model");
+ * tok.encode("Hi!"); // [1, 3, 33, 10, 36]  (BOS, ▁, H, i, !)
+ * ```
+ */
+export function loadSentencePieceTokenizer(
+  path: string,
+  special: { bosId?: number | null; eosId?: number | null } = {},
+): SentencePieceTokenizer {
+  return new SentencePieceTokenizer(loadSentencePieceModel(path), special);
+}
+
+/** The bytes of tokenizer file `path`, after checking it is a regular file (a folder or a pipe there would fail or block the read). */
+function readBytes(path: string): Uint8Array {
   const st = statSync(path);
   if (!st.isFile()) {
     throw new UserError(
       `Cannot read tokenizer "${path}": it is ${st.isDirectory() ? "a folder" : "a device or a pipe"}, not a file`,
     );
   }
-  return path;
+  return new Uint8Array(readFileSync(path));
 }

@@ -20,16 +20,29 @@
  */
 
 export type { EncodeOptions, Tokenizer, TokenizerConfig } from "./tokenizer.ts";
-export { loadTokenizer } from "./load.ts";
-export { BytesTokenizer } from "./bytes.ts";
-export { Llama2cTokenizer, loadLlama2cTokenizer, parseLlama2cTokenizer } from "./llama2c.ts";
-export { loadSentencePieceTokenizer, SentencePieceTokenizer } from "./sentencepiece.ts";
 export {
+  loadHfTokenizer,
+  loadLlama2cTokenizer,
   loadSentencePieceModel,
+  loadSentencePieceTokenizer,
+  loadTokenizer,
+} from "./load.ts";
+export {
+  chooseTokenizerFile,
+  parseTokenizerFile,
+  readFolderTokenizer,
+  type TokenizerFile,
+  type TokenizerFileKind,
+  tokenizerWithoutFile,
+} from "./folder.ts";
+export { BytesTokenizer } from "./bytes.ts";
+export { Llama2cTokenizer, parseLlama2cTokenizer } from "./llama2c.ts";
+export { SentencePieceTokenizer } from "./sentencepiece.ts";
+export {
   ModelType,
   parseSentencePieceModel,
   PieceType,
   type SentencePiece,
   type SentencePieceModel,
 } from "./sentencepiece_model.ts";
-export { HfBpeTokenizer, loadHfTokenizer, parseHfTokenizer } from "./hf_bpe.ts";
+export { HfBpeTokenizer, parseHfTokenizer } from "./hf_bpe.ts";

@@ -22,7 +22,7 @@ import { UserError } from "../../errors.ts";
 import { memoizePairs, mergeByPriority, type MergeLookup } from "./_bpe_merge.ts";
 import { checkIds, wellFormed } from "./_common.ts";
 import { decodeUtf8PerByte, parseBytePiece, utf8Bytes } from "./_utf8.ts";
-import { loadSentencePieceModel, ModelType, PieceType, type SentencePieceModel } from "./sentencepiece_model.ts";
+import { ModelType, PieceType, type SentencePieceModel } from "./sentencepiece_model.ts";
 import type { EncodeOptions, Tokenizer } from "./tokenizer.ts";
 
 const SPACE = "\u2581"; // ▁
@@ -170,20 +170,4 @@ export class SentencePieceTokenizer implements Tokenizer {
     }
     return text + decodeUtf8PerByte(bytes);
   }
-}
-
-/**
- * Reads a SentencePiece `tokenizer.model` file into a {@link SentencePieceTokenizer}.
- *
- * @example
- * ```ts
- * const tok = loadSentencePieceTokenizer("testdata/models/babyllama105/original/tok105.model");
- * tok.encode("Hi!"); // [1, 3, 33, 10, 36]  (BOS, ▁, H, i, !)
- * ```
- */
-export function loadSentencePieceTokenizer(
-  path: string,
-  special: { bosId?: number | null; eosId?: number | null } = {},
-): SentencePieceTokenizer {
-  return new SentencePieceTokenizer(loadSentencePieceModel(path), special);
 }

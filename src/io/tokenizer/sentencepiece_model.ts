@@ -14,7 +14,6 @@
  * @module
  */
 
-import { readFileSync } from "node:fs";
 import { UserError } from "../../errors.ts";
 import { type Field, float32, int32, ProtobufError, readFields, string } from "./_protobuf.ts";
 
@@ -60,8 +59,7 @@ const bool = (f: Field) => f.int !== 0;
  *
  * @example
  * ```ts
- * import { readFileSync } from "node:fs";
- * const model = parseSentencePieceModel(readFileSync("tok105.model"), "tok105.model");
+ *  * const model = parseSentencePieceModel(readFileSync("tok105.model"), "tok105.model");
  * model.pieces[3]; // { piece: "▁", score: -0, type: 1 }
  * ```
  */
@@ -103,11 +101,6 @@ export function parseSentencePieceModel(bytes: Uint8Array, name = "tokenizer.mod
     );
   }
   return model;
-}
-
-/** Reads a SentencePiece `.model` file (see {@link parseSentencePieceModel}). */
-export function loadSentencePieceModel(path: string): SentencePieceModel {
-  return parseSentencePieceModel(new Uint8Array(readFileSync(path)), path);
 }
 
 function readPiece(bytes: Uint8Array): SentencePiece {

@@ -5,7 +5,8 @@ import { UserError } from "../../errors.ts";
 import { test } from "../../testing/harness.ts";
 import { FIXTURES, validOrUserError } from "./_test_util.ts";
 import { float32, int32, readFields } from "./_protobuf.ts";
-import { loadSentencePieceModel, ModelType, parseSentencePieceModel, PieceType } from "./sentencepiece_model.ts";
+import { loadSentencePieceModel } from "./load.ts";
+import { ModelType, parseSentencePieceModel, PieceType } from "./sentencepiece_model.ts";
 
 const TOK105_MODEL = "testdata/models/babyllama105/original/tok105.model";
 

@@ -3,9 +3,9 @@ import fc from "fast-check";
 import { UserError } from "../../errors.ts";
 import { test } from "../../testing/harness.ts";
 import { assertEncodesHundredKb, assertIds, codeUnits, FIXTURES, peerCases, readJson } from "./_test_util.ts";
-import { loadLlama2cTokenizer } from "./llama2c.ts";
-import { loadSentencePieceTokenizer, SentencePieceTokenizer } from "./sentencepiece.ts";
-import { loadSentencePieceModel, ModelType } from "./sentencepiece_model.ts";
+import { loadLlama2cTokenizer, loadSentencePieceModel, loadSentencePieceTokenizer } from "./load.ts";
+import { SentencePieceTokenizer } from "./sentencepiece.ts";
+import { ModelType } from "./sentencepiece_model.ts";
 
 const TOK105_MODEL = "testdata/models/babyllama105/original/tok105.model";
 const MODELS = {
