@@ -20,7 +20,7 @@ export { type Gpu, type GpuTensor, GpuUnavailable, openGpu } from "./device.ts";
 export { matmul, type MatmulTuning } from "./matmul.ts";
 export { rmsnorm } from "./rmsnorm.ts";
 export { layernorm } from "./layernorm.ts";
-export { rope } from "./rope.ts";
+export { rope, ropeTable } from "./rope.ts";
 export { attention, type AttentionTuning, type GpuAttentionOptions, MAX_HEAD_DIM } from "./attention.ts";
 export { swiglu } from "./swiglu.ts";
 export { gelu } from "./gelu.ts";

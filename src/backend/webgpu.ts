@@ -38,7 +38,7 @@ import { layernorm } from "../../kernels/gpu/layernorm.ts";
 import { matmul } from "../../kernels/gpu/matmul.ts";
 import { gptqLinear, type GpuGptq, uploadGptq } from "../../kernels/gpu/gptq_linear.ts";
 import { rmsnorm } from "../../kernels/gpu/rmsnorm.ts";
-import { rope } from "../../kernels/gpu/rope.ts";
+import { rope, ropeTable } from "../../kernels/gpu/rope.ts";
 import { swiglu } from "../../kernels/gpu/swiglu.ts";
 import { UserError } from "../errors.ts";
 import { runtimeName } from "../runtime.ts";
@@ -216,7 +216,7 @@ function unavailable(e: unknown): unknown {
 }
 
 function makeOps(gpu: Gpu, adapterInfo: AdapterInfo): WebGpuOps {
-  const invFreqs = new WeakMap<Float64Array, GpuTensor>(); // RoPE frequencies, uploaded once per array
+  const ropeTables = new WeakMap<Float64Array, { key: string; cosSin: GpuTensor }>(); // the last per frequency array
   return {
     name: "webgpu",
     gpu,
@@ -260,9 +260,15 @@ function makeOps(gpu: Gpu, adapterInfo: AdapterInfo): WebGpuOps {
       return out;
     },
     rope(x, T, H, Hd, pos0, invFreq, scale = 1) {
-      let f = invFreqs.get(invFreq);
-      if (!f) invFreqs.set(invFreq, f = gpu.upload(Float32Array.from(invFreq), "inv_freq"));
-      rope(gpu, x, T, H, Hd, pos0, f, scale);
+      // Every layer rotates the same positions: the table is made once per forward (per step in decode).
+      const key = `${T},${Hd},${pos0},${scale}`;
+      let table = ropeTables.get(invFreq);
+      if (table?.key !== key) {
+        if (table) gpu.dispose(table.cosSin);
+        table = { key, cosSin: gpu.upload(ropeTable(T, Hd, pos0, invFreq, scale), "rope cos_sin") };
+        ropeTables.set(invFreq, table);
+      }
+      rope(gpu, x, T, H, Hd, table.cosSin);
     },
     attention(q, k, v, Tq, Tk, H, Hkv, Hd, opts) {
       refuseOnGpu(attentionHeadDimProblem(Hd));
