@@ -1,7 +1,11 @@
 // The browser page in a real browser (docs/browser.md): Debian's Chromium, headless, driven over
 // the DevTools protocol (a WebSocket; no driver library, no downloaded browser). Checks that
 // - on the CPU path the page's logits and Block Influence for the bundled model equal Node's bit
-//   for bit, and so does its pruned-perplexity curve;
+//   for bit, and so does its pruned-perplexity curve; on the page's analysis worker (the CPU
+//   backend's worker threads, cross-origin isolated pages) and on a page that is not isolated
+//   (one thread) the bits are the same;
+// - the page reads non-byte tokenizers as Node does (stories260K's tok512.bin by URL: the same
+//   logits and BI; tokenizer.model and tokenizer.json in a folder of Files: the same ids);
 // - the form runs end to end, and its "Download pruned model" files reload in Node with the
 //   logits of the model with those layers removed;
 // - Chromium's WebGPU compiler (Tint) accepts every shader in kernels/wgsl/, and the WebGPU path
@@ -9,12 +13,22 @@
 // Skips visibly, saying why, where no Chromium is installed. Each check prints `ok`, `FAILED`
 // or `skipped (why)`; the last line is `browser: N passed, M failed, K skipped`.
 //
-//   node scripts/browser_check.mjs [--screenshot docs/web_page.png] [--webgpu-forward]
-// --webgpu-forward also runs the model on Chromium's WebGPU and compares: on SwiftShader (no GPU)
-// that takes about 4 minutes on 2 cores, so `npm test` leaves it out (docs/browser.md).
+//   node scripts/browser_check.mjs [--screenshot docs/web_page.png] [--webgpu-precision]
+// --webgpu-precision also prints where Chromium's WebGPU adapter departs from the CPU (WGSL
+// built-ins, each kernel's own error, the error per layer: web/precision.ts, docs/browser.md).
 // Chromium: $CHROMIUM, else chromium / chromium-browser / google-chrome on PATH.
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -170,26 +184,30 @@ function firstOff(a, b, { atol, rtol }) {
   return null;
 }
 
-// What the page returns from one analysis (run through globalThis.shortgpt, as the form does).
-const analyzeIn = (backend, curve = true) =>
+// What the page returns from one analysis (run through globalThis.shortgpt, as the form does): on
+// the page's main thread (one CPU thread), or with where = "worker" on its analysis worker (the
+// CPU backend's worker threads; cross-origin isolated pages only).
+const analyzeIn = (backend, curve = true, model = "bytellama-12L", where = "here") =>
   `(async () => {
   const text = await (await fetch("texts/tinystories_heldout.txt")).text();
   const mid = text.lastIndexOf("\\n", text.length / 2);
   const s = globalThis.shortgpt;
-  const a = await s.analyze({ folder: s.urlFolder(new URL("models/bytellama-12L/", location.href), (u) => s.urlSource(u)),
-    backend: ${JSON.stringify(backend)}, calibration: text.slice(0, mid), measurement: text.slice(mid + 1),
-    window: ${WINDOW}, maxWindows: ${MAX_WINDOWS}, curve: ${curve} });
+  const opts = { backend: ${JSON.stringify(backend)}, calibration: text.slice(0, mid), measurement: text.slice(mid + 1),
+    window: ${WINDOW}, maxWindows: ${MAX_WINDOWS}, curve: ${curve} };
+  const { summary: a, threads } = await s.analyzeSpec({ url: "models/${model}/" }, opts, undefined, ${
+    JSON.stringify(where)
+  });
   const bytes = new Uint8Array(a.logits.buffer, a.logits.byteOffset, a.logits.byteLength);
   return { logits: Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(""), scores: a.bi.scores,
-    order: a.bi.order, ppl: a.ppl, backend: a.backendName, isolated: crossOriginIsolated };
+    order: a.bi.order, ppl: a.ppl, backend: a.backendName, isolated: crossOriginIsolated, threads };
 })()`;
 
 /** Node's numbers for the same model, texts and windows (the npm bundle dist/mod.js). */
-async function nodeReference(lib) {
+async function nodeReference(lib, dir = MODEL) {
   const text = readFileSync(join(ROOT, "testdata", "texts", "tinystories_heldout.txt"), "utf8");
   const mid = text.lastIndexOf("\n", text.length / 2);
-  const model = lib.loadModel(MODEL);
-  const tok = lib.loadTokenizer(MODEL, lib.readRawConfig(MODEL));
+  const model = lib.loadModel(dir);
+  const tok = lib.loadTokenizer(dir, lib.readRawConfig(dir));
   const calib = lib.makeWindows([tok.encode(text.slice(0, mid))], WINDOW, MAX_WINDOWS);
   const measure = lib.makeWindows([tok.encode(text.slice(mid + 1))], WINDOW, MAX_WINDOWS);
   const { logits } = await lib.forward(model, calib[0]);
@@ -251,6 +269,41 @@ try {
       });
 
       await check(
+        "CPU path: on the page's worker (its own worker threads) the same bits as on the main thread (one thread), " +
+          "and on a page that is not cross-origin isolated (one thread)",
+        async () => {
+          // Logits and BI (4 windows) only: the perplexity curve adds time, not coverage of the threads.
+          const one = await cpuBrowser.evaluate(analyzeIn("cpu", false));
+          const many = await cpuBrowser.evaluate(analyzeIn("cpu", false, "bytellama-12L", "worker"));
+          const cores = await cpuBrowser.evaluate("navigator.hardwareConcurrency");
+          if (one.threads !== 1) throw new Error(`the main thread used ${one.threads} threads`);
+          if (cores > 1 && many.threads < 2) {
+            throw new Error(`the worker used ${many.threads} thread(s) of ${cores} cores`);
+          }
+          const plain = await startServer({ port: 0, isolated: false });
+          let lone;
+          try {
+            await cpuBrowser.goto(plain.url);
+            lone = await cpuBrowser.evaluate(analyzeIn("cpu", false));
+          } finally {
+            await cpuBrowser.goto(server.url);
+            await plain.close();
+          }
+          if (lone.isolated || lone.threads !== 1) {
+            throw new Error(`the page without COOP/COEP is isolated: ${lone.isolated}, threads: ${lone.threads}`);
+          }
+          for (const [what, r] of [[`worker (${many.threads} threads)`, many], ["page not isolated", lone]]) {
+            for (const key of ["logits", "scores", "order", "ppl"]) {
+              if (JSON.stringify(r[key]) !== JSON.stringify(one[key])) {
+                throw new Error(`${what}: ${key} differ from the main thread's`);
+              }
+            }
+          }
+          console.log(`  (worker: ${many.threads} threads; navigator.hardwareConcurrency ${cores})`);
+        },
+      );
+
+      await check(
         `form: runs end to end; "Download pruned model" (k = ${PRUNE_K}) reloads in Node with the same logits`,
         async () => {
           const downloads = join(work, "downloads");
@@ -272,8 +325,8 @@ try {
           if (svgs !== 2) throw new Error(`expected 2 charts, the page shows ${svgs}`);
           if (screenshot) {
             await cpuBrowser.page("Emulation.setDeviceMetricsOverride", {
-              width: 1000,
-              height: 1800,
+              width: 900,
+              height: await cpuBrowser.evaluate("document.documentElement.scrollHeight"),
               deviceScaleFactor: 1,
               mobile: false,
             });
@@ -310,6 +363,56 @@ try {
             throw new Error(`config.json records removed_layers ${JSON.stringify(cfg.shortgpt.removed_layers)}`);
           }
           if (statSync(join(downloads, "model.safetensors")).size === 0) throw new Error("empty model.safetensors");
+        },
+      );
+
+      await check(
+        "tokenizers: stories260K (llama2.c tok512.bin, found by URL) gives Node's logits and BI bit for bit; " +
+          "tokenizer.model and tokenizer.json in a chosen folder give Node's ids",
+        async () => {
+          const stories = await nodeReference(lib, join(ROOT, "testdata", "models", "stories260K"));
+          const got = await cpuBrowser.evaluate(analyzeIn("cpu", false, "stories260K"));
+          if (got.logits !== hex(stories.logits)) {
+            throw new Error(
+              `stories260K logits differ: ${firstOff(fromHex(got.logits), stories.logits, { atol: 0, rtol: 0 })}`,
+            );
+          }
+          if (JSON.stringify(got.scores) !== JSON.stringify(stories.scores)) {
+            throw new Error(
+              `stories260K BI differs:\npage ${JSON.stringify(got.scores)}\nNode ${JSON.stringify(stories.scores)}`,
+            );
+          }
+          // babyllama105's vocabulary as a SentencePiece model and as its tokenizer.json conversion
+          // (testdata/tokenizers/PROVENANCE.md), each beside the model's config.json in a folder of Files.
+          const text = readFileSync(join(ROOT, "testdata", "texts", "tinystories_heldout.txt"), "utf8").slice(0, 4000);
+          const base = join(ROOT, "testdata", "models", "babyllama105");
+          for (
+            const [name, from] of [
+              ["tokenizer.model", "models/babyllama105/original/tok105.model"],
+              ["tokenizer.json", "tokenizers/hf_sp_tok105.json"],
+            ]
+          ) {
+            const dir = join(work, `babyllama105-${name}`);
+            mkdirSync(dir, { recursive: true });
+            copyFileSync(join(base, "config.json"), join(dir, "config.json"));
+            copyFileSync(join(ROOT, "testdata", ...from.split("/")), join(dir, name));
+            const want = Array.from(lib.loadTokenizer(dir, lib.readRawConfig(dir)).encode(text));
+            const ids = await cpuBrowser.evaluate(`(async () => {
+              const s = globalThis.shortgpt;
+              const file = async (url, name) =>
+                new File([await (await fetch(url)).arrayBuffer()], name);
+              const files = [await file("models/babyllama105/config.json", "config.json"), await file(${
+              JSON.stringify(from)
+            }, ${JSON.stringify(name)})];
+              const tok = await s.tokenizerOf(s.filesFolder("babyllama105", files.map((f) => s.blobSource(f, f.name))));
+              return Array.from(tok.encode(${JSON.stringify(text)}));
+            })()`);
+            if (JSON.stringify(ids) !== JSON.stringify(want)) {
+              throw new Error(
+                `${name}: the page's ids differ from Node's: ${firstOff(ids, want, { atol: 0, rtol: 0 })}`,
+              );
+            }
+          }
         },
       );
     } finally {
@@ -357,12 +460,27 @@ try {
         },
       );
       await check(
+        "WebGPU precision: the adapter's built-ins, each kernel's own error, the error carried per layer (printed)",
+        async () => {
+          if (!adapter) return "Chromium offers no WebGPU adapter here";
+          if (!process.argv.includes("--webgpu-precision")) return "diagnostic tables: pass --webgpu-precision";
+          const r = await gpuBrowser.evaluate(`(async () => {
+            const text = await (await fetch("texts/tinystories_heldout.txt")).text();
+            const s = globalThis.shortgpt;
+            return s.webGpuPrecision(s.urlFolder(new URL("models/bytellama-12L/", location.href), (u) => s.urlSource(u)),
+              text.slice(0, text.lastIndexOf("\\n", text.length / 2)), ${WINDOW});
+          })()`);
+          console.log(`  adapter: ${r.adapter}`);
+          console.table(r.builtins);
+          console.log(`  a * b + c fused: ${(100 * r.fusedShare).toFixed(0)} % of the cases where it matters`);
+          console.table(r.kernels);
+          console.table(r.hidden);
+        },
+      );
+      await check(
         "WebGPU path: the page's logits and BI are within the Deno WebGPU tests' tolerance of Node's",
         async () => {
           if (!adapter) return "Chromium offers no WebGPU adapter here";
-          if (!process.argv.includes("--webgpu-forward")) {
-            return "slow on SwiftShader (~4 min on 2 cores): pass --webgpu-forward";
-          }
           // Without the perplexity curve: SwiftShader runs WebGPU on the CPU, slowly.
           const got = await gpuBrowser.evaluate(analyzeIn("webgpu", false));
           if (got.backend !== "webgpu") throw new Error(`the page ran on ${got.backend}`);

@@ -47,14 +47,19 @@ if (process.argv.includes("--types")) buildTypes("dist/types");
 if (process.argv.includes("--web")) await buildWeb("dist/web");
 
 /**
- * The browser page (web/): app.js and the CPU backend's worker bundled for the browser (ESM),
+ * The browser page (web/): app.js, its analysis worker and the CPU backend's worker bundled for
+ * the browser (ESM),
  * beside index.html and style.css. The page imports only runtime-neutral modules; a `node:*`
  * import reaching the bundle is an error here, naming the module that brought it in.
  */
 async function buildWeb(outDir) {
   rmSync(outDir, { recursive: true, force: true });
   const result = await build({
-    entryPoints: { app: "web/app.ts", _cpu_worker: "src/backend/_cpu_worker.ts" },
+    entryPoints: {
+      app: "web/app.ts",
+      analysis_worker: "web/analysis_worker.ts",
+      _cpu_worker: "src/backend/_cpu_worker.ts",
+    },
     outdir: outDir,
     bundle: true,
     platform: "browser",

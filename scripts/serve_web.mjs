@@ -1,5 +1,6 @@
 // Serves the browser page (`npm run web`): dist/web/ (built by `node scripts/build.mjs --web`), the
-// bundled models under /models/ and texts under /texts/ (from testdata/), with HTTP Range
+// bundled models under /models/, texts under /texts/ and tokenizers under /tokenizers/ (from
+// testdata/), with HTTP Range
 // requests (the page reads a model one layer at a time) and the headers that make the page
 // cross-origin isolated (COOP/COEP), so SharedArrayBuffer and the CPU worker threads are there.
 //
@@ -19,24 +20,31 @@ const TYPES = {
   ".md": "text/plain; charset=utf-8",
 };
 
-/** The file a URL path names, or null: /models/* and /texts/* from testdata/, the rest from dist/web/. */
+/** The file a URL path names, or null: /models/*, /texts/* and /tokenizers/* from testdata/, the rest from dist/web/. */
 function fileFor(pathname) {
   const path = normalize(decodeURIComponent(pathname)).replace(/^[/\\]+/, "");
   if (path.split(sep).includes("..")) return null;
-  const [base, rest] = path.startsWith("models" + sep) || path.startsWith("texts" + sep)
+  const [base, rest] = ["models", "texts", "tokenizers"].some((d) => path.startsWith(d + sep))
     ? [join(ROOT, "testdata"), path]
     : [join(ROOT, "dist", "web"), path === "" ? "index.html" : path];
   const file = join(base, rest);
   return file.startsWith(base) && existsSync(file) && statSync(file).isFile() ? file : null;
 }
 
-/** Starts the server; resolves to its address (`http://127.0.0.1:PORT/`) and a close function. */
-export function startServer({ port = 8080, host = "127.0.0.1" } = {}) {
+/**
+ * Starts the server; resolves to its address (`http://127.0.0.1:PORT/`) and a close function.
+ * `isolated: false` leaves out the COOP/COEP headers (the browser check's single-thread page).
+ */
+export function startServer({ port = 8080, host = "127.0.0.1", isolated = true } = {}) {
   const server = createServer((req, res) => {
     const headers = {
-      "Cross-Origin-Opener-Policy": "same-origin",
-      "Cross-Origin-Embedder-Policy": "require-corp",
-      "Cross-Origin-Resource-Policy": "same-origin",
+      ...(isolated
+        ? {
+          "Cross-Origin-Opener-Policy": "same-origin",
+          "Cross-Origin-Embedder-Policy": "require-corp",
+          "Cross-Origin-Resource-Policy": "same-origin",
+        }
+        : {}),
       "Accept-Ranges": "bytes",
       "Cache-Control": "no-store",
     };

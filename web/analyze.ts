@@ -15,14 +15,17 @@ import { UserError } from "../src/errors.ts";
 import { perplexity } from "../src/eval/perplexity.ts";
 import { computeImportance, type ImportanceReport, parseMetric } from "../src/importance/mod.ts";
 import type { RawConfig } from "../src/io/config_fields.ts";
-import { type FolderSource, readModelFolder, type ReadProgress } from "../src/io/safetensors_source.ts";
+import { type FolderSource, readModelFolder, type ReadProgress, readText } from "../src/io/safetensors_source.ts";
+import { parseConfigText } from "../src/io/config_fields.ts";
+import type { Tokenizer } from "../src/io/tokenizer/tokenizer.ts";
 import type { TensorReader } from "../src/io/tensor_reader.ts";
-import { BytesTokenizer } from "../src/io/tokenizer/bytes.ts";
+import { readFolderTokenizer } from "../src/io/tokenizer/folder.ts";
 import { modelFromTensors } from "../src/models/families.ts";
 import { forward } from "../src/models/forward.ts";
 import type { CausalLM } from "../src/models/model.ts";
 import { withoutLayers } from "../src/prune/remove_layers.ts";
 import { prunedFolderFiles } from "../src/prune/save_memory.ts";
+import { precisionReport } from "./precision.ts";
 
 /** Which backend runs the model. */
 export type Backend = "cpu" | "webgpu";
@@ -60,14 +63,8 @@ export interface Analysis {
   tokens: { calibration: number; measurement: number };
   /** The backend that ran, with the adapter where it is WebGPU. */
   backendName: string;
-}
-
-/** The tokenizer the page can use for `raw` (byte-level models read UTF-8 bytes). */
-function tokenizerFor(raw: RawConfig) {
-  if (raw.tokenizer === "bytes") return new BytesTokenizer();
-  throw new UserError(
-    `This page reads byte-level models (config.json "tokenizer": "bytes") for now; this model needs its tokenizer file, which the command line reads (shortgpt importance <folder>)`,
-  );
+  /** The folder's tokenizer file (copied into the pruned download), or null for a byte-level model. */
+  tokenizerFile: { name: string; bytes: Uint8Array } | null;
 }
 
 /** Reads the model, measures BI and the pruned perplexity curve. */
@@ -77,7 +74,7 @@ export async function analyze(o: AnalyzeOptions): Promise<Analysis> {
     o.folder,
     (p: ReadProgress) => say(`reading ${p.stage}`, p.done, p.total),
   );
-  const tok = tokenizerFor(raw);
+  const { tokenizer: tok, file: tokenizerFile } = await readFolderTokenizer(o.folder, raw);
   let ops: Ops<unknown> = cpu as Ops<unknown>;
   if (o.backend === "webgpu") ops = await createWebGpuOps() as unknown as Ops<unknown>;
   const model: CausalLM<unknown> = modelFromTensors(raw, tensors, ops);
@@ -111,13 +108,45 @@ export async function analyze(o: AnalyzeOptions): Promise<Analysis> {
     logits: logits instanceof Float32Array ? logits : await ops.read(logits),
     tokens: { calibration: countTokens(calib), measurement: countTokens(measure) },
     backendName: ops.name,
+    tokenizerFile,
   };
 }
 
-/** The files of the model with the k lowest-BI layers removed (config.json, model.safetensors). */
+/** The files of the model with the k lowest-BI layers removed (config.json, model.safetensors, and the tokenizer file as read). */
 export function prunedFiles(a: Analysis, k: number, source: string): Map<string, Uint8Array> {
-  return prunedFolderFiles(a.raw, a.floats, a.tensors, a.bi.order.slice(0, k), source, {
+  const files = prunedFolderFiles(a.raw, a.floats, a.tensors, a.bi.order.slice(0, k), source, {
     metric: "bi",
     scores: a.bi.scores,
   });
+  if (a.tokenizerFile) files.set(a.tokenizerFile.name, a.tokenizerFile.bytes);
+  return files;
+}
+
+/**
+ * Where the WebGPU backend departs from the CPU on this page's adapter ({@link precisionReport}):
+ * built-ins, per-kernel errors and the carried error, on the first calibration window.
+ */
+export async function webGpuPrecision(folder: FolderSource, calibration: string, window: number) {
+  const { raw, tensors } = await readModelFolder(folder);
+  const ids = makeWindows([(await readFolderTokenizer(folder, raw)).tokenizer.encode(calibration)], window, 1)[0];
+  return precisionReport((ops) => modelFromTensors(raw, tensors, ops), ids, await createWebGpuOps());
+}
+
+/** The tokenizer of `folder` as {@link analyze} reads it (config.json gives the special ids and the vocabulary size). */
+export async function tokenizerOf(folder: FolderSource): Promise<Tokenizer> {
+  const config = folder.file("config.json");
+  if (!config) {
+    throw new UserError(`"${folder.name}" has no config.json; a model folder needs one (Hugging Face layout)`);
+  }
+  const raw = parseConfigText(await readText(config), `${folder.name}/config.json`).raw;
+  return (await readFolderTokenizer(folder, raw)).tokenizer;
+}
+
+/** What the page shows of an analysis: all of it but the tensors, the config and the tokenizer file (what a worker posts back). */
+export type AnalysisSummary = Omit<Analysis, "raw" | "floats" | "tensors" | "tokenizerFile">;
+
+/** The part of `a` the page shows. */
+export function summarize(a: Analysis): AnalysisSummary {
+  const { raw: _raw, floats: _floats, tensors: _tensors, tokenizerFile: _tokenizer, ...shown } = a;
+  return shown;
 }

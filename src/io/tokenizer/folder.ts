@@ -89,8 +89,13 @@ export function tokenizerWithoutFile(config: TokenizerConfig, folder: string): T
  * chooses. A folder that cannot be listed (a URL) is asked for tokenizer.json,
  * tokenizer.model, tokenizer.bin and `tok{vocab_size}.bin` (llama2.c's naming, tok512.bin for
  * 512 pieces) in that order; a file the server does not have (HTTP 404) counts as absent.
+ * Returns the tokenizer and the file it was read from (its name in the folder and its bytes,
+ * for a pruned copy of the folder), or null for a byte-level model.
  */
-export async function readFolderTokenizer(folder: FolderSource, config: TokenizerConfig): Promise<Tokenizer> {
+export async function readFolderTokenizer(
+  folder: FolderSource,
+  config: TokenizerConfig,
+): Promise<{ tokenizer: Tokenizer; file: { name: string; bytes: Uint8Array } | null }> {
   let names = folder.list();
   if (names === null) {
     const candidates = ["tokenizer.json", "tokenizer.model", "tokenizer.bin"];
@@ -110,8 +115,8 @@ export async function readFolderTokenizer(folder: FolderSource, config: Tokenize
     }
   }
   const choice = chooseTokenizerFile(names, folder.name);
-  if (!choice) return tokenizerWithoutFile(config, folder.name);
+  if (!choice) return { tokenizer: tokenizerWithoutFile(config, folder.name), file: null };
   const src = folder.file(choice.file)!;
   const bytes = await src.read(0, await src.size());
-  return parseTokenizerFile(choice.kind, bytes, config, src.name);
+  return { tokenizer: parseTokenizerFile(choice.kind, bytes, config, src.name), file: { name: choice.file, bytes } };
 }
