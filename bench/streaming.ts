@@ -5,14 +5,14 @@
  *   /usr/bin/time -v deno run -A bench/streaming.ts --model /tmp/llama2-7b --tokens 128
  *   /usr/bin/time -v deno run -A bench/streaming.ts --model /tmp/llama2-7b --windows 4 --tokens 256 --precision fast
  *
- * Prints the time and RSS per layer and in total; run it under `/usr/bin/time -v` for the peak
- * RSS the OS saw (the figure docs/performance.md records). `--layers N` streams only the first N
- * blocks (the rest skipped, as if removed): the per-block memory is the same, in a fraction of
- * the time.
+ * Prints the time, RSS and peak RSS so far per layer, and in total (the peak is Linux's VmHWM,
+ * what `/usr/bin/time -v` reports as "Maximum resident set size"). `--layers N` streams only the
+ * first N blocks (the rest skipped, as if removed): the per-block memory is the same, in a
+ * fraction of the time.
  *
  * @module
  */
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { BlockInfluence } from "../src/importance/block_influence.ts";
 import { openModel } from "../src/models/load.ts";
@@ -32,20 +32,14 @@ if (!dir) {
 console.log(
   `# ${machine()}\n# BI by layer streaming: ${dir}, ${W} windows of ${T} tokens, precision ${getPrecision()}`,
 );
-/**
- * The process's peak RSS (Linux's VmHWM) since the last call, in MiB, then the mark reset (by
- * writing 5 to /proc/self/clear_refs) so that each layer shows its own peak; NaN elsewhere.
- */
-function peakSinceLast(): number {
+/** The process's peak RSS so far (Linux's VmHWM, the figure `/usr/bin/time -v` reports), MiB; NaN elsewhere. */
+function peakMiB(): number {
   try {
-    const kb = Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]);
-    writeFileSync("/proc/self/clear_refs", "5");
-    return kb / 1024;
+    return Number(/VmHWM:\s+(\d+)/.exec(readFileSync("/proc/self/status", "utf8"))?.[1]) / 1024;
   } catch {
     return NaN;
   }
 }
-let peak = peakSinceLast(); // the highest of the layers' peaks
 
 const { parts, close } = openModel(dir);
 const windows = Array.from(
@@ -60,12 +54,11 @@ const bi = new BlockInfluence(first);
 await streamLayers(parts, windows, [bi], {
   skip,
   onLayer: (done, total) => {
-    const now = performance.now(), layerPeak = peakSinceLast();
-    peak = Math.max(peak, layerPeak);
+    const now = performance.now();
     console.log(
       `layer ${done}/${total}  ${((now - last) / 1000).toFixed(1)} s  rss ${
         (process.memoryUsage().rss / 2 ** 20).toFixed(0)
-      } MiB  peak ${layerPeak.toFixed(0)} MiB`,
+      } MiB  peak so far ${peakMiB().toFixed(0)} MiB`,
     );
     last = now;
   },
@@ -73,5 +66,5 @@ await streamLayers(parts, windows, [bi], {
 close();
 console.log(`BI: ${bi.finish().map((v) => v.toFixed(4)).join(" ")}`);
 console.log(
-  `total ${((performance.now() - t0) / 1000).toFixed(1)} s, peak RSS ${Math.max(peak, peakSinceLast()).toFixed(0)} MiB`,
+  `total ${((performance.now() - t0) / 1000).toFixed(1)} s, peak RSS ${peakMiB().toFixed(0)} MiB`,
 );
