@@ -20,7 +20,7 @@ import { isPacked, type Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
 import type { TensorEntry } from "../io/safetensors_write.ts";
 import { f16Round, fromFloat32 } from "../tensor.ts";
-import { readGptqConfig } from "../models/gptq.ts";
+import { readGptqConfig } from "../models/gptq_folder.ts";
 import { type LayerWeights, LlamaBlock } from "../models/llama/model.ts";
 import { type ModelFolder, openModel } from "../models/load.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
@@ -29,10 +29,13 @@ import { version } from "../version.ts";
 
 /** What to make. */
 export interface QuantizeSpec {
+  /** GPTQ (calibrated, error-compensating) or round-to-nearest (no calibration). */
   method: "gptq" | "rtn";
+  /** Bits per code. */
   bits: 2 | 3 | 4 | 8;
   /** Inputs per group, or −1 for one group per row. */
   groupSize: number;
+  /** Symmetric: every zero point is 2^(bits−1). */
   sym: boolean;
   /** Act-order (GPTQ only). */
   descAct: boolean;
@@ -42,8 +45,11 @@ export interface QuantizeSpec {
 
 /** What {@link quantizeFolder} wrote. */
 export interface QuantizeSummary {
+  /** The folder written. */
   outDir: string;
+  /** Linear layers packed. */
   linears: number;
+  /** Bytes of tensor data written. */
   bytes: number;
 }
 
