@@ -4,6 +4,7 @@
  *
  *   /usr/bin/time -v deno run -A bench/streaming.ts --model /tmp/llama2-7b --tokens 128
  *   /usr/bin/time -v deno run -A bench/streaming.ts --model /tmp/llama2-7b --windows 4 --tokens 256 --precision fast
+ *   node scripts/build.mjs --bench && node dist-bench/streaming.js ...   /   bun bench/streaming.ts ...
  *
  * Prints the time, RSS and peak RSS so far per layer, and in total (the peak is Linux's VmHWM,
  * what `/usr/bin/time -v` reports as "Maximum resident set size"). `--layers N` streams only the
