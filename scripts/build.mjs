@@ -97,7 +97,7 @@ function buildTypes(outDir) {
 if (process.argv.includes("--bench")) {
   await build({
     ...common,
-    entryPoints: ["bench/forward.ts", "bench/kernels.ts", "bench/versus_torch.ts"],
+    entryPoints: ["bench/forward.ts", "bench/kernels.ts", "bench/versus_torch.ts", "bench/streaming.ts"],
     outdir: "dist-bench",
   });
   await cpuWorker("dist-bench");

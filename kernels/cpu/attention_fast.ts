@@ -3,10 +3,10 @@
  * the two products on the float32 WebAssembly kernel of kernels/cpu/matmul_fast.ts:
  *
  * ```
- * S = Q_h · K_gᵀ                        [Tq, Tk]  FastMatmul: K_g packed as the "weight"
+ * S = Q_h · K_gᵀ                        [Tq, Tk]  FastMatmul: K_g [Tk, Hd] as the "weight"
  * S = S / √Hd + slope_h · (j − p),  −∞ where key j is not visible from position p
  * P = softmax(S) row by row             (kernels/cpu/softmax.ts)
- * O_h = P · V_g                         [Tq, Hd]  FastMatmul: V_gᵀ [Hd, Tk] packed as the "weight"
+ * O_h = P · V_g                         [Tq, Hd]  FastMatmul: V_gᵀ [Hd, Tk] as the "weight"
  * ```
  *
  * Query head h reads kv head g = ⌊h / (H / Hkv)⌋; query i sits at position p = Tk − Tq + i.
@@ -17,7 +17,7 @@
  * @module
  */
 import { type AttentionOptions, checkShapes } from "./attention.ts";
-import { FastMatmul, packFastWeights } from "./matmul_fast.ts";
+import { FastMatmul } from "./matmul_fast.ts";
 import { softmax } from "./softmax.ts";
 
 /**
@@ -55,21 +55,21 @@ export function attentionFastHeads(
   const group = H / Hkv, scale = 1 / Math.sqrt(Hd);
   const qh = new Float32Array(Tq * Hd), kg = new Float32Array(Tk * Hd), vt = new Float32Array(Hd * Tk);
   const s = new Float32Array(Tq * Tk), o = new Float32Array(Tq * Hd);
-  let kp: Float32Array = new Float32Array(0), vp: Float32Array = new Float32Array(0), loaded = -1;
+  let loaded = -1;
   for (let h = h0; h < h1; h++) {
     const g = Math.floor(h / group);
     if (g !== loaded) {
-      // K_g [Tk, Hd] and V_gᵀ [Hd, Tk], packed for the kernel
+      // K_g [Tk, Hd] and V_gᵀ [Hd, Tk], the kernel's "weights" [N, K]
       for (let j = 0; j < Tk; j++) {
         const src = (j * Hkv + g) * Hd;
         kg.set(k.subarray(src, src + Hd), j * Hd);
         for (let d = 0; d < Hd; d++) vt[d * Tk + j] = v[src + d];
       }
-      kp = packFastWeights(kg, Tk, Hd, kp), vp = packFastWeights(vt, Hd, Tk, vp), loaded = g;
+      loaded = g;
     }
     for (let i = 0; i < Tq; i++) qh.set(q.subarray((i * H + h) * Hd, (i * H + h + 1) * Hd), i * Hd);
     mm.load(qh, Tq, Hd);
-    mm.columns(s, kp, Tk, 0, Tk);
+    mm.columns(s, kg, Tk, 0, Tk);
     const slope = opts?.alibiSlopes ? opts.alibiSlopes[h] : 0;
     for (let i = 0; i < Tq; i++) {
       const p = Tk - Tq + i, row = i * Tk;
@@ -80,7 +80,7 @@ export function attentionFastHeads(
     }
     softmax(s, Tq, Tk);
     mm.load(s, Tq, Tk);
-    mm.columns(o, vp, Hd, 0, Hd);
+    mm.columns(o, vt, Hd, 0, Hd);
     for (let i = 0; i < Tq; i++) out.set(o.subarray(i * Hd, (i + 1) * Hd), (i * H + h) * Hd);
   }
 }

@@ -20,21 +20,22 @@
  *
  * **The micro-kernel** computes a tile of R = 4 rows × C = 2 columns: 8 accumulators, 2 vectors
  * of w and 1 of x, 11 live v128 values, under the 16 registers of x86-64 (3×3 and 2×4 measured
- * the same within the noise; 5×2 was slower). It reads x and w from panels laid out for it, so
- * that every load is at a constant offset from one pointer:
+ * the same within the noise; 5×2 was slower). It reads x from panels laid out for it, so that
+ * every load of a group is at a constant offset from one pointer, and w from its rows as they
+ * are (one pointer per row, C = 2 of them):
  *
  * ```
  * xp[g][kb][r][4] = x[R·g + r, 4·kb .. 4·kb+3]     groups of R rows (leftover rows: 1-row groups)
- * wp[p][kb][c][4] = w[C·p + c, 4·kb .. 4·kb+3]     panels of C rows of w (the last padded with 0)
+ * wr[n][K4]       = w[n, 0 .. K-1], then zeros     w's rows padded to K4 (a row of zeros past N)
  * ```
  *
- * In WAT, `panel(xp, wp, out, K4, ldo, G)` computes G row groups against one panel of w:
+ * In WAT, `panel(xp, wr, out, K4, ldo, G)` computes G row groups against C rows of w:
  *
  * ```wat
  * (loop $groups
  *   acc[r][c] := f32x4(0)
  *   (loop $k                                            ;; kb = 0 .. K4/4 - 1
- *     w[c] := v128.load wp[kb][c]                       ;; c < C
+ *     w[c] := v128.load wr[c][4·kb]                     ;; c < C
  *     for r < R: a := v128.load xp[g][kb][r]
  *                for c < C: acc[r][c] := a · w[c] + acc[r][c]   ;; mul+add, or relaxed_madd
  *   )
@@ -42,10 +43,11 @@
  * )
  * ```
  *
- * The host side ({@link FastMatmul}) packs x once per call; w is packed once per weight by
- * {@link packFastWeights} (the backend keeps the panels beside the weight), and each call copies
- * the panels of its range of columns into the kernel's memory with one `set`. It walks the row
- * groups in blocks that stay in L2 and, for each block, the panels, then adds the bias while
+ * The host side ({@link FastMatmul}) packs x once per call and copies the rows of w in its range
+ * of columns into the kernel's memory (one `set` when K is a multiple of 4, as in every real
+ * model). w itself is never repacked, so the backend keeps no second copy of any weight (a
+ * layer-streamed 7B block is its float32 weights and nothing more). It walks the row groups in
+ * blocks that stay in L2 and, for each block, the pairs of rows of w, then adds the bias while
  * copying the results out.
  *
  * @module
@@ -84,21 +86,21 @@ const F32_ADD = [0x92];
 const F32_STORE = (offset: number) => [0x38, 2, ...uleb(offset)];
 
 // locals: params, then i32 scratch, then v128 registers
-const XP = 0, WP = 1, OUT = 2, K4 = 3, LDO = 4, G = 5; // params (i32: bytes, or counts)
-const G_I = 6, XQ = 7, WQ = 8, XEND = 9, ROW = 10; // i32
+const XP = 0, WR = 1, OUT = 2, K4 = 3, LDO = 4, G = 5; // params (i32: bytes, or counts)
+const G_I = 6, XQ = 7, XEND = 8, ROW = 9, WQ = 10; // i32; WQ + c points into row c of w
 
-/** `panel(xp, wp, out, K4, ldo, G)` for R rows × C columns per tile (see the module comment). */
+/** `panel(xp, wr, out, K4, ldo, G)` for R rows × C columns per tile (see the module comment). */
 function panelBody(R: number, C: number, fused: boolean): number[] {
-  const ACC = 11, WV = ACC + R * C, A = WV + C; // v128: acc[r·C + c], w[c], a
-  const c: number[] = [...vec([[...uleb(5), I32], [...uleb(R * C + C + 1), V128]])];
+  const ACC = WQ + C, WV = ACC + R * C, A = WV + C; // v128: acc[r·C + c], w[c], a
+  const c: number[] = [...vec([[...uleb(4 + C), I32], [...uleb(R * C + C + 1), V128]])];
   const emit = (...parts: number[][]) => parts.forEach((p) => c.push(...p));
   emit(i32(0), set(G_I), get(XP), set(XQ));
   emit(LOOP); // $groups
   for (let i = 0; i < R * C; i++) emit(V128_ZERO, set(ACC + i));
-  emit(get(WP), set(WQ));
+  for (let j = 0; j < C; j++) emit(get(WR), get(K4), i32(4 * j), I32_MUL, I32_ADD, set(WQ + j)); // row j: wr + 4·K4·j
   emit(get(XQ), get(K4), i32(4 * R), I32_MUL, I32_ADD, set(XEND)); // the group is R·K4 floats
   emit(LOOP); // $k
-  for (let j = 0; j < C; j++) emit(get(WQ), V128_LOAD(16 * j), set(WV + j));
+  for (let j = 0; j < C; j++) emit(get(WQ + j), V128_LOAD(0), set(WV + j));
   for (let r = 0; r < R; r++) {
     emit(get(XQ), V128_LOAD(16 * r), set(A));
     for (let j = 0; j < C; j++) {
@@ -107,7 +109,7 @@ function panelBody(R: number, C: number, fused: boolean): number[] {
       else emit(get(acc), get(A), get(WV + j), F32X4_MUL, F32X4_ADD, set(acc));
     }
   }
-  emit(get(WQ), i32(16 * C), I32_ADD, set(WQ));
+  for (let j = 0; j < C; j++) emit(get(WQ + j), i32(16), I32_ADD, set(WQ + j));
   emit(get(XQ), i32(16 * R), I32_ADD, tee(XQ), get(XEND), I32_LT_U, BR_IF_0);
   emit(END);
   for (let r = 0; r < R; r++) {
@@ -161,44 +163,12 @@ export function defaultMultiplyAdd(): FastMultiplyAdd {
 
 type Panel = (xp: number, wp: number, out: number, K4: number, ldo: number, G: number) => void;
 
-/**
- * w [N, K] in the micro-kernel's panel layout, `wp[p][kb][c][4] = w[C·p + c, 4·kb ..]` (zero past
- * N and past K), in a SharedArrayBuffer so worker threads can read it (or in `into`, reused,
- * when it has the right length). The CPU backend makes it once per weight and keeps it as long
- * as the weight lives (src/backend/_cpu_pool.ts).
- *
- * @example
- * ```ts
- * const wp = packFastWeights(new Float32Array([1, 2, 3, 4]), 2, 2); // C = 2 rows, K padded to 4
- * // wp = [1, 2, 0, 0, 3, 4, 0, 0]
- * ```
- */
-export function packFastWeights(w: Float32Array, N: number, K: number, into?: Float32Array): Float32Array {
-  const K4 = Math.ceil(K / 4) * 4, C = FAST_COLS, size = packedFastLength(N, K);
-  const wp = into?.length === size ? into.fill(0) : new Float32Array(new SharedArrayBuffer(4 * size));
-  for (let n = 0; n < N; n++) {
-    const src = n * K;
-    let p = Math.floor(n / C) * C * K4 + 4 * (n % C);
-    let k = 0;
-    for (; k + 4 <= K; k += 4, p += 4 * C) {
-      wp[p] = w[src + k], wp[p + 1] = w[src + k + 1], wp[p + 2] = w[src + k + 2], wp[p + 3] = w[src + k + 3];
-    }
-    for (let l = 0; k + l < K; l++) wp[p + l] = w[src + k + l];
-  }
-  return wp;
-}
-
-/** The number of float32 values {@link packFastWeights} makes of w [N, K]. */
-export function packedFastLength(N: number, K: number): number {
-  return Math.ceil(N / FAST_COLS) * FAST_COLS * Math.ceil(K / 4) * 4;
-}
-
 /** Row groups per L2 block: R·K4·4 bytes each, at most ~256 KiB of x per block. */
 const blockGroups = (K4: number) => Math.max(1, Math.floor((256 * 1024) / (16 * FAST_ROWS * K4)));
 
 /**
  * One thread's instance of the fast kernel: `load` the rows of x once, then compute any ranges of
- * columns against weights `w` with {@link FastMatmul.columns}. Every output element gets the same
+ * columns of `x · wᵀ` with {@link FastMatmul.columns}. Every output element gets the same
  * arithmetic whichever range or instance computes it.
  *
  * @example
@@ -206,7 +176,7 @@ const blockGroups = (K4: number) => Math.max(1, Math.floor((256 * 1024) / (16 * 
  * const mm = new FastMatmul("mul+add");
  * const out = new Float32Array(2);
  * mm.load(new Float32Array([1, 2]), 1, 2);
- * mm.columns(out, packFastWeights(new Float32Array([1, 0, 0, 1]), 2, 2), 2, 0, 2); // out = [1, 2]
+ * mm.columns(out, new Float32Array([1, 0, 0, 1]), 2, 0, 2); // out = [1, 2]
  * ```
  */
 export class FastMatmul {
@@ -218,7 +188,7 @@ export class FastMatmul {
   #T = 0;
   #K = 0;
   #K4 = 0;
-  #wpAt = 0; // [panels][K4/4][C][4] f32 panels of w (bytes)
+  #wrAt = 0; // [C·panels][K4] f32 rows of w, zero-padded (bytes)
   #outAt = 0; // [T][width] f32 sums of one columns() call
 
   constructor(multiplyAdd: FastMultiplyAdd = defaultMultiplyAdd()) {
@@ -240,8 +210,8 @@ export class FastMatmul {
   load(x: Float32Array, T: number, K: number, bias?: Float32Array): void {
     const K4 = Math.ceil(K / 4) * 4, R = FAST_ROWS;
     this.#T = T, this.#K = K, this.#K4 = K4, this.#bias = bias;
-    this.#wpAt = align(4 * T * K4);
-    this.#reserve(this.#wpAt);
+    this.#wrAt = align(4 * T * K4);
+    this.#reserve(this.#wrAt);
     const f32 = this.#f32;
     f32.fill(0, 0, T * K4); // the padding of K
     const full = T - (T % R);
@@ -258,31 +228,40 @@ export class FastMatmul {
   }
 
   /**
-   * Columns `n0 ≤ n < n1` of `out = x · wᵀ + bias` for the loaded x, from the panels `wp` that
-   * {@link packFastWeights} made of w [N, K]; `out` is [T, N] and only those columns are written.
+   * Columns `n0 ≤ n < n1` of `out = x · wᵀ + bias` for the loaded x and w [N, K] (PyTorch
+   * `nn.Linear` layout, as stored); `out` is [T, N] and only those columns are written.
    */
-  columns(out: Float32Array, wp: Float32Array, N: number, n0: number, n1: number): void {
-    const T = this.#T, K4 = this.#K4, R = FAST_ROWS, C = FAST_COLS;
+  columns(out: Float32Array, w: Float32Array, N: number, n0: number, n1: number): void {
+    const T = this.#T, K = this.#K, K4 = this.#K4, R = FAST_ROWS, C = FAST_COLS;
     if (n1 <= n0 || T === 0) return;
-    if (wp.length !== packedFastLength(N, this.#K)) {
-      throw new RangeError(`FastMatmul.columns: ${wp.length} packed values do not fit N=${N}, K=${this.#K}`);
+    if (w.length < N * K) {
+      throw new RangeError(`FastMatmul.columns: w has ${w.length} values, fewer than N·K = ${N}·${K}`);
     }
     const p0 = Math.floor(n0 / C), panels = Math.ceil(n1 / C) - p0, width = panels * C;
-    this.#outAt = align(this.#wpAt + 4 * width * K4);
+    this.#outAt = align(this.#wrAt + 4 * width * K4);
     this.#reserve(this.#outAt + 4 * T * width);
     const f32 = this.#f32;
-    f32.set(wp.subarray(p0 * C * K4, (p0 + panels) * C * K4), this.#wpAt >> 2); // a plain copy
+    // rows C·p0 .. of w into wr [width][K4]; the padding of K, and a row past N, are zeros
+    const wr = this.#wrAt >> 2, r0 = p0 * C, rows = Math.min(N, r0 + width) - r0;
+    if (K4 === K) f32.set(w.subarray(r0 * K, (r0 + rows) * K), wr); // a plain copy
+    else {
+      for (let j = 0; j < rows; j++) {
+        f32.set(w.subarray((r0 + j) * K, (r0 + j + 1) * K), wr + j * K4);
+        f32.fill(0, wr + j * K4 + K, wr + (j + 1) * K4);
+      }
+    }
+    f32.fill(0, wr + rows * K4, wr + width * K4);
     const groups = Math.floor(T / R), ldo = 4 * width, step = blockGroups(K4);
     for (let g0 = 0; g0 < groups; g0 += step) {
       const G = Math.min(step, groups - g0);
       for (let p = 0; p < panels; p++) {
         const at = this.#outAt + g0 * R * ldo + 4 * C * p;
-        this.#panel(4 * g0 * R * K4, this.#wpAt + 4 * p * C * K4, at, K4, ldo, G);
+        this.#panel(4 * g0 * R * K4, this.#wrAt + 4 * p * C * K4, at, K4, ldo, G);
       }
     }
     for (let t = groups * R; t < T; t++) {
       for (let p = 0; p < panels; p++) {
-        this.#panel1(4 * t * K4, this.#wpAt + 4 * p * C * K4, this.#outAt + t * ldo + 4 * C * p, K4, ldo, 1);
+        this.#panel1(4 * t * K4, this.#wrAt + 4 * p * C * K4, this.#outAt + t * ldo + 4 * C * p, K4, ldo, 1);
       }
     }
     // out[t, n] = sum + bias[n], rounded to float32
@@ -333,7 +312,7 @@ export function matmulFast(
   let mm = mainInstances.get(multiplyAdd);
   if (!mm) mainInstances.set(multiplyAdd, mm = new FastMatmul(multiplyAdd));
   mm.load(x, T, K, bias);
-  mm.columns(out, packFastWeights(w, N, K), N, 0, N);
+  mm.columns(out, w, N, 0, N);
 }
 
 /**

@@ -15,14 +15,7 @@
  */
 export { matmul, MATMUL_PANEL, matmulBlock, matmulColumns, matmulNaive } from "./matmul.ts";
 export { matmulWasm, WasmMatmul, wasmSimdAvailable } from "./matmul_wasm.ts";
-export {
-  FastMatmul,
-  type FastMultiplyAdd,
-  matmulFast,
-  matmulFastNaive,
-  packFastWeights,
-  relaxedSimdAvailable,
-} from "./matmul_fast.ts";
+export { FastMatmul, type FastMultiplyAdd, matmulFast, matmulFastNaive, relaxedSimdAvailable } from "./matmul_fast.ts";
 export { rmsnorm } from "./rmsnorm.ts";
 export { layernorm } from "./layernorm.ts";
 export { rope, ropeInvFreq, type RopeScaling } from "./rope.ts";

@@ -48,8 +48,8 @@ export interface MatmulJob extends JobBase {
   N: number;
   /** Compute with {@link WasmMatmul} (WebAssembly SIMD) instead of {@link matmulColumns}. */
   wasm: boolean;
-  /** The fast precision: {@link FastMatmul} on w's panels (`packFastWeights`), overriding `wasm`. */
-  fast?: { wp: Float32Array; multiplyAdd: FastMultiplyAdd };
+  /** The fast precision: {@link FastMatmul} (float32 sums), overriding `wasm`. */
+  fast?: { multiplyAdd: FastMultiplyAdd };
 }
 
 /** Causal grouped-query attention, by query heads. */
@@ -94,22 +94,23 @@ export function runChunks(job: Job): number {
 
 // This thread's WebAssembly matmuls, and the job whose rows each holds.
 let wasmMatmul: WasmMatmul | null = null;
-let loadedJob: MatmulJob | null = null;
+// A job is known by its `ctrl` (fresh per job), not held itself: holding the last job would keep
+// its weight alive after the op (a layer-streamed block's, into the loading of the next one).
+let loadedJob: Int32Array | null = null;
 const fastMatmuls = new Map<FastMultiplyAdd, FastMatmul>();
-let fastJob: MatmulJob | null = null;
+let fastJob: Int32Array | null = null;
 
 function runChunk(job: Job, i: number): void {
   if (job.kind === "matmul") {
     const { out, x, w, bias, T, K, N, chunk } = job;
     const n0 = i * chunk, n1 = Math.min(N, (i + 1) * chunk);
     if (job.fast) {
-      const { wp, multiplyAdd } = job.fast;
-      const mm = fastMatmul(multiplyAdd);
-      if (fastJob !== job) {
+      const mm = fastMatmul(job.fast.multiplyAdd);
+      if (fastJob !== job.ctrl) {
         mm.load(x, T, K, bias);
-        fastJob = job;
+        fastJob = job.ctrl;
       }
-      mm.columns(out, wp, N, n0, n1);
+      mm.columns(out, w, N, n0, n1);
       return;
     }
     if (!job.wasm) {
@@ -117,9 +118,9 @@ function runChunk(job: Job, i: number): void {
       return;
     }
     wasmMatmul ??= new WasmMatmul();
-    if (loadedJob !== job) {
+    if (loadedJob !== job.ctrl) {
       wasmMatmul.load(x, T, K, bias, N);
-      loadedJob = job;
+      loadedJob = job.ctrl;
     }
     wasmMatmul.columns(out, w, N, n0, n1);
   } else {

@@ -23,7 +23,7 @@
 import { nodeBuiltin } from "../runtime.ts";
 import { matmul, MATMUL_PANEL } from "../../kernels/cpu/matmul.ts";
 import { matmulWasm, wasmSimdAvailable } from "../../kernels/cpu/matmul_wasm.ts";
-import { defaultMultiplyAdd, FastMatmul, packedFastLength, packFastWeights } from "../../kernels/cpu/matmul_fast.ts";
+import { defaultMultiplyAdd, FastMatmul } from "../../kernels/cpu/matmul_fast.ts";
 import type { AttentionOptions } from "../../kernels/cpu/attention.ts";
 import { attentionBlocked } from "../../kernels/cpu/attention_blocked.ts";
 import { attentionFastHeads } from "../../kernels/cpu/attention_fast.ts";
@@ -127,39 +127,6 @@ export function getPrecision(): Precision {
   return precision;
 }
 
-/**
- * How many bytes of weights the fast kernel keeps packed beside the weights themselves. The
- * panels of a weight are made once and kept while the weight lives (a loaded model's linears are
- * packed once); beyond this budget a weight is packed again at every call into one reused buffer,
- * so a layer-streamed 7B block (808 MB of float32 weights) does not double its memory.
- */
-export const PACKED_CACHE_BYTES = 256 * 2 ** 20;
-let packedBudget = PACKED_CACHE_BYTES;
-
-/** For tests: sets the packed-weights budget (bytes); returns the one before. */
-export function setPackedCacheBytes(bytes: number): number {
-  const before = packedBudget;
-  packedBudget = bytes;
-  return before;
-}
-
-const packed = new WeakMap<Float32Array, Float32Array>();
-let packedBytes = 0; // panels in `packed` whose weight has not been collected
-const unpacked = new FinalizationRegistry<number>((bytes) => void (packedBytes -= bytes));
-let packScratch: Float32Array = new Float32Array(0); // the panels of one uncached weight
-
-function fastPanels(w: Float32Array, N: number, K: number): Float32Array {
-  const cached = packed.get(w);
-  if (cached) return cached;
-  const bytes = 4 * packedFastLength(N, K);
-  if (packedBytes + bytes > packedBudget) return packScratch = packFastWeights(w, N, K, packScratch);
-  const wp = packFastWeights(w, N, K);
-  packed.set(w, wp);
-  packedBytes += bytes;
-  unpacked.register(w, bytes);
-  return wp;
-}
-
 let mainFast: FastMatmul | null = null;
 
 let wasmChecked = false;
@@ -214,7 +181,7 @@ export function matmulThreaded(
     if (precision === "fast") {
       mainFast ??= new FastMatmul(defaultMultiplyAdd());
       mainFast.load(x, T, K, bias);
-      mainFast.columns(out, fastPanels(w, N, K), N, 0, N);
+      mainFast.columns(out, w, N, 0, N);
     } else if (wasm) matmulWasm(out, x, w, T, K, N, bias);
     else matmul(out, x, w, T, K, N, bias);
     return;
@@ -354,7 +321,7 @@ function runMatmul(
     K,
     N,
     wasm,
-    fast: precision === "fast" ? { wp: fastPanels(w, N, K), multiplyAdd: defaultMultiplyAdd() } : undefined,
+    fast: precision === "fast" ? { multiplyAdd: defaultMultiplyAdd() } : undefined,
   }, mainTakesChunks);
   if (os !== out) out.set(os);
 }

@@ -5,7 +5,7 @@
  * `linear` runs the WebAssembly SIMD matmul (kernels/cpu/matmul_wasm.ts; {@link setMatmulKernel}
  * picks the plain JavaScript one), which gives the same bits as the JavaScript kernel and
  * `matmulNaive`; `setPrecision("fast")` switches it to float32 sums (kernels/cpu/matmul_fast.ts,
- * docs/performance.md "Precision"). `linear` and `attention` run on several threads when the work is big enough
+ * docs/performance.md "Precision"), and SwiGLU to float32 SIMD (kernels/cpu/swiglu_fast.ts). `linear` and `attention` run on several threads when the work is big enough
  * ({@link setThreads}; the default is one per core, at most 8): columns of the matmul, or heads of the
  * attention, are shared out between the main thread and worker threads, each computed by the same
  * loop as on one thread, so the result is the same bits whatever the thread count
@@ -25,9 +25,10 @@ import { layernorm } from "../../kernels/cpu/layernorm.ts";
 import { rmsnorm } from "../../kernels/cpu/rmsnorm.ts";
 import { rope } from "../../kernels/cpu/rope.ts";
 import { swiglu } from "../../kernels/cpu/activations.ts";
+import { swigluFast } from "../../kernels/cpu/swiglu_fast.ts";
 import type { Ops } from "./ops.ts";
 import { cpuRwkv } from "./rwkv_cpu.ts";
-import { attentionThreaded, matmulThreaded, sharedCopy } from "./_cpu_pool.ts";
+import { attentionThreaded, getPrecision, matmulThreaded, sharedCopy } from "./_cpu_pool.ts";
 
 export {
   getMatmulKernel,
@@ -80,7 +81,7 @@ export const cpu: Ops<Float32Array> = {
   },
   swiglu(gate, up, n) {
     const out = new Float32Array(n);
-    swiglu(out, gate, up, n);
+    (getPrecision() === "fast" ? swigluFast : swiglu)(out, gate, up, n); // fast: float32 SIMD
     return out;
   },
   addInPlace: (x, y, n) => addInPlace(x, y, n),

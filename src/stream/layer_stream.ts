@@ -100,10 +100,10 @@ export async function streamLayers<A>(
       await setX(w, x0);
     }
     parts.releaseEmbed?.(); // V×D floats no longer needed (tied heads read them again at the end)
-    for (let k = 0; k < L; k++) {
-      // The previous block is unreachable now: collect it before reading the next one, so two
-      // blocks never sit in memory together (without this the collector decides when).
-      collectGarbage();
+    // Block k is read, and referenced, only inside this function: once it returns, nothing holds
+    // the block (not even a stale slot of this loop's suspended frame, which V8 keeps across an
+    // await and which had kept the previous block alive through the next one's loading).
+    const runBlock = async (k: number) => {
       const block = parts.loadBlock(kept[k]);
       for (let w = 0; w < windows.length; w++) {
         const T = windows[w].length;
@@ -114,6 +114,12 @@ export async function streamLayers<A>(
         ops.release?.(xIn); // X_i of this window is done with (a device reuses its memory now)
       }
       await feed.flush(); // with sums: this block's [W,2] sums, read once
+    };
+    for (let k = 0; k < L; k++) {
+      // The previous block is unreachable now: collect it before reading the next one, so two
+      // blocks never sit in memory together (without this the collector decides when).
+      collectGarbage();
+      await runBlock(k);
       opts.onLayer?.(k + 1, L);
     }
     let nll = 0, predicted = 0;
