@@ -6,6 +6,7 @@ import { quantizeFolder, type QuantizeSpec } from "../quantize/quantize.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
 import { requireModel, withModel } from "./common.ts";
+import { activationBytes, fileStore } from "../stream/activations.ts";
 import { checkMemoryBudget, MEMORY_FLAGS, planMemory } from "./memory.ts";
 import { note, out } from "./output.ts";
 import { CALIBRATION_FLAGS, calibrationFromFlags, checkEnoughTokens } from "./shared.ts";
@@ -100,7 +101,8 @@ function quantize(p: Parsed, folder: ModelFolder): void {
   const summary = quantizeFolder(folder, outDir, windows, q, {
     force,
     calibration,
-    activationBudget: plan.budget / 2,
+    // Spilled to a temporary file past half the budget, as `ppl --stream` does.
+    activations: (lengths, D) => activationBytes(windows, D) > plan.budget / 2 ? fileStore(lengths, D) : null,
     onLayer: (i, L) =>
       note(`layer ${i + 1}/${L} quantized (${((performance.now() - t0) / 1000).toFixed(1)} s)`, bool(p, "quiet")),
   });

@@ -18,20 +18,17 @@ import { checkOutputFolder } from "../prune/output_folder.ts";
 import { rewriteFolder } from "../prune/rewrite_folder.ts";
 import { version } from "../version.ts";
 import { cpu } from "../backend/cpu.ts";
-import { checkpointName, type LinearName, PACKED_PARTS, SEQUENTIAL, SequentialQuantizer } from "./sequential.ts";
+import {
+  checkpointName,
+  type LinearName,
+  PACKED_PARTS,
+  type QuantizeSpec,
+  SEQUENTIAL,
+  SequentialQuantizer,
+  type WindowStoreFactory,
+} from "./sequential.ts";
 
-/** What to make. */
-export interface QuantizeSpec {
-  method: "gptq" | "rtn";
-  bits: 2 | 3 | 4 | 8;
-  /** Inputs per group, or −1 for one group per row. */
-  groupSize: number;
-  sym: boolean;
-  /** Act-order (GPTQ only). */
-  descAct: boolean;
-  /** AutoGPTQ's damp_percent (default 0.01). */
-  dampPercent?: number;
-}
+export type { QuantizeSpec, WindowStore, WindowStoreFactory } from "./sequential.ts";
 
 /** What {@link quantizeFolder} wrote. */
 export interface QuantizeSummary {
@@ -44,8 +41,8 @@ export interface QuantizeSummary {
  * Quantizes every linear of every decoder layer of `folder` and writes the checkpoint to
  * `outDir`, streamed: one block in memory at a time (src/quantize/sequential.ts), its packed
  * tensors written as it is done. GPTQ calibrates on `windows` (token ids); RTN ignores them.
- * `onLayer` hears of each finished layer; the activations spill to a temporary file past
- * `activationBudget` bytes.
+ * `onLayer` hears of each finished layer; `activations` may keep the calibration activations
+ * elsewhere than in memory (the CLI spills them to a temporary file past its budget).
  */
 export function quantizeFolder(
   folder: ModelFolder,
@@ -56,7 +53,7 @@ export function quantizeFolder(
     force?: boolean;
     calibration?: string | null;
     onLayer?: (i: number, L: number) => void;
-    activationBudget?: number;
+    activations?: WindowStoreFactory;
   } = {},
 ): QuantizeSummary {
   if (readGptqConfig(folder.raw, folder.dir)) {

@@ -6,7 +6,7 @@
  * keep the input's, which lists layers in order: one block's packed bytes are held at a time).
  *
  * What stays resident: the calibration hidden states of the current block (windows × T × D
- * float32, spilled to a temporary file past `activationBudget`, src/stream/activations.ts), one
+ * float32, in memory unless the caller's `activations` store puts them elsewhere), one
  * block's float32 weights, and the GPTQ work of one linear (its Hessian [K,K] and factors in
  * float64). Inside a block the linears go in AutoGPTQ's `true_sequential` order (k/v/q, then o,
  * then up/gate, then down; auto_gptq/modeling/_base.py `BaseGPTQForCausalLM.quantize`), each
@@ -25,9 +25,33 @@ import { UserError } from "../errors.ts";
 import { type LayerWeights, LlamaBlock } from "../models/llama/model.ts";
 import type { ModelParts } from "../models/model.ts";
 import { collectGarbage } from "../runtime.ts";
-import { activationBytes, type ActivationStore, fileStore } from "../stream/activations.ts";
 import { f16Round, fromFloat32 } from "../tensor.ts";
-import type { QuantizeSpec } from "./quantize.ts";
+
+/** What to make. */
+export interface QuantizeSpec {
+  method: "gptq" | "rtn";
+  bits: 2 | 3 | 4 | 8;
+  /** Inputs per group, or −1 for one group per row. */
+  groupSize: number;
+  sym: boolean;
+  /** Act-order (GPTQ only). */
+  descAct: boolean;
+  /** AutoGPTQ's damp_percent (default 0.01). */
+  dampPercent?: number;
+}
+
+/** Where the windows' activations X_i [T,D] live between blocks (src/stream/activations.ts has a file-backed one). */
+export interface WindowStore {
+  get(w: number): Float32Array;
+  set(w: number, x: Float32Array): void;
+  close(): void;
+}
+
+/**
+ * Makes the store for windows of `lengths` tokens and width D, or null to hold them in memory;
+ * e.g. a temporary file when they take more bytes than a budget.
+ */
+export type WindowStoreFactory = (lengths: readonly number[], D: number) => WindowStore | null;
 
 /** A linear of a Llama block, by its checkpoint name. */
 export type LinearName = "q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj";
@@ -57,14 +81,14 @@ export class SequentialQuantizer {
   /** Packed bytes not yet written: "model.layers.3.self_attn.q_proj.qweight" → bytes. */
   readonly #ready = new Map<string, Uint8Array>();
   /** X_i [T,D] of every window at block `next` (GPTQ only). */
-  #xs: ActivationStore | null = null;
+  #xs: WindowStore | null = null;
 
   constructor(
     readonly parts: ModelParts<Float32Array>,
     readonly windows: readonly Int32Array[],
     readonly spec: QuantizeSpec,
     readonly linears: ReadonlySet<LinearName>,
-    readonly opts: { activationBudget?: number; onLayer?: (i: number, L: number) => void } = {},
+    readonly opts: { activations?: WindowStoreFactory; onLayer?: (i: number, L: number) => void } = {},
   ) {}
 
   /** The bytes of packed tensor `name` of layer `layer`, quantizing the layers up to it first. */
@@ -82,11 +106,10 @@ export class SequentialQuantizer {
     this.#xs = null;
   }
 
-  /** X_0 of every window, in memory or in a temporary file as the budget says. */
-  #embedAll(): ActivationStore {
+  /** X_0 of every window, where the caller's store keeps them (in memory by default). */
+  #embedAll(): WindowStore {
     const D = this.parts.info.hiddenSize;
-    const spill = activationBytes(this.windows, D) > (this.opts.activationBudget ?? Infinity);
-    const xs = spill ? fileStore(this.windows.map((w) => w.length), D) : memoryStore();
+    const xs = this.opts.activations?.(this.windows.map((w) => w.length), D) ?? memoryStore();
     this.windows.forEach((ids, w) => xs.set(w, this.parts.embed(ids)));
     this.parts.releaseEmbed?.();
     return xs;
@@ -126,7 +149,7 @@ export class SequentialQuantizer {
 }
 
 /** Every window's activation held in memory. */
-function memoryStore(): ActivationStore {
+function memoryStore(): WindowStore {
   const held: Float32Array[] = [];
   return { get: (w) => held[w], set: (w, x) => void (held[w] = x), close: () => void (held.length = 0) };
 }
@@ -158,7 +181,7 @@ const SEEN = Symbol("seen");
 function hessianOf(
   block: LlamaBlock<Float32Array>,
   first: LinearName,
-  xs: ActivationStore,
+  xs: WindowStore,
   windows: readonly Int32Array[],
 ): Float64Array {
   const target = block.w[first];

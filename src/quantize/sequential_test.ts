@@ -19,6 +19,7 @@ import { loadModel, ModelFolder } from "../models/load.ts";
 import { f16Round, fromFloat32 } from "../tensor.ts";
 import { modelDir } from "../testing/golden.ts";
 import { test } from "../testing/harness.ts";
+import { fileStore } from "../stream/activations.ts";
 import { quantizeFolder, type QuantizeSpec } from "./quantize.ts";
 import { checkpointName, type LinearName, SEQUENTIAL } from "./sequential.ts";
 
@@ -149,7 +150,10 @@ test("quantizeFolder() gives the same bytes with shards listing layers out of or
     scrambledShards(modelDir("stories260K"), join(dir, "in"), 3); // layers 3-4 in the first shard, 0-2 in the second
     const layers: number[] = [];
     const src = new ModelFolder(join(dir, "in"));
-    quantizeFolder(src, join(dir, "q"), windows, spec, { activationBudget: 0, onLayer: (i) => layers.push(i) });
+    quantizeFolder(src, join(dir, "q"), windows, spec, {
+      activations: (lengths, D) => fileStore(lengths, D),
+      onLayer: (i) => layers.push(i),
+    });
     src.close();
     assert.deepEqual(layers, [0, 1, 2, 3, 4], "every layer once, in order, whatever the shards' order");
     // stories260K's MLP (172 wide) stays float: only the attention linears are packed.
