@@ -18,7 +18,14 @@
  * @module
  */
 import { dequantizeGptqNaive, type GptqLinear } from "../../kernels/cpu/gptq.ts";
-import { gptqQuantize, packGptq, type QuantizedLinear, rtnQuantize } from "../../kernels/cpu/gptq_quantize.ts";
+import {
+  type GptqHessian,
+  gptqQuantizePrepared,
+  packGptq,
+  prepareHessian,
+  type QuantizedLinear,
+  rtnQuantize,
+} from "../../kernels/cpu/gptq_quantize.ts";
 import { cpu } from "../backend/cpu.ts";
 import { isPacked, type Ops } from "../backend/ops.ts";
 import { UserError } from "../errors.ts";
@@ -128,7 +135,7 @@ export class SequentialQuantizer {
     for (const all of SEQUENTIAL) {
       const group = all.filter((n) => this.linears.has(n));
       if (group.length === 0) continue;
-      const H = gptq ? hessianOf(block, group[0], this.#xs!, windows) : null;
+      const H = gptq ? prepare(hessianOf(block, group[0], this.#xs!, windows), block, group[0], spec, i) : null;
       for (const name of group) {
         const p = packGptq(quantizeLinear(block, name, H, spec, i), spec.bits, 1);
         const base = `model.layers.${i}.${checkpointName(name)}`;
@@ -192,13 +199,7 @@ function hessianOf(
     linear(x, w, T, K, N, bias) {
       if (w !== target) return cpu.linear(x, w, T, K, N, bias);
       H ??= new Float64Array(K * K);
-      for (let t = 0; t < T; t++) {
-        for (let a = 0; a < K; a++) {
-          const xa = x[t * K + a];
-          if (xa === 0) continue;
-          for (let b = 0; b < K; b++) H[a * K + b] += xa * x[t * K + b];
-        }
-      }
+      addGram(H, x, T, K);
       n += T;
       throw SEEN;
     },
@@ -231,18 +232,54 @@ function linearShape(block: LlamaBlock<Float32Array>, name: LinearName): readonl
   } as const)[name];
 }
 
-/** One linear of `block` quantized by `spec` (with Hessian `H` for GPTQ). */
-function quantizeLinear(
-  block: LlamaBlock<Float32Array>,
-  name: LinearName,
-  H: Float64Array | null,
-  spec: QuantizeSpec,
-  layer: number,
-): QuantizedLinear {
-  const w = block.w[name];
-  if (isPacked(w)) throw new UserError(`Layer ${layer}'s ${name} is already GPTQ-packed; quantize a float model`);
-  const [N, K] = linearShape(block, name);
-  const opts = {
+/** Tokens and rows per tile of {@link addGram}: two tiles of xᵀ (2 × 64 × 256 doubles) stay in cache. */
+const CHUNK = 256, TILE = 64;
+
+/**
+ * H [K,K] += Σ_t x_t x_tᵀ over the rows of x [T,K] (float64). Each entry is summed in token order,
+ * as the plain loop `for t, a, b: H[a,b] += x[t,a]·x[t,b]` sums it (the same bits), but tile by
+ * tile over a transposed chunk of tokens, so the work runs in cache; the upper half is mirrored.
+ */
+export function addGram(H: Float64Array, x: Float32Array, T: number, K: number): void {
+  const xt = new Float64Array(K * Math.min(CHUNK, T)); // xᵀ of one chunk of tokens [K, tc]
+  for (let t0 = 0; t0 < T; t0 += CHUNK) {
+    const tc = Math.min(CHUNK, T - t0);
+    for (let t = 0; t < tc; t++) for (let k = 0; k < K; k++) xt[k * tc + t] = x[(t0 + t) * K + k];
+    for (let a0 = 0; a0 < K; a0 += TILE) {
+      for (let b0 = 0; b0 <= a0; b0 += TILE) {
+        for (let a = a0; a < Math.min(a0 + TILE, K); a++) {
+          const ra = a * tc, end = Math.min(b0 + TILE, a + 1);
+          let b = b0;
+          for (; b + 4 <= end; b += 4) { // four independent sums sharing the loads of row a
+            const r0 = b * tc, r1 = r0 + tc, r2 = r1 + tc, r3 = r2 + tc;
+            let s0 = H[a * K + b], s1 = H[a * K + b + 1], s2 = H[a * K + b + 2], s3 = H[a * K + b + 3];
+            for (let t = 0; t < tc; t++) {
+              const v = xt[ra + t];
+              s0 += v * xt[r0 + t];
+              s1 += v * xt[r1 + t];
+              s2 += v * xt[r2 + t];
+              s3 += v * xt[r3 + t];
+            }
+            H[a * K + b] = s0;
+            H[a * K + b + 1] = s1;
+            H[a * K + b + 2] = s2;
+            H[a * K + b + 3] = s3;
+          }
+          for (; b < end; b++) {
+            let s = H[a * K + b];
+            for (let t = 0; t < tc; t++) s += xt[ra + t] * xt[b * tc + t];
+            H[a * K + b] = s;
+          }
+        }
+      }
+    }
+  }
+  for (let a = 0; a < K; a++) for (let b = 0; b < a; b++) H[b * K + a] = H[a * K + b];
+}
+
+/** The GPTQ options of `spec` (scales stored as float16). */
+function optionsOf(spec: QuantizeSpec) {
+  return {
     bits: spec.bits,
     groupSize: spec.groupSize,
     sym: spec.sym,
@@ -250,12 +287,36 @@ function quantizeLinear(
     dampPercent: spec.dampPercent ?? 0.01,
     roundScale: f16Round, // the scales are stored as float16
   };
-  if (!H) return rtnQuantize(w, N, K, opts);
-  const q = gptqQuantize(w, H, N, K, opts);
-  if (!q) {
+}
+
+/** H [K,K] made ready for GPTQ once per group of linears that share it. */
+function prepare(
+  H: Float64Array,
+  block: LlamaBlock<Float32Array>,
+  name: LinearName,
+  spec: QuantizeSpec,
+  layer: number,
+) {
+  const opts = optionsOf(spec);
+  const prepared = prepareHessian(H, linearShape(block, name)[1], opts);
+  if (!prepared) {
     throw new UserError(
       `Layer ${layer}'s ${name}: the dampened Hessian is not positive definite; raise --damp (now ${opts.dampPercent})`,
     );
   }
-  return q;
+  return prepared;
+}
+
+/** One linear of `block` quantized by `spec` (with its prepared Hessian for GPTQ). */
+function quantizeLinear(
+  block: LlamaBlock<Float32Array>,
+  name: LinearName,
+  H: GptqHessian | null,
+  spec: QuantizeSpec,
+  layer: number,
+): QuantizedLinear {
+  const w = block.w[name];
+  if (isPacked(w)) throw new UserError(`Layer ${layer}'s ${name} is already GPTQ-packed; quantize a float model`);
+  const [N, K] = linearShape(block, name);
+  return H ? gptqQuantizePrepared(w, H, N, optionsOf(spec)) : rtnQuantize(w, N, K, optionsOf(spec));
 }
