@@ -19,6 +19,7 @@ const MAX_MESSAGE = 2000;
  * always one line: line breaks in it (from a quoted value or a parser's message) become spaces.
  */
 export class UserError extends Error {
+  /** `message` says what is wrong and what to do; it is made one line and cut to 2000 characters. */
   constructor(message: string) {
     let line = message.replace(/\s*[\r\n\u2028\u2029]+\s*/g, " ");
     if (line.length > MAX_MESSAGE) line = `${line.slice(0, MAX_MESSAGE / 2)} [...] ${line.slice(-MAX_MESSAGE / 2)}`;

@@ -9,7 +9,9 @@
  */
 /** A float32 tensor in C (row-major) order. */
 export interface Tensor {
+  /** The values, `numel(shape)` of them. */
   data: Float32Array;
+  /** Dimensions, outermost first. */
   shape: number[];
 }
 

@@ -44,10 +44,14 @@ export interface GptqLinear {
   N: number;
   /** Number of groups G (rows of qzeros and scales). */
   G: number;
-  qweight: Int32Array; // [⌈K·b/32⌉, N]
-  qzeros: Int32Array; // [G, ⌈N·b/32⌉]
-  scales: Float32Array; // [G, N]
-  g_idx: Int32Array; // [K]
+  /** Codes q[k, n], packed along the input dim k: [⌈K·b/32⌉, N]. */
+  qweight: Int32Array;
+  /** Zero points z[g, n] (stored minus `zeroOffset`), packed along the output dim n: [G, ⌈N·b/32⌉]. */
+  qzeros: Int32Array;
+  /** Scales [G, N] (float16 in the checkpoint, exact in float32). */
+  scales: Float32Array;
+  /** Group of each input column k: [K] (ascending, except under act-order). */
+  g_idx: Int32Array;
   /** Added to each stored zero point: 1 for the `gptq` (v1) format, 0 for `gptq_v2`. */
   zeroOffset: number;
 }

@@ -11,19 +11,33 @@
  * `src/transformers/modeling_rope_utils.py` (the `_compute_*_parameters` functions).
  */
 export interface RopeScaling {
+  /** The kind, one of {@link ROPE_KINDS} (transformers ≥ 4.45 and v5). */
   rope_type?: string;
+  /** The kind under its older name (used when `rope_type` is absent). */
   type?: string;
+  /** Scaling factor: divides frequencies (linear, llama3), grows theta (dynamic), extends context (yarn). */
   factor?: number;
+  /** llama3: wavelengths above `original_max_position_embeddings / low_freq_factor` are divided by `factor`. */
   low_freq_factor?: number;
+  /** llama3: wavelengths below `original_max_position_embeddings / high_freq_factor` are kept. */
   high_freq_factor?: number;
+  /** The context length of pretraining (yarn, longrope, llama3); `max_position_embeddings` when absent. */
   original_max_position_embeddings?: number;
+  /** yarn and longrope: the factor on cos and sin, overriding the computed one. */
   attention_factor?: number;
+  /** yarn: dimensions turning more than this often within the original context keep their frequency (default 32). */
   beta_fast?: number;
+  /** yarn: dimensions turning less than this often are divided by `factor` in full; a ramp between (default 1). */
   beta_slow?: number;
+  /** yarn: `get_mscale` coefficient of the attention factor's numerator (with `mscale_all_dim`). */
   mscale?: number;
+  /** yarn: `get_mscale` coefficient of the attention factor's denominator. */
   mscale_all_dim?: number;
+  /** yarn: round the ramp's ends to whole dimensions (default true). */
   truncate?: boolean;
+  /** longrope: per-frequency divisors [Hd/2] for sequences up to the original context. */
   short_factor?: number[];
+  /** longrope: per-frequency divisors [Hd/2] for longer sequences. */
   long_factor?: number[];
 }
 

@@ -15,6 +15,8 @@
 /** A float32 array on the GPU: the WebGPU backend's handle `A`. */
 export class GpuTensor {
   /**
+   * Wraps a buffer already made (the pool and `Gpu.upload` make them).
+   *
    * @param buffer its GPU buffer (may be larger than the data)
    * @param length number of float32 values
    */

@@ -44,6 +44,8 @@ export class Gpu {
   readonly placeholder: GPUBuffer;
 
   /**
+   * Wraps an open device (use {@link openGpu}, which opens one per process).
+   *
    * @param device  an open device
    * @param adapter one line about the adapter, e.g. `llvmpipe (LLVM 15.0.6, 256 bits), software`
    */
@@ -281,9 +283,13 @@ let sharedAdapter: Promise<GPUAdapter> | null = null;
 
 /** What a report records about a WebGPU adapter (`GPUAdapterInfo`, as plain data). */
 export interface AdapterInfo {
+  /** Vendor name, e.g. "nvidia" or "mesa" (may be empty). */
   vendor: string;
+  /** GPU family within the vendor, e.g. "hopper" (may be empty). */
   architecture: string;
+  /** Vendor-specific device id (may be empty). */
   device: string;
+  /** Driver's description, e.g. "llvmpipe (LLVM 15.0.6, 256 bits)" (may be empty). */
   description: string;
   /** True for a software adapter such as Mesa's llvmpipe (usually slower than the CPU backend). */
   isFallbackAdapter: boolean;

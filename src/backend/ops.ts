@@ -26,6 +26,7 @@ export interface AttentionOptions<A> {
  * {@link Ops.uploadGptq} put it on the backend. `gptq` is the host copy of the packed buffers.
  */
 export interface PackedWeight {
+  /** The packed buffers on the host (kept for every backend). */
   readonly gptq: GptqLinear;
   /** The backend's own copy (GPU buffers), when it keeps one. */
   readonly device?: unknown;
@@ -38,6 +39,7 @@ export function isPacked(w: unknown): w is PackedWeight {
 
 /** Operations on arrays of float32 values, shapes passed explicitly (legend in src/tensor.ts). */
 export interface Ops<A> {
+  /** Which backend this is (reports record it). */
   readonly name: "cpu" | "webgpu";
   /** Uploads host data (weights once, at load time). */
   upload(data: Float32Array): A;

@@ -60,7 +60,9 @@ export { type AdapterInfo, Gpu, GpuTensor };
 
 /** The WebGPU {@link Ops}, with the device underneath for benchmarks and kernel tests. */
 export interface WebGpuOps extends Ops<GpuTensor> {
+  /** Always "webgpu". */
   readonly name: "webgpu";
+  /** The device and its pipeline and buffer caches. */
   readonly gpu: Gpu;
   /** The adapter the device came from, as reports record it. */
   readonly adapterInfo: AdapterInfo;
@@ -96,6 +98,12 @@ export function createWebGpuOps(): Promise<WebGpuOps> {
  * (Deno has WebGPU built in; `--backend cpu`).
  */
 export class WebGpuUnavailable extends UserError {
+  /**
+   * The message is `${reason}. ${advice}`.
+   *
+   * @param reason what is missing, e.g. "WebGPU is not available in node 20 (navigator.gpu is missing)"
+   * @param advice what to do instead
+   */
   constructor(readonly reason: string, advice: string) {
     super(`${reason}. ${advice}`);
   }

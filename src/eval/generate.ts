@@ -122,9 +122,11 @@ export interface GenerateOptions<A> extends SamplingOptions {
 export interface GenerateResult {
   /** The new tokens (the stop id included when it stopped at one). */
   ids: number[];
+  /** Why it stopped: a stop id, `maxTokens` reached, or the model's context limit. */
   stop: "eos" | "max_tokens" | "context";
-  /** Milliseconds spent on the prompt and on the new tokens. */
+  /** Milliseconds spent on the prompt (prefill, up to the first logits). */
   prefillMs: number;
+  /** Milliseconds from the first logits to the end: sampling and the forward of each new token. */
   decodeMs: number;
 }
 

@@ -37,7 +37,9 @@ import { logProb } from "./perplexity.ts";
 
 /** One request as token ids: what the model reads first, and the ids that are scored. */
 export interface TokenRequest {
+  /** Ids the model reads before the scored ones (BOS first when one is added). */
   context: readonly number[];
+  /** Ids whose log-probabilities are summed, each given everything before it. */
   continuation: readonly number[];
   /**
    * The context was empty and the tokenizer has neither BOS nor EOS, so lm-eval's
@@ -71,7 +73,7 @@ export function moveTrailingSpace(context: string, continuation: string): [strin
 }
 
 /** Options of {@link encodePair}. */
-export interface EncodeOptions {
+export interface EncodePairOptions {
   /**
    * Put the tokenizer's BOS in front of the context (default true: the tokenizer's default
    * special tokens, as lm-eval's Hugging Face backend adds them since 0.4.9.2). false is older
@@ -100,7 +102,7 @@ export function encodePair(
   tok: Tokenizer,
   context: string,
   continuation: string,
-  { bos = true }: EncodeOptions = {},
+  { bos = true }: EncodePairOptions = {},
 ): TokenRequest {
   const [ctxText, contText] = moveTrailingSpace(context, continuation);
   const whole = tok.encode(ctxText + contText, { bos });
@@ -195,7 +197,7 @@ export function argmaxRow(logits: Float32Array, row: number, V: number): number 
 
 /** Options of {@link loglikelihoods}. */
 export interface LoglikelihoodOptions {
-  /** See {@link EncodeOptions} (used where text is encoded: `scoreItem`, `evaluateTask`). */
+  /** See {@link EncodePairOptions} (used where text is encoded: `scoreItem`, `evaluateTask`). */
   bos?: boolean;
   /** Run the tokens all requests share once (default true); false scores each from scratch. */
   sharePrefix?: boolean;

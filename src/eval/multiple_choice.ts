@@ -48,14 +48,19 @@ export interface McItem {
 
 /** The scores of one item (the `items` entries of `eval --json`). */
 export interface ItemScore {
+  /** Position of the item in the task's item list. */
   index: number;
+  /** Index of the correct choice. */
   gold: number;
   /** Summed log-likelihood of each choice (float64). */
   loglikelihoods: number[];
   /** Characters of each choice (code points), the divisor of acc_norm. */
   lengths: number[];
+  /** Choice with the highest log-likelihood (acc). */
   pred: number;
+  /** Choice with the highest log-likelihood per character (acc_norm). */
   pred_norm: number;
+  /** The item's subset (MMLU subject, BLiMP paradigm), when the task has them. */
   group?: string;
   /** Per choice: it is the greedy continuation (LAMBADA's accuracy). */
   is_greedy?: boolean[];
@@ -191,19 +196,27 @@ function mean(xs: readonly number[]): number {
 
 /** Accuracy of a subset. */
 export interface GroupResult {
+  /** Items in the subset. */
   n: number;
+  /** Fraction with `pred === gold`. */
   acc: number;
+  /** Fraction with `pred_norm === gold`. */
   acc_norm: number;
 }
 
 /** What `eval` reports (docs/evaluation.md "Reproducing numbers": `eval --json`). */
 export interface EvalReport {
+  /** Task name, as in `TASKS` (e.g. "copa"). */
   task: string;
+  /** Items scored. */
   n: number;
+  /** Fraction of items with `pred === gold`. */
   acc: number;
   /** null for tasks without a length-normalised score (LAMBADA). */
   acc_norm: number | null;
+  /** Standard error of `acc` ({@link meanStderr}, as lm-eval). */
   acc_stderr: number;
+  /** Standard error of `acc_norm`; null where `acc_norm` is. */
   acc_norm_stderr: number | null;
   /** Per-word perplexity exp(−mean ll) (LAMBADA only). */
   ppl?: number;
@@ -215,6 +228,7 @@ export interface EvalReport {
    * Empty when the run is scored exactly as lm-eval scores it.
    */
   deviations: string[];
+  /** Every item's scores, in order. */
   items: ItemScore[];
 }
 

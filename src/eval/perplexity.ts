@@ -10,10 +10,13 @@ import type { CausalLM } from "../models/model.ts";
 
 /** Perplexity and its parts. */
 export interface PerplexityResult {
+  /** exp(nll_mean). */
   ppl: number;
+  /** Mean negative log-likelihood per predicted token, in nats (float64 sums). */
   nll_mean: number;
   /** Predicted tokens (each window contributes its length − 1). */
   tokens: number;
+  /** Windows run. */
   windows: number;
 }
 

@@ -23,13 +23,16 @@ export interface HeadSweepResult {
   layers: number[];
   /** Query heads of each swept layer (`heads[i]` for `layers[i]`). */
   heads: number[];
+  /** Perplexity of the model with every head. */
   dense_ppl: number;
   /**
    * `ppl[i][h]`: perplexity with only head h of layer `layers[i]` removed. `null` for a layer's only
    * head (removing it is removing the layer's attention, which head removal refuses).
    */
   ppl: (number | null)[][];
+  /** Windows every perplexity was measured on. */
   windows: number;
+  /** Tokens in those windows. */
   tokens: number;
   /** How heads were removed ("mask": zeroed o_proj columns; physical removal gives the same logits). */
   mode: "mask";

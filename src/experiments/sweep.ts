@@ -21,11 +21,14 @@ import { UserError } from "../errors.ts";
 
 /** Metrics a sweep can order layers by. */
 export const SWEEP_METRICS = ["bi", "relmag", "sequential", "reverse", "ppl"] as const;
+/** One of {@link SWEEP_METRICS}. */
 export type SweepMetric = typeof SWEEP_METRICS[number];
 
 /** One metric's curve. */
 export interface SweepCurve {
+  /** The metric's score of each layer [L] (lower: removed earlier). */
   scores: number[];
+  /** Layers in removal order: ascending score, ties to the lower index ({@link removalOrder}). */
   order: number[];
   /** ppl[k] = perplexity with the first k layers of `order` removed (ppl[0] = dense). */
   ppl: number[];
@@ -39,15 +42,23 @@ export interface SweepCurve {
  * `eval_tokens`), the same windows only when no evaluation text was given.
  */
 export interface SweepResult {
+  /** L, the layers of the dense model. */
   layers: number;
+  /** Calibration windows (the metrics' input). */
   windows: number;
+  /** Tokens in the calibration windows. */
   tokens: number;
+  /** Evaluation windows (every perplexity's input). */
   eval_windows: number;
+  /** Tokens in the evaluation windows. */
   eval_tokens: number;
+  /** Perplexity of the dense model on the evaluation windows. */
   dense_ppl: number;
   /** Perplexity with only layer i removed (paper Fig. 3), on the evaluation windows. */
   single_layer_ppl: number[];
+  /** One removal curve per metric asked for, keyed by its name ({@link SweepMetric}). */
   curves: Record<string, SweepCurve>;
+  /** The conventions the metrics were computed under. */
   conventions: Conventions;
 }
 

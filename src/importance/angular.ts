@@ -20,6 +20,13 @@ export class AngularDistance implements HiddenStateMetric {
   /** Last-token vectors X_i of each window still in flight (windows arrive interleaved when streaming). */
   #last = new Map<number, Float32Array[]>();
 
+  /**
+   * An empty accumulator; feed it with {@link AngularDistance.state} for i = 0..L of each window.
+   *
+   * @param numLayers L; scores come out for i = 0..L−n
+   * @param n         layers per block
+   * @param reduce    `mean` over windows, or `sum` (the released ShortGPT code)
+   */
   constructor(readonly numLayers: number, readonly n: number, readonly reduce: "mean" | "sum" = "mean") {
     this.#sum = new Float64Array(numLayers - n + 1);
   }

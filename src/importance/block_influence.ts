@@ -18,6 +18,12 @@ export class BlockInfluence implements HiddenStateMetric {
   readonly #sum: Float64Array; // Σ_t (1 − cos) per block
   #tokens = 0;
 
+  /**
+   * An empty accumulator; feed it with `step` or `changeSums` for every block of every window.
+   *
+   * @param numLayers L, one score per layer
+   * @param reduce    `mean` over calibration tokens (the paper's Eq. 2), or `sum` (the released code)
+   */
   constructor(readonly numLayers: number, readonly reduce: "mean" | "sum" = "mean") {
     this.#sum = new Float64Array(numLayers);
   }

@@ -51,13 +51,17 @@ function metricName(m: MetricSpec): string {
 
 /** What {@link computeImportance} returns (its JSON form: docs/conventions.md "Files we write"). */
 export interface ImportanceReport {
+  /** The metric's name as parsed (`bi`, `relmag`, `angular:N`, ...; see {@link METRICS}). */
   metric: string;
   /** One score per layer (angular:n: one per block of n layers starting at layer i). */
   scores: number[];
   /** Ascending score, ties to the lower index: the order in which to remove. */
   order: number[];
+  /** Calibration tokens the scores were computed on. */
   tokens: number;
+  /** Calibration windows. */
   windows: number;
+  /** The {@link Conventions} used, plus the removal rule, the cosine at zero norm and what a score means. */
   conventions: Conventions & { removal_order: string; zero_norm_cosine: number; score_meaning: string };
 }
 

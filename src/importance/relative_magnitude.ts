@@ -15,6 +15,7 @@ export class RelativeMagnitude implements HiddenStateMetric {
   readonly #sum: Float64Array;
   #tokens = 0;
 
+  /** Scores for `numLayers` = L layers, each the mean over calibration tokens. */
   constructor(readonly numLayers: number) {
     this.#sum = new Float64Array(numLayers);
   }

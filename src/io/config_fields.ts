@@ -11,15 +11,21 @@ import { parseJsonFloats } from "./json_floats.ts";
 
 /** config.json as Hugging Face writes it: one JSON object; every field is optional. */
 export interface RawConfig {
+  /** The family, which picks the loader: `llama`, `mistral`, `qwen2`, `baichuan` or `rwkv`. */
   model_type?: string;
+  /** transformers class names, e.g. `["LlamaForCausalLM"]`. */
   architectures?: string[];
+  /** V, rows of the embedding table. */
   vocab_size?: number;
+  /** Beginning-of-sequence id; null when the model has none. */
   bos_token_id?: number | null;
+  /** End-of-sequence id, or several (any of them ends generation); null when none. */
   eos_token_id?: number | number[] | null;
   /** `"bytes"`: the model reads raw UTF-8 bytes (no tokenizer file). */
   tokenizer?: string;
   /** Provenance block written by shortgpt's pruning. */
   shortgpt?: Record<string, unknown>;
+  /** Every other field, family-specific (read by that family's resolver). */
   [key: string]: unknown;
 }
 

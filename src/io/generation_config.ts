@@ -15,15 +15,20 @@ import { tokenIds } from "./config_json.ts";
 export interface GenerationConfig {
   /** Every end-of-sequence id (undefined: the file gives none, config.json's apply). */
   eosTokenIds?: number[];
+  /** `bos_token_id`. */
   bosTokenId?: number;
   /**
    * Sampling defaults as the file states them (`do_sample`, `temperature`, `top_p`, `top_k`,
    * `max_new_tokens`, `max_length`); `shortgpt generate` uses them where no flag is given.
    */
   doSample?: boolean;
+  /** `temperature`: logits are divided by it before sampling. */
   temperature?: number;
+  /** `top_p`: sample from the smallest set of tokens whose probabilities reach it. */
   topP?: number;
+  /** `top_k`: sample from the k most probable tokens. */
   topK?: number;
+  /** `max_new_tokens`: new tokens at most. */
   maxNewTokens?: number;
   /** Prompt plus new tokens at most; `max_new_tokens` wins when both are set, as in transformers. */
   maxLength?: number;

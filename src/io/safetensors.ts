@@ -17,7 +17,9 @@ export { MAX_HEADER_BYTES, parseHeader, type TensorInfo } from "./safetensors_he
 
 /** One safetensors file, read lazily through a file descriptor. */
 export class SafetensorsFile {
+  /** Every tensor's entry, by name, in header order. */
   readonly tensors: Map<string, TensorInfo>;
+  /** The header's `__metadata__` (string values), empty when absent. */
   readonly metadata: Record<string, string>;
   #fd: number;
 
@@ -97,6 +99,7 @@ export class SafetensorsFile {
     return { data: toFloat32(bytes, info.dtype), shape: [...info.shape] };
   }
 
+  /** Closes the file; reads after this fail. Closing twice is harmless. */
   close(): void {
     if (this.#fd >= 0) closeSync(this.#fd);
     this.#fd = -1;

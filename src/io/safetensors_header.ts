@@ -13,11 +13,17 @@ export const MAX_HEADER_BYTES = 100_000_000;
 
 /** Where one tensor's bytes are: `begin`/`end` are absolute offsets in `file`. */
 export interface TensorInfo {
+  /** The tensor's name in the checkpoint, e.g. `model.layers.0.self_attn.q_proj.weight`. */
   name: string;
+  /** Element type as stored. */
   dtype: DType;
+  /** Dimensions, outermost first (row-major). */
   shape: number[];
+  /** Path (or name) of the file that holds it. */
   file: string;
+  /** Byte offset of its first byte from the start of the file (8 + header length + data offset). */
   begin: number;
+  /** Byte offset just past its last byte. */
   end: number;
 }
 

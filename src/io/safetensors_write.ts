@@ -13,16 +13,23 @@ export { encodeHeader } from "./safetensors_header.ts";
 
 /** A byte range of an existing file, copied in chunks (memory stays small whatever the size). */
 export interface FileRange {
+  /** The file to copy from. */
   path: string;
+  /** Offset of the first byte to copy. */
   begin: number;
+  /** Offset just past the last byte to copy. */
   end: number;
 }
 
 /** One tensor to write: little-endian data of `dtype`, a function returning it, or a file range to copy. */
 export interface TensorEntry {
+  /** Name in the header, e.g. `model.layers.0.mlp.up_proj.weight`. */
   name: string;
+  /** Element type the bytes hold. */
   dtype: DType;
+  /** Dimensions; the bytes must hold `numel(shape)` elements of `dtype`. */
   shape: number[];
+  /** The data: bytes, a function called when the tensor is written, or a range of a file to copy. */
   bytes: Uint8Array | (() => Uint8Array) | FileRange;
   /**
    * Called with the tensor's bytes as they are written (a copied range in chunks of whole

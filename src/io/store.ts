@@ -146,6 +146,7 @@ export class TensorStore implements TensorReader {
     return f;
   }
 
+  /** Closes every shard's file. */
   close(): void {
     for (const f of this.#files) f.close();
   }

@@ -24,6 +24,7 @@ import { Weights } from "./weights.ts";
  * its GPTQ quantization config, where its linears are packed (src/models/gptq.ts).
  */
 export interface FamilyLoader {
+  /** The whole model on `ops`, every tensor read from `weights` and checked. */
   load<A>(
     ops: Ops<A>,
     raw: RawConfig,
@@ -32,6 +33,7 @@ export interface FamilyLoader {
     gen?: GenerationConfig | null,
     gptq?: GptqConfig | null,
   ): CausalLM<A>;
+  /** The model part by part: only the config is checked now; each part reads its tensors when asked. */
   open<A>(
     ops: Ops<A>,
     raw: RawConfig,

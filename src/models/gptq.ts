@@ -22,21 +22,21 @@
  *
  * @module
  */
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
 import { type GptqLinear, packedWords } from "../../kernels/cpu/gptq.ts";
 import { UserError } from "../errors.ts";
-import type { RawConfig } from "../io/config_json.ts";
 import type { TensorReader } from "../io/tensor_reader.ts";
 import { shapeString } from "../tensor.ts";
 import type { Getter, Weights } from "./weights.ts";
 
 /** The resolved quantization config of a GPTQ folder. */
 export interface GptqConfig {
+  /** Bits per code b (`bits`). */
   bits: 2 | 3 | 4 | 8;
   /** Inputs per group; −1 in the file becomes K (one group) per layer. */
   groupSize: number;
+  /** `desc_act` (act-order): columns were quantized in order of decreasing Hessian diagonal, so `g_idx` is not ascending. */
   descAct: boolean;
+  /** `sym`: symmetric quantization (every zero point is 2^(b−1)). */
   sym: boolean;
   /** "gptq" (v1: zero points stored minus one) or "gptq_v2". */
   checkpointFormat: "gptq" | "gptq_v2";
@@ -48,29 +48,21 @@ export interface GptqConfig {
   raw: Record<string, unknown>;
 }
 
+/** The files AutoGPTQ reads the config from when config.json has no `quantization_config`. */
+export const GPTQ_CONFIG_FILES = ["quantize_config.json", "quant_config.json"] as const;
+
 /**
- * The GPTQ config of folder `dir` (config.json's `quantization_config`, else
- * `quantize_config.json`), or null for a float checkpoint. Throws a UserError for another
- * quantization method or an unsupported field value.
+ * The GPTQ config `qc` (config.json's `quantization_config` or the parsed `quantize_config.json`)
+ * checked and resolved; `source` says where it was read, for messages. Throws a UserError for
+ * another quantization method or an unsupported field value. Reading the folder is
+ * src/models/gptq_folder.ts's job, so this module stays free of file access (the browser build
+ * imports it).
  */
-export function readGptqConfig(raw: RawConfig, dir: string): GptqConfig | null {
-  let qc = raw.quantization_config as Record<string, unknown> | undefined;
-  let source = `"${join(dir, "config.json")}" quantization_config`;
-  if (qc === undefined || qc === null) {
-    const file = ["quantize_config.json", "quant_config.json"].map((f) => join(dir, f)).find((f) => existsSync(f));
-    if (!file) return null;
-    try {
-      qc = JSON.parse(readFileSync(file, "utf8"));
-    } catch (e) {
-      throw new UserError(
-        `Cannot parse "${file}": ${(e as Error).message}; fix the file, it must hold one JSON object`,
-      );
-    }
-    source = `"${file}"`;
+export function gptqConfigFrom(stored: unknown, source: string): GptqConfig {
+  if (typeof stored !== "object" || stored === null || Array.isArray(stored)) {
+    throw new UserError(`${source} is ${JSON.stringify(stored)}; expected an object`);
   }
-  if (typeof qc !== "object" || qc === null || Array.isArray(qc)) {
-    throw new UserError(`${source} is ${JSON.stringify(qc)}; expected an object`);
-  }
+  const qc = stored as Record<string, unknown>;
   const method = qc.quant_method ?? "gptq"; // AutoGPTQ's quantize_config.json predates the field
   if (method !== "gptq") {
     throw new UserError(

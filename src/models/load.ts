@@ -8,7 +8,7 @@ import { cpu } from "../backend/cpu.ts";
 import type { Ops } from "../backend/ops.ts";
 import { type RawConfig, readConfigFile } from "../io/config_json.ts";
 import { readGenerationConfig } from "../io/generation_config.ts";
-import { readGptqConfig } from "./gptq.ts";
+import { readGptqConfig } from "./gptq_folder.ts";
 import { TensorStore } from "../io/store.ts";
 import { type FamilyLoader, familyLoader } from "./families.ts";
 import type { CausalLM, ModelParts } from "./model.ts";
@@ -36,6 +36,7 @@ export class ModelFolder {
   #config: { raw: RawConfig; floats: ReadonlySet<string> } | undefined;
   #store: TensorStore | undefined;
 
+  /** Opens nothing yet: files under `dir` are read on first use. */
   constructor(readonly dir: string) {}
 
   /** config.json as parsed. */

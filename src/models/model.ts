@@ -33,6 +33,7 @@ export interface Block<A> {
 
 /** Facts about a model every command needs, whatever its family. */
 export interface ModelInfo {
+  /** config.json's `model_type`. */
   readonly family: "llama" | "mistral" | "qwen2" | "baichuan" | "rwkv";
   /** D */
   readonly hiddenSize: number;
@@ -40,7 +41,9 @@ export interface ModelInfo {
   readonly vocabSize: number;
   /** Positions the model was trained for (a limit for transformers, a hint for RWKV). */
   readonly maxPositions: number;
+  /** Beginning-of-sequence id, null when none. */
   readonly bosTokenId: number | null;
+  /** The first end-of-sequence id, null when none. */
   readonly eosTokenId: number | null;
   /** Every end-of-sequence id (generation stops at any); `eosTokenId` is the first. */
   readonly eosTokenIds: readonly number[];
@@ -48,7 +51,9 @@ export interface ModelInfo {
 
 /** A causal language model, ready to run on backend `ops`. */
 export interface CausalLM<A = Float32Array> {
+  /** Facts every command needs (sizes, special ids). */
   readonly info: ModelInfo;
+  /** The backend its weights live on and its forward runs on. */
   readonly ops: Ops<A>;
   /** The folder it was loaded from. */
   readonly dir: string;
@@ -68,13 +73,19 @@ export interface CausalLM<A = Float32Array> {
  * window through one block, drops it, and loads the next.
  */
 export interface ModelParts<A = Float32Array> {
+  /** As {@link CausalLM.info}. */
   readonly info: ModelInfo;
+  /** The backend parts are loaded onto. */
   readonly ops: Ops<A>;
+  /** The folder it reads. */
   readonly dir: string;
   /** L, the number of blocks in the checkpoint. */
   readonly numLayers: number;
+  /** Token ids [T] → X_0 [T,D] (the embedding table read on first call). */
   embed(ids: Int32Array): A;
+  /** X_L [T,D] → the final norm [T,D]. */
   finalNorm(x: A, T: number): A;
+  /** Normed hidden [T,D] → logits [T,V] (lm_head read on first call). */
   head(x: A, T: number): A;
   /** Reads and builds block i (its own tensors only). */
   loadBlock(i: number): Block<A>;

@@ -18,6 +18,7 @@ export class Weights {
    */
   constructor(readonly store: TensorReader, readonly opts: { shapesOnly?: boolean } = {}) {}
 
+  /** Whether tensor `name` is in the checkpoint. */
   has(name: string): boolean {
     return this.store.has(name);
   }

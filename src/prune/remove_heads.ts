@@ -123,8 +123,9 @@ export function headsByLayer(heads: readonly HeadRef[]): Map<number, number[]> {
 
 /** How physical removal rebuilds one layer's attention. */
 export interface LayerHeadPlan {
-  /** Query heads before (H) and key/value heads before (Hkv). */
+  /** Query heads before removal (H). */
   H: number;
+  /** Key/value heads before removal (Hkv). */
   Hkv: number;
   /** Query heads kept, ascending: their rows of q_proj and columns of o_proj, in this order. */
   keptHeads: number[];

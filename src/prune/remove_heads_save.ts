@@ -54,16 +54,21 @@ export interface HeadSaveOptions {
 
 /** What {@link saveHeadPruned} wrote. */
 export interface HeadSaveSummary {
+  /** The folder written. */
   outDir: string;
+  /** How the heads were removed. */
   mode: HeadMode;
   /** The heads removed, `[layer, head]` in the input folder's numbering, sorted. */
   removedHeads: [number, number][];
   /** The same heads in the original checkpoint's numbering (as recorded in config.json). */
   originalHeads: [number, number][];
-  /** Query and key/value heads per layer of the new folder. */
+  /** Query heads per layer of the new folder. */
   numHeads: number[];
+  /** Key/value heads per layer of the new folder. */
   numKvHeads: number[];
+  /** Tensors written. */
   tensors: number;
+  /** Bytes of tensor data written (the index's `total_size`). */
   bytes: number;
 }
 

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { UserError } from "../errors.ts";
 import { writeSafetensors } from "../io/safetensors_write.ts";
 import { TensorStore } from "../io/store.ts";
@@ -260,5 +260,8 @@ test("saveHeadPruned() refuses the input folder, a non-empty folder without forc
     rmSync(broken, { recursive: true });
     saveHeadPruned(src, tmp, [[0, 1]], { force: true });
     assert.ok(!existsSync(join(tmp, "keep.txt")));
-    assert.deepEqual(readdirSync(join(tmp, "..")).filter((n) => n.includes(".tmp-")), []);
+    // Only this test's own temporary sibling (`.<name>.tmp-<pid>-<time>`): the system temp
+    // folder is shared with other processes' work in progress.
+    const own = `.${basename(tmp)}.tmp-`;
+    assert.deepEqual(readdirSync(join(tmp, "..")).filter((n) => n.startsWith(own)), []);
   }));

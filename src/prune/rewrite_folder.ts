@@ -53,7 +53,9 @@ export const COPY_SKIP = [
 
 /** A tensor's new shape and how its stored bytes become the new ones. */
 export interface TensorEdit {
+  /** The tensor's shape in the new folder. */
   shape: number[];
+  /** The stored bytes (little-endian, the stored dtype) → the new ones, same dtype. */
   edit: (bytes: Uint8Array) => Uint8Array;
 }
 
@@ -80,7 +82,9 @@ export interface FolderEdits {
 
 /** What {@link rewriteFolder} wrote. */
 export interface RewriteSummary {
+  /** Tensors written. */
   tensors: number;
+  /** Bytes of tensor data written (the index's `total_size`). */
   bytes: number;
   /** Names of the safetensors files written. */
   shards: string[];

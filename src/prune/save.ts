@@ -20,17 +20,25 @@ export { layerNaming, prunedConfig } from "./layer_plan.ts";
 
 /** What {@link savePrunedLayers} wrote. */
 export interface SaveSummary {
+  /** The folder written. */
   outDir: string;
+  /** Layers in the new folder. */
   layers: number;
+  /** The layers removed, in the input folder's numbering, ascending. */
   removedLayers: number[];
+  /** Tensors written. */
   tensors: number;
+  /** Bytes of tensor data written (the index's `total_size`). */
   bytes: number;
 }
 
 /** Where the removal came from, recorded in config.json's `shortgpt` block. */
 export interface PruneProvenance {
+  /** The metric that chose the layers (e.g. "bi"); null or absent: chosen by hand. */
   metric?: string | null;
+  /** The metric's score of every layer of the input folder, recorded as they are. */
   scores?: number[];
+  /** Replace a non-empty output folder. */
   force?: boolean;
   /** Which text calibrated the scores (for the model card). */
   calibration?: string | null;

@@ -12,7 +12,7 @@
 import { packedWords } from "../../kernels/cpu/gptq.ts";
 import { UserError } from "../errors.ts";
 import type { TensorEntry } from "../io/safetensors_write.ts";
-import { readGptqConfig } from "../models/gptq.ts";
+import { readGptqConfig } from "../models/gptq_folder.ts";
 import { type ModelFolder, openModel } from "../models/load.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
 import { rewriteFolder } from "../prune/rewrite_folder.ts";
@@ -32,8 +32,11 @@ export type { QuantizeSpec, WindowStore, WindowStoreFactory } from "./sequential
 
 /** What {@link quantizeFolder} wrote. */
 export interface QuantizeSummary {
+  /** The folder written. */
   outDir: string;
+  /** Linear layers packed. */
   linears: number;
+  /** Bytes of tensor data written. */
   bytes: number;
 }
 

@@ -36,10 +36,13 @@ import { f16Round, fromFloat32 } from "../tensor.ts";
 
 /** What to make. */
 export interface QuantizeSpec {
+  /** GPTQ (calibrated, error-compensating) or round-to-nearest (no calibration). */
   method: "gptq" | "rtn";
+  /** Bits per code. */
   bits: 2 | 3 | 4 | 8;
   /** Inputs per group, or −1 for one group per row. */
   groupSize: number;
+  /** Symmetric: every zero point is 2^(bits−1). */
   sym: boolean;
   /** Act-order (GPTQ only). */
   descAct: boolean;
@@ -49,8 +52,11 @@ export interface QuantizeSpec {
 
 /** Where the windows' activations X_i [T,D] live between blocks (src/stream/activations.ts has a file-backed one). */
 export interface WindowStore {
+  /** X_i [T,D] of window `w`. */
   get(w: number): Float32Array;
+  /** Replaces window `w`'s activation with `x` [T,D]. */
   set(w: number, x: Float32Array): void;
+  /** Frees what the store holds (a temporary file is removed). */
   close(): void;
 }
 

@@ -19,11 +19,13 @@ export interface ReadOptions {
 
 /** One evaluation task. */
 export interface Task {
+  /** Name on the command line (`eval --task NAME`), e.g. "copa". */
   name: string;
   /** Its folder under the shared data (`--data ../shared/data` finds it there). */
   folder: string;
   /** `multiple_choice`: acc and acc_norm; `greedy`: one target, acc = is_greedy (LAMBADA). */
   scoring: "multiple_choice" | "greedy";
+  /** One line for `eval --help`: the data set, its split and size. */
   summary: string;
   /** The lm-evaluation-harness task definition we follow. */
   source: string;
@@ -36,6 +38,7 @@ export interface Task {
   splits: readonly string[];
   /** Largest --shots it supports (0: zero-shot only). */
   maxShots: number;
+  /** Reads the items from `dir`, the task's folder (split `opts.split`, else `splits[0]`); a UserError for missing or malformed files. */
   read(dir: string, opts?: ReadOptions): McItem[];
 }
 

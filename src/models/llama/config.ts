@@ -21,6 +21,7 @@ import { resolveRope, type RopeConfig } from "./rope.ts";
 
 /** The `model_type`s of the Llama family (config.json). The registry, src/models/load.ts, knows the others. */
 export const TRANSFORMER_TYPES = ["llama", "mistral", "qwen2", "baichuan"] as const;
+/** One of {@link TRANSFORMER_TYPES}. */
 export type TransformerType = typeof TRANSFORMER_TYPES[number];
 
 /** The most layers a config may declare (the largest released models have a few hundred). */
@@ -28,15 +29,25 @@ const MAX_LAYERS = 65536;
 
 /** config.json of a Llama-family model as Hugging Face writes it, plus the fields shortgpt adds. Everything is optional. */
 export interface RawLlamaConfig extends RawConfig {
+  /** D, the width of the residual stream. */
   hidden_size?: number;
+  /** F, the width of the MLP's gate and up projections. */
   intermediate_size?: number;
+  /** L, the number of decoder layers. */
   num_hidden_layers?: number;
+  /** H, query heads per layer. */
   num_attention_heads?: number;
+  /** Hkv, key/value heads per layer (grouped-query attention); H when absent. */
   num_key_value_heads?: number;
+  /** Hd; D / H when absent. */
   head_dim?: number;
+  /** The MLP's activation; only `silu` (alias `swish`) is supported, the default. */
   hidden_act?: string;
+  /** ε of RMSNorm (default 1e-6). */
   rms_norm_eps?: number;
+  /** RoPE base θ (10000 for Llama 2, 500000 for Llama 3). */
   rope_theta?: number;
+  /** RoPE scaling block of transformers v4 (see {@link RopeScaling}); null or absent: none. */
   rope_scaling?: RopeScaling | null;
   /** transformers v5: `rope_type`, `rope_theta` and the scaling fields in one block (see rope.ts). */
   rope_parameters?: (RopeScaling & { rope_theta?: number }) | null;
@@ -44,15 +55,23 @@ export interface RawLlamaConfig extends RawConfig {
   layer_types?: string[];
   /** Qwen2: layers from this index on use the sliding window (when `use_sliding_window`). */
   max_window_layers?: number;
+  /** Positions the model was trained for. */
   max_position_embeddings?: number;
+  /** Used for the position limit when `max_position_embeddings` is absent (else 4096). */
   model_max_length?: number;
+  /** lm_head shares the embedding table (default false). */
   tie_word_embeddings?: boolean;
+  /** q/k/v/o projections carry biases (default false; Qwen2 always has q/k/v biases). */
   attention_bias?: boolean;
+  /** gate/up/down projections carry biases (default false). */
   mlp_bias?: boolean;
+  /** Mistral, Qwen2: attention window in tokens (default 4096); null or 0: full attention. */
   sliding_window?: number | null;
+  /** Qwen2: whether `sliding_window` applies at all (default false). */
   use_sliding_window?: boolean;
-  /** Per-layer head counts after head removal (written by `prune-heads`). */
+  /** Per-layer query head counts after head removal (written by `prune-heads`). */
   layer_num_attention_heads?: number[];
+  /** Per-layer key/value head counts after head removal (written by `prune-heads`). */
   layer_num_key_value_heads?: number[];
   /**
    * ALiBi models after physical head removal (written by `prune-heads`): per layer, the index each
@@ -67,6 +86,7 @@ export interface RawLlamaConfig extends RawConfig {
 
 /** A resolved transformer config: no optional fields, frozen. */
 export interface LlamaConfig {
+  /** config.json's `model_type`. */
   readonly modelType: TransformerType;
   /** D */
   readonly hiddenSize: number;
@@ -88,16 +108,21 @@ export interface LlamaConfig {
    * head h has slope h of the layer's own head count.
    */
   readonly alibiHeads: { readonly total: number; readonly heads: readonly (readonly number[])[] } | null;
+  /** ε of RMSNorm. */
   readonly rmsNormEps: number;
+  /** Rotary embeddings, or ALiBi (Baichuan2-13B). */
   readonly positionEmbedding: "rope" | "alibi";
   /** RoPE settings (θ, kind, scaling fields), null under ALiBi. */
   readonly rope: RopeConfig | null;
+  /** Positions the model was trained for (`max_position_embeddings`, else `model_max_length`, else 4096). */
   readonly maxPositions: number;
+  /** lm_head is the embedding table. */
   readonly tieWordEmbeddings: boolean;
   /** q/k/v projections carry a bias (Qwen2, or `attention_bias`). */
   readonly qkvBias: boolean;
   /** o_proj carries a bias (`attention_bias` on Llama). */
   readonly oBias: boolean;
+  /** gate/up/down projections carry biases (`mlp_bias`). */
   readonly mlpBias: boolean;
   /** Per layer (length L): its sliding attention window in tokens, or null for full causal attention. */
   readonly layerWindows: readonly (number | null)[];
@@ -105,6 +130,7 @@ export interface LlamaConfig {
   readonly fusedQkv: boolean;
   /** Rows of lm_head divided by their norm (Baichuan 2's NormHead). */
   readonly normHead: boolean;
+  /** Beginning-of-sequence id, null when none. */
   readonly bosTokenId: number | null;
   /** The first end-of-sequence id (null when none). */
   readonly eosTokenId: number | null;

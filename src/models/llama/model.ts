@@ -20,16 +20,23 @@ import { scoped, type Weights } from "../weights.ts";
 
 /** The shapes and constants of one decoder layer (head counts may differ per layer). */
 export interface LayerShape {
+  /** Hidden size. */
   D: number;
+  /** MLP (intermediate) size. */
   F: number;
+  /** Query heads of this layer. */
   H: number;
+  /** Key/value heads of this layer (divides H). */
   Hkv: number;
+  /** Head dim. */
   Hd: number;
+  /** ε of both RMSNorms. */
   eps: number;
   /** RoPE frequencies (per sequence length) and cos/sin factor, or null under ALiBi. */
   rope: RotaryTable | null;
   /** ALiBi slopes [H], or null under RoPE. */
   alibi: Float32Array | null;
+  /** Sliding attention window in tokens, or null for full causal attention. */
   window: number | null;
 }
 
@@ -38,22 +45,38 @@ export type LinearWeight<A> = A | PackedWeight;
 
 /** The weights of one decoder layer, named as in `model.layers.N.*`. */
 export interface LayerWeights<A> {
-  input_layernorm: A; // [D]
-  q_proj: LinearWeight<A>; // [H·Hd, D]
-  k_proj: LinearWeight<A>; // [Hkv·Hd, D]
-  v_proj: LinearWeight<A>; // [Hkv·Hd, D]
-  o_proj: LinearWeight<A>; // [D, H·Hd]
-  q_bias?: A; // [H·Hd]   (Qwen2)
-  k_bias?: A; // [Hkv·Hd]
-  v_bias?: A; // [Hkv·Hd]
-  o_bias?: A; // [D]      (attention_bias)
-  post_attention_layernorm: A; // [D]
-  gate_proj: LinearWeight<A>; // [F, D]
-  up_proj: LinearWeight<A>; // [F, D]
-  down_proj: LinearWeight<A>; // [D, F]
-  gate_bias?: A; // [F]   (mlp_bias)
-  up_bias?: A; // [F]
-  down_bias?: A; // [D]
+  /** RMSNorm weight before attention [D]. */
+  input_layernorm: A;
+  /** [H·Hd, D] */
+  q_proj: LinearWeight<A>;
+  /** [Hkv·Hd, D] */
+  k_proj: LinearWeight<A>;
+  /** [Hkv·Hd, D] */
+  v_proj: LinearWeight<A>;
+  /** [D, H·Hd] */
+  o_proj: LinearWeight<A>;
+  /** [H·Hd] (Qwen2, `attention_bias`) */
+  q_bias?: A;
+  /** [Hkv·Hd] */
+  k_bias?: A;
+  /** [Hkv·Hd] */
+  v_bias?: A;
+  /** [D] (`attention_bias`) */
+  o_bias?: A;
+  /** RMSNorm weight before the MLP [D]. */
+  post_attention_layernorm: A;
+  /** [F, D] */
+  gate_proj: LinearWeight<A>;
+  /** [F, D] */
+  up_proj: LinearWeight<A>;
+  /** [D, F] */
+  down_proj: LinearWeight<A>;
+  /** [F] (`mlp_bias`) */
+  gate_bias?: A;
+  /** [F] */
+  up_bias?: A;
+  /** [D] */
+  down_bias?: A;
 }
 
 interface KvCache<A> {
@@ -66,6 +89,7 @@ interface KvCache<A> {
 export class LlamaBlock<A> implements Block<A> {
   readonly #alibiSlopes: A | undefined;
 
+  /** Layer `originalIndex` of the checkpoint, its weights `w` already on `ops`. */
   constructor(
     readonly ops: Ops<A>,
     readonly shape: LayerShape,

@@ -22,6 +22,7 @@ export type RopeKind = typeof ROPE_KINDS[number];
 
 /** Resolved RoPE settings: the merged block with every default decided. */
 export interface RopeConfig {
+  /** How frequencies are scaled: `rope_type` (or `type`) of the block, "default" without one. */
   readonly kind: RopeKind;
   /** θ (`rope_theta`). */
   readonly theta: number;
@@ -55,7 +56,7 @@ const REQUIRED: Record<RopeKind, readonly string[]> = {
  * @param headDim     Hd (longrope factor lists have Hd/2 entries)
  * @param maxPositions `max_position_embeddings`
  */
-export function resolveRope(raw: Json, headDim: number, maxPositions: number): RopeConfig {
+export function resolveRope(raw: Record<string, unknown>, headDim: number, maxPositions: number): RopeConfig {
   const params = blockOf(raw, "rope_parameters"), scaling = blockOf(raw, "rope_scaling");
   if (params && scaling) {
     for (const k of Object.keys(params)) {
@@ -181,6 +182,7 @@ export class RotaryTable {
   readonly #cache = new Map<number, Float64Array>();
   readonly #static: Float64Array | null;
 
+  /** The table for head dimension `headDim` = Hd under `rope` (frequencies computed now unless they vary with length). */
   constructor(readonly headDim: number, readonly rope: RopeConfig) {
     const ctx = { maxPositions: rope.maxPositions };
     this.scale = ropeAttentionFactor(rope.scaling, ctx);
