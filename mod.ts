@@ -106,7 +106,13 @@ export { type PruneProvenance, savePrunedLayers, type SaveSummary } from "./src/
 export { type FolderEdits, rewriteFolder, type RewriteSummary, type TensorEdit } from "./src/prune/rewrite_folder.ts";
 export type { GptqConfig } from "./src/models/gptq.ts";
 export { readGptqConfig } from "./src/models/gptq_folder.ts";
-export { quantizeFolder, type QuantizeSpec, type QuantizeSummary } from "./src/quantize/quantize.ts";
+export {
+  quantizeFolder,
+  type QuantizeSpec,
+  type QuantizeSummary,
+  type WindowStore,
+  type WindowStoreFactory,
+} from "./src/quantize/quantize.ts";
 export {
   sweep,
   SWEEP_METRICS,

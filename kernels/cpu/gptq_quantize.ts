@@ -16,7 +16,8 @@
  *
  * GPTQ (fasterquant): dead inputs (H[k,k] = 0) get H[k,k] = 1 and W[:,k] = 0; act-order permutes
  * the columns by decreasing diag(H); H += damp · mean(diag H) · I; Hinv = upper Cholesky factor
- * of H⁻¹; then columns are quantized left to right in blocks of `blockSize`, each column's error
+ * of H⁻¹ (computed once per Hessian, {@link prepareHessian}, and shared by the linears that read
+ * the same input); then columns are quantized left to right in blocks of `blockSize`, each column's error
  * (w − q) / Hinv[i,i] spread onto the later columns of its block through row i of Hinv, and the
  * block's errors onto all later columns at the end of the block (lazy batch updates). With groups,
  * a group's grid is found when its first column comes up, from W as it stands then (AutoGPTQ
@@ -110,53 +111,134 @@ export function rtnQuantize(
   return { K, N, G, codes, scales, zeros, g_idx: Int32Array.from({ length: K }, (_, k) => Math.floor(k / group)) };
 }
 
-/** Lower Cholesky factor L of the symmetric positive definite `a` [n,n] (a = L Lᵀ), or null if it is not. */
+/**
+ * Lower Cholesky factor L of the symmetric positive definite `a` [n,n] (a = L Lᵀ), or null if it
+ * is not: L[i,j] = (a[i,j] − Σ_{k<j} L[i,k] L[j,k]) / L[j,j], L[i,i] = √(a[i,i] − Σ_{k<i} L[i,k]²).
+ * Rows go four at a time: their sums for a column j left of the four are independent, so they run
+ * side by side sharing the loads of row j (each sum in k order, as the one-row loop sums it).
+ */
 export function cholesky(a: Float64Array, n: number): Float64Array | null {
   const l = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = a[i * n + j];
-      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-      if (i === j) {
-        if (!(s > 0)) return null;
-        l[i * n + i] = Math.sqrt(s);
-      } else {
-        l[i * n + j] = s / l[j * n + j];
+  let i = 0;
+  for (; i + 4 <= n; i += 4) {
+    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
+    for (let j = 0; j < i; j++) {
+      const rj = j * n;
+      let s0 = a[r0 + j], s1 = a[r1 + j], s2 = a[r2 + j], s3 = a[r3 + j];
+      for (let k = 0; k < j; k++) {
+        const v = l[rj + k];
+        s0 -= l[r0 + k] * v;
+        s1 -= l[r1 + k] * v;
+        s2 -= l[r2 + k] * v;
+        s3 -= l[r3 + k] * v;
       }
+      const d = l[rj + j];
+      l[r0 + j] = s0 / d;
+      l[r1 + j] = s1 / d;
+      l[r2 + j] = s2 / d;
+      l[r3 + j] = s3 / d;
     }
+    for (let r = i; r < i + 4; r++) if (!choleskyRow(a, l, n, r, i)) return null; // the 4×4 corner
   }
+  for (; i < n; i++) if (!choleskyRow(a, l, n, i, 0)) return null; // the last rows, one at a time
   return l;
 }
 
-/** U, upper triangular with H⁻¹ = Uᵀ U (torch: cholesky(cholesky_inverse(cholesky(H)), upper=True)); null if H is not positive definite. */
-function upperCholeskyOfInverse(h: Float64Array, n: number): Float64Array | null {
-  const l = cholesky(h, n);
-  if (!l) return null;
-  // Linv = L⁻¹ (lower), by forward substitution column by column.
-  const linv = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    linv[j * n + j] = 1 / l[j * n + j];
-    for (let i = j + 1; i < n; i++) {
-      let s = 0;
-      for (let k = j; k < i; k++) s -= l[i * n + k] * linv[k * n + j];
-      linv[i * n + j] = s / l[i * n + i];
+/** Entries L[i, from..i] of {@link cholesky}'s row i; false if the matrix is not positive definite. */
+function choleskyRow(a: Float64Array, l: Float64Array, n: number, i: number, from: number): boolean {
+  for (let j = from; j <= i; j++) {
+    let s = a[i * n + j];
+    for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+    if (i === j) {
+      if (!(s > 0)) return false;
+      l[i * n + i] = Math.sqrt(s);
+    } else {
+      l[i * n + j] = s / l[j * n + j];
     }
   }
-  // H⁻¹ = Linvᵀ Linv.
-  const inv = new Float64Array(n * n);
+  return true;
+}
+
+/**
+ * M⁻¹ of the lower triangular `m` [n,n] (lower): row i, X[i,j] = −(Σ_{k=j}^{i−1} M[i,k] X[k,j]) / M[i,i].
+ * The sums of a row are accumulated together, row k of X at a time (contiguous, no chain of
+ * dependent adds), each in k order.
+ */
+export function invertLower(m: Float64Array, n: number): Float64Array {
+  const x = new Float64Array(n * n), acc = new Float64Array(n);
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j <= i; j++) {
-      let s = 0;
-      for (let k = i; k < n; k++) s += linv[k * n + i] * linv[k * n + j];
-      inv[i * n + j] = s;
-      inv[j * n + i] = s;
+    acc.fill(0, 0, i);
+    for (let k = 0; k < i; k++) {
+      const mik = m[i * n + k], rk = k * n;
+      for (let j = 0; j <= k; j++) acc[j] += mik * x[rk + j];
+    }
+    const d = m[i * n + i];
+    for (let j = 0; j < i; j++) x[i * n + j] = -acc[j] / d;
+    x[i * n + i] = 1 / d;
+  }
+  return x;
+}
+
+/**
+ * U, upper triangular with positive diagonal and H⁻¹ = Uᵀ U: what AutoGPTQ computes as
+ * torch.linalg.cholesky(torch.cholesky_inverse(torch.linalg.cholesky(H)), upper=True). Null if H
+ * is not positive definite. Computed with one factorization instead of two: with J the reversal
+ * (J[i, n−1−i] = 1), J H J = M Mᵀ (M lower), so H = R Rᵀ with R = J M J upper, H⁻¹ = R⁻ᵀ R⁻¹ and
+ * U = R⁻¹ = J M⁻¹ J (the upper Cholesky factor is unique, so this is the same U).
+ */
+export function upperCholeskyOfInverse(h: Float64Array, n: number): Float64Array | null {
+  const reversed = new Float64Array(n * n); // J H J
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) reversed[i * n + j] = h[(n - 1 - i) * n + (n - 1 - j)];
+  const m = cholesky(reversed, n);
+  if (!m) return null;
+  const x = invertLower(m, n), u = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) u[i * n + j] = x[(n - 1 - i) * n + (n - 1 - j)];
+  return u;
+}
+
+/**
+ * The part of GPTQ that depends on the Hessian only, shared by the linears that read the same
+ * input (k/v/q, up/gate): dead inputs, the act-order permutation, and the upper Cholesky factor
+ * of the dampened H⁻¹ (in permuted order).
+ */
+export interface GptqHessian {
+  K: number;
+  /** Inputs with H[k,k] = 0 (their weights are zeroed). */
+  dead: Uint8Array;
+  /** Column j of the quantization order is input perm[j]. */
+  perm: Int32Array;
+  /** Upper triangular [K,K], H⁻¹ = Uᵀ U. */
+  Hinv: Float64Array;
+}
+
+/** Prepares `hessian` [K,K] (not modified) for {@link gptqQuantizePrepared}; null when H + damping is not positive definite. */
+export function prepareHessian(
+  hessian: Float64Array,
+  K: number,
+  opts: Pick<QuantizeOptions, "descAct" | "dampPercent">,
+): GptqHessian | null {
+  const damp = opts.dampPercent ?? 0.01;
+  let H = Float64Array.from(hessian);
+  const dead = new Uint8Array(K);
+  for (let k = 0; k < K; k++) {
+    if (H[k * K + k] === 0) {
+      H[k * K + k] = 1;
+      dead[k] = 1;
     }
   }
-  const l2 = cholesky(inv, n);
-  if (!l2) return null;
-  const u = new Float64Array(n * n); // U = L2ᵀ
-  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) u[j * n + i] = l2[i * n + j];
-  return u;
+  let perm = Int32Array.from({ length: K }, (_, k) => k);
+  if (opts.descAct) {
+    perm = Int32Array.from([...perm].sort((a, b) => H[b * K + b] - H[a * K + a] || a - b));
+    const Hp = new Float64Array(K * K);
+    for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) Hp[i * K + j] = H[perm[i] * K + perm[j]];
+    H = Hp;
+  }
+  let mean = 0;
+  for (let k = 0; k < K; k++) mean += H[k * K + k];
+  mean /= K;
+  for (let k = 0; k < K; k++) H[k * K + k] += damp * mean;
+  const Hinv = upperCholeskyOfInverse(H, K);
+  return Hinv ? { K, dead, perm, Hinv } : null;
 }
 
 /**
@@ -170,35 +252,30 @@ export function gptqQuantize(
   K: number,
   opts: QuantizeOptions,
 ): QuantizedLinear | null {
+  const prepared = prepareHessian(hessian, K, opts);
+  return prepared && gptqQuantizePrepared(w, prepared, N, opts);
+}
+
+/** GPTQ of `w` [N, K] with a Hessian made ready by {@link prepareHessian}. */
+export function gptqQuantizePrepared(
+  w: Float64Array | Float32Array,
+  prepared: GptqHessian,
+  N: number,
+  opts: QuantizeOptions,
+): QuantizedLinear {
+  const { K, dead, perm, Hinv } = prepared;
   const maxq = 2 ** opts.bits - 1, round = opts.roundScale ?? ((s: number) => s);
-  const blockSize = opts.blockSize ?? 128, damp = opts.dampPercent ?? 0.01;
+  const blockSize = opts.blockSize ?? 128;
   const { group, G } = groupsOf(K, opts.groupSize);
   const W = Float64Array.from(w); // [N, K], columns permuted below under act-order
-  const H = Float64Array.from(hessian);
   // One grid for the whole row when there are no groups: found before anything changes W.
   const rowGrid = opts.groupSize === -1
     ? Array.from({ length: N }, (_, n) => findParams(W.subarray(n * K, (n + 1) * K), 0, K, maxq, opts.sym))
     : null;
   for (let k = 0; k < K; k++) {
-    if (H[k * K + k] === 0) {
-      H[k * K + k] = 1;
-      for (let n = 0; n < N; n++) W[n * K + k] = 0;
-    }
+    if (dead[k]) { for (let n = 0; n < N; n++) W[n * K + k] = 0; }
   }
-  let perm = Int32Array.from({ length: K }, (_, k) => k);
-  if (opts.descAct) {
-    perm = Int32Array.from([...perm].sort((a, b) => H[b * K + b] - H[a * K + a] || a - b));
-    permuteColumns(W, N, K, perm);
-    const Hp = new Float64Array(K * K);
-    for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) Hp[i * K + j] = H[perm[i] * K + perm[j]];
-    H.set(Hp);
-  }
-  let mean = 0;
-  for (let k = 0; k < K; k++) mean += H[k * K + k];
-  mean /= K;
-  for (let k = 0; k < K; k++) H[k * K + k] += damp * mean;
-  const Hinv = upperCholeskyOfInverse(H, K);
-  if (!Hinv) return null;
+  if (opts.descAct) permuteColumns(W, N, K, perm);
 
   const Q = new Int32Array(N * K); // codes, permuted order
   const scales = new Float64Array(G * N), zeros = new Int32Array(G * N);
@@ -211,6 +288,7 @@ export function gptqQuantize(
     });
   }
   const W1 = new Float64Array(N * blockSize), Err1 = new Float64Array(N * blockSize);
+  const update = new Float64Array(K); // one row's lazy update of the later columns
   for (let i1 = 0; i1 < K; i1 += blockSize) {
     const i2 = Math.min(i1 + blockSize, K), count = i2 - i1;
     for (let n = 0; n < N; n++) for (let i = 0; i < count; i++) W1[n * blockSize + i] = W[n * K + i1 + i];
@@ -235,12 +313,18 @@ export function gptqQuantize(
         Err1[n * blockSize + i] = err;
       }
     }
-    // Lazy batch update: the block's errors onto every later column.
-    for (let n = 0; n < N; n++) {
-      for (let j = i2; j < K; j++) {
-        let s = 0;
-        for (let i = 0; i < count; i++) s += Err1[n * blockSize + i] * Hinv[(i1 + i) * K + j];
-        W[n * K + j] -= s;
+    // Lazy batch update: the block's errors onto every later column, W[n, j] −= Σ_i Err1[n,i] Hinv[i1+i, j].
+    // Summed row of Hinv by row of Hinv (contiguous), in the order of i, into `update`.
+    // Columns go in chunks of 256 so the chunk of Hinv's block rows (128 × 256) stays in cache for every row n.
+    for (let j0 = i2; j0 < K; j0 += 256) {
+      const j1 = Math.min(j0 + 256, K);
+      for (let n = 0; n < N; n++) {
+        update.fill(0, j0, j1);
+        for (let i = 0; i < count; i++) {
+          const e = Err1[n * blockSize + i], row = (i1 + i) * K;
+          for (let j = j0; j < j1; j++) update[j] += e * Hinv[row + j];
+        }
+        for (let j = j0; j < j1; j++) W[n * K + j] -= update[j];
       }
     }
   }

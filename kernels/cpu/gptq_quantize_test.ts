@@ -6,10 +6,12 @@ import {
   cholesky,
   dequantizeCodes,
   gptqQuantize,
+  invertLower,
   packGptq,
   type QuantizedLinear,
   roundHalfEven,
   rtnQuantize,
+  upperCholeskyOfInverse,
 } from "./gptq_quantize.ts";
 import { randomArray } from "./_random.ts";
 
@@ -61,6 +63,64 @@ test("cholesky() factors a positive definite matrix and refuses an indefinite on
     }
   }
   assert.equal(cholesky(Float64Array.from([1, 2, 2, 1]), 2), null);
+});
+
+/** The textbook twin of cholesky(), one entry at a time. */
+function choleskyNaive(a: Float64Array, n: number): Float64Array {
+  const l = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = a[i * n + j];
+      for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
+      l[i * n + j] = i === j ? Math.sqrt(s) : s / l[j * n + j];
+    }
+  }
+  return l;
+}
+
+/** The textbook twin of upperCholeskyOfInverse(): L = chol(H), H⁻¹ = L⁻ᵀ L⁻¹, U = chol(H⁻¹)ᵀ. */
+function upperCholeskyOfInverseNaive(h: Float64Array, n: number): Float64Array {
+  const l = choleskyNaive(h, n), linv = new Float64Array(n * n);
+  for (let j = 0; j < n; j++) {
+    linv[j * n + j] = 1 / l[j * n + j];
+    for (let i = j + 1; i < n; i++) {
+      let s = 0;
+      for (let k = j; k < i; k++) s -= l[i * n + k] * linv[k * n + j];
+      linv[i * n + j] = s / l[i * n + i];
+    }
+  }
+  const inv = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < n; j++) {
+      for (let k = Math.max(i, j); k < n; k++) inv[i * n + j] += linv[k * n + i] * linv[k * n + j];
+    }
+  }
+  const l2 = choleskyNaive(inv, n), u = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j <= i; j++) u[j * n + i] = l2[i * n + j];
+  return u;
+}
+
+test("cholesky(), upperCholeskyOfInverse() and invertLower() equal their textbook twins", () => {
+  fc.assert(
+    fc.property(fc.integer({ min: 1, max: 23 }), fc.integer({ min: 1, max: 1000 }), (n, seed) => {
+      const { h } = hessianOf(n, 3 * n, seed);
+      for (let i = 0; i < n; i++) h[i * n + i] += 0.01;
+      const u = upperCholeskyOfInverse(h, n)!, ref = upperCholeskyOfInverseNaive(h, n);
+      for (let i = 0; i < n * n; i++) {
+        assert.ok(Math.abs(u[i] - ref[i]) <= 1e-9 * (1 + Math.abs(ref[i])), `U[${i}] ${u[i]} vs ${ref[i]}`);
+      }
+      const l = cholesky(h, n)!, x = invertLower(l, n); // L · L⁻¹ = I
+      assert.deepEqual(l, choleskyNaive(h, n), "four rows at a time sum as one row at a time");
+      for (let i = 0; i < n; i++) {
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let k = 0; k < n; k++) s += l[i * n + k] * x[k * n + j];
+          assert.ok(Math.abs(s - (i === j ? 1 : 0)) < 1e-9, `(L L⁻¹)[${i},${j}] = ${s}`);
+        }
+      }
+    }),
+    { numRuns: 40 },
+  );
 });
 
 test("rtnQuantize() puts every weight on its group's grid, at most half a step away", () => {

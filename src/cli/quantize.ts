@@ -6,6 +6,8 @@ import { quantizeFolder, type QuantizeSpec } from "../quantize/quantize.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
 import { requireModel, withModel } from "./common.ts";
+import { activationBytes, fileStore } from "../stream/activations.ts";
+import { checkMemoryBudget, MEMORY_FLAGS, planMemory } from "./memory.ts";
 import { note, out } from "./output.ts";
 import { CALIBRATION_FLAGS, calibrationFromFlags, checkEnoughTokens } from "./shared.ts";
 
@@ -23,8 +25,11 @@ quantized in blocks of 128 with the error spread onto the columns not yet quanti
 weight to its group's grid (no calibration). The folder is AutoGPTQ's "gptq" (v1) format, which
 transformers/optimum and AutoGPTQ load: per linear qweight, qzeros (zero points minus one),
 scales (float16) and g_idx; quantization_config in config.json and quantize_config.json; embeddings,
-norms and the head as stored. Progress: one line per layer on stderr. Calibrate on one text and
-measure perplexity on another (shortgpt ppl OUT --text-file OTHER).`,
+norms and the head as stored. Streamed: one block's weights in memory at a time, its packed
+tensors written before the next block is read, so a 7B model needs about 1.5 GB (RTN) or 6 GB (GPTQ) plus the
+calibration activations (windows x tokens x hidden size x 4 bytes), which go to a temporary
+file when they exceed half of --max-memory. Progress: one line per layer on stderr. Calibrate
+on one text and measure perplexity on another (shortgpt ppl OUT --text-file OTHER).`,
   positionals: ["model"],
   flags: {
     out: { type: "string", arg: "DIR", help: "the new model folder (must not exist or be empty, unless --force)" },
@@ -41,6 +46,7 @@ measure perplexity on another (shortgpt ppl OUT --text-file OTHER).`,
     asym: { type: "boolean", help: "asymmetric grid: a zero point per group and row" },
     damp: { type: "number", arg: "P", default: 0.01, help: "dampening, a fraction of mean(diag H) (GPTQ)" },
     ...CALIBRATION_FLAGS,
+    "max-memory": MEMORY_FLAGS["max-memory"],
     force: { type: "boolean", help: "replace a non-empty --out folder" },
   },
   examples: [
@@ -90,13 +96,17 @@ function quantize(p: Parsed, folder: ModelFolder): void {
   const calibration = input
     ? `${input.text.source}, ${input.text.windows} windows of up to ${num(p, "window")} tokens`
     : null;
+  const plan = { ...planMemory(p, folder), stream: true }; // always one block at a time
   const t0 = performance.now();
   const summary = quantizeFolder(folder, outDir, windows, q, {
     force,
     calibration,
+    // Spilled to a temporary file past half the budget, as `ppl --stream` does.
+    activations: (lengths, D) => activationBytes(windows, D) > plan.budget / 2 ? fileStore(lengths, D) : null,
     onLayer: (i, L) =>
       note(`layer ${i + 1}/${L} quantized (${((performance.now() - t0) / 1000).toFixed(1)} s)`, bool(p, "quiet")),
   });
+  checkMemoryBudget(p, plan);
   out(
     `wrote ${summary.outDir}: ${summary.linears} linears ${method} ${bits}-bit, group size ${groupSize}; ${
       (summary.bytes / 2 ** 20).toFixed(2)

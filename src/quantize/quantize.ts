@@ -2,46 +2,33 @@
  * Quantizing a Llama-family folder to a GPTQ checkpoint (AutoGPTQ's `gptq` v1 format, which
  * transformers/optimum and AutoGPTQ load), by GPTQ or by round-to-nearest (the baseline).
  *
- * GPTQ as AutoGPTQ runs it (auto_gptq/modeling/_base.py `BaseGPTQForCausalLM.quantize`): layers
- * in order, one block in memory at a time; inside a block the linears in the order
- * `true_sequential` gives (k/v/q, then o, then up/gate, then down), each group's Hessian
- * H = 2/n Σ x xᵀ accumulated (float64) from its inputs with the already-quantized linears in
- * place; the next layer's inputs are the quantized layer's outputs. The math of one linear is
- * kernels/cpu/gptq_quantize.ts. While calibrating, a quantized linear is held as its exact
- * dequantized float weights, which is what the written folder computes (the packed kernel is
- * bit-identical to dequantize-then-matmul).
+ * Streamed: one block in memory at a time, quantized when the folder writer reaches its tensors
+ * (GPTQ's sequential pass and what stays resident: src/quantize/sequential.ts; the math of one
+ * linear: kernels/cpu/gptq_quantize.ts). Embeddings, norms, the head and linears AutoGPTQ cannot
+ * pack are copied as stored.
  *
  * @module
  */
-import { dequantizeGptqNaive, type GptqLinear } from "../../kernels/cpu/gptq.ts";
-import { gptqQuantize, packGptq, type QuantizedLinear, rtnQuantize } from "../../kernels/cpu/gptq_quantize.ts";
-import { cpu } from "../backend/cpu.ts";
-import { isPacked, type Ops } from "../backend/ops.ts";
+import { packedWords } from "../../kernels/cpu/gptq.ts";
 import { UserError } from "../errors.ts";
 import type { TensorEntry } from "../io/safetensors_write.ts";
-import { f16Round, fromFloat32 } from "../tensor.ts";
 import { readGptqConfig } from "../models/gptq_folder.ts";
-import { type LayerWeights, LlamaBlock } from "../models/llama/model.ts";
 import { type ModelFolder, openModel } from "../models/load.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
 import { rewriteFolder } from "../prune/rewrite_folder.ts";
 import { version } from "../version.ts";
+import { cpu } from "../backend/cpu.ts";
+import {
+  checkpointName,
+  type LinearName,
+  PACKED_PARTS,
+  type QuantizeSpec,
+  SEQUENTIAL,
+  SequentialQuantizer,
+  type WindowStoreFactory,
+} from "./sequential.ts";
 
-/** What to make. */
-export interface QuantizeSpec {
-  /** GPTQ (calibrated, error-compensating) or round-to-nearest (no calibration). */
-  method: "gptq" | "rtn";
-  /** Bits per code. */
-  bits: 2 | 3 | 4 | 8;
-  /** Inputs per group, or −1 for one group per row. */
-  groupSize: number;
-  /** Symmetric: every zero point is 2^(bits−1). */
-  sym: boolean;
-  /** Act-order (GPTQ only). */
-  descAct: boolean;
-  /** AutoGPTQ's damp_percent (default 0.01). */
-  dampPercent?: number;
-}
+export type { QuantizeSpec, WindowStore, WindowStoreFactory } from "./sequential.ts";
 
 /** What {@link quantizeFolder} wrote. */
 export interface QuantizeSummary {
@@ -53,31 +40,24 @@ export interface QuantizeSummary {
   bytes: number;
 }
 
-type LinearName = "q_proj" | "k_proj" | "v_proj" | "o_proj" | "gate_proj" | "up_proj" | "down_proj";
-
-/** The linears of a block in AutoGPTQ's true_sequential order; each group shares one input (and one Hessian). */
-const SEQUENTIAL: readonly (readonly LinearName[])[] = [
-  ["k_proj", "v_proj", "q_proj"],
-  ["o_proj"],
-  ["up_proj", "gate_proj"],
-  ["down_proj"],
-];
-
-/** The linear's name under `model.layers.N`. */
-const checkpointName = (n: LinearName) =>
-  (["gate_proj", "up_proj", "down_proj"].includes(n) ? "mlp." : "self_attn.") + n;
-
 /**
  * Quantizes every linear of every decoder layer of `folder` and writes the checkpoint to
- * `outDir`. GPTQ calibrates on `windows` (token ids); RTN ignores them. `onLayer` hears of each
- * finished layer.
+ * `outDir`, streamed: one block in memory at a time (src/quantize/sequential.ts), its packed
+ * tensors written as it is done. GPTQ calibrates on `windows` (token ids); RTN ignores them.
+ * `onLayer` hears of each finished layer; `activations` may keep the calibration activations
+ * elsewhere than in memory (the CLI spills them to a temporary file past its budget).
  */
 export function quantizeFolder(
   folder: ModelFolder,
   outDir: string,
   windows: readonly Int32Array[],
   spec: QuantizeSpec,
-  opts: { force?: boolean; calibration?: string | null; onLayer?: (i: number, L: number) => void } = {},
+  opts: {
+    force?: boolean;
+    calibration?: string | null;
+    onLayer?: (i: number, L: number) => void;
+    activations?: WindowStoreFactory;
+  } = {},
 ): QuantizeSummary {
   if (readGptqConfig(folder.raw, folder.dir)) {
     throw new UserError(`"${folder.dir}" is already a GPTQ checkpoint; quantize its float source instead`);
@@ -86,145 +66,61 @@ export function quantizeFolder(
     throw new UserError(`GPTQ needs calibration text: give --text-file F (or --ids-file F)`);
   }
   checkOutputFolder(outDir, folder.dir, opts.force ?? false);
-  const packed = new Map<string, GptqLinear>(); // "model.layers.3.self_attn.q_proj" → packed
-  let dense: Set<LinearName> | null = null; // linears AutoGPTQ cannot pack, kept float
+  const linears = packableLinears(folder);
   const { parts, close } = openModel(folder, cpu);
+  const quantizer = new SequentialQuantizer(parts, windows, spec, linears, opts);
   try {
-    const L = parts.numLayers;
-    let xs = spec.method === "gptq" ? windows.map((ids) => parts.embed(ids)) : []; // inputs of layer i, [T,D] each
-    for (let i = 0; i < L; i++) {
-      const block = parts.loadBlock(i);
-      if (!(block instanceof LlamaBlock)) {
-        throw new UserError(`quantize supports Llama-family models; "${folder.dir}" has ${parts.info.family} blocks`);
-      }
-      dense ??= new Set(SEQUENTIAL.flat().filter((n) => !packable(block, n)));
-      for (const all of SEQUENTIAL) {
-        const group = all.filter((n) => !dense!.has(n));
-        if (group.length === 0) continue;
-        const H = spec.method === "gptq" ? hessianOf(block, group[0], xs, windows) : null;
-        for (const name of group) {
-          const q = quantizeLinear(block, name, H, spec, i);
-          const p = packGptq(q, spec.bits, 1);
-          packed.set(`model.layers.${i}.${checkpointName(name)}`, p);
-          (block.w as LayerWeights<Float32Array>)[name] = dequantizeGptqNaive(p); // what the checkpoint computes
-        }
-      }
-      if (spec.method === "gptq") {
-        xs = xs.map((x, w) => block.forward(x, windows[w].length, { pos0: 0, state: new Map() }, false));
-      }
-      opts.onLayer?.(i, L);
+    const modules = linears.size < SEQUENTIAL.flat().length
+      ? SEQUENTIAL.map((g) => g.filter((n) => linears.has(n)).map(checkpointName)).filter((g) => g.length > 0)
+      : null;
+    const summary = writeQuantized(folder, outDir, quantizer, spec, opts.calibration ?? null, modules);
+    if (quantizer.next !== parts.numLayers) {
+      throw new Error(`quantizeFolder: ${quantizer.next} of ${parts.numLayers} layers were quantized`);
     }
+    return summary;
   } finally {
+    quantizer.close();
     close();
   }
-  const modules = dense && dense.size > 0
-    ? SEQUENTIAL.map((g) => g.filter((n) => !dense!.has(n)).map(checkpointName)).filter((g) => g.length > 0)
-    : null;
-  return writeQuantized(folder, outDir, packed, spec, opts.calibration ?? null, modules);
-}
-
-/** [N, K] of linear `name` of `block`. */
-function linearShape(block: LlamaBlock<Float32Array>, name: LinearName): readonly [number, number] {
-  const { D, F, H: nH, Hkv, Hd } = block.shape;
-  return ({
-    q_proj: [nH * Hd, D],
-    k_proj: [Hkv * Hd, D],
-    v_proj: [Hkv * Hd, D],
-    o_proj: [D, nH * Hd],
-    gate_proj: [F, D],
-    up_proj: [F, D],
-    down_proj: [D, F],
-  } as const)[name];
 }
 
 /**
- * Whether AutoGPTQ can hold linear `name`: its QuantLinear allocates `infeatures // 32 * bits`
- * qweight rows and `outfeatures // 32 * bits` qzeros columns (qlinear_cuda.py
- * `QuantLinear.__init__`), so both sizes must be multiples of 32. Others stay float and
- * `modules_in_block_to_quantize` lists the packed ones (as optimum writes it).
+ * The linears AutoGPTQ can hold, judged on layer 0's stored shapes: its QuantLinear allocates
+ * `infeatures // 32 * bits` qweight rows and `outfeatures // 32 * bits` qzeros columns
+ * (qlinear_cuda.py `QuantLinear.__init__`), so both sizes must be multiples of 32. Others stay
+ * float and `modules_in_block_to_quantize` lists the packed ones (as optimum writes it).
  */
-function packable(block: LlamaBlock<Float32Array>, name: LinearName): boolean {
-  const [N, K] = linearShape(block, name);
-  return N % 32 === 0 && K % 32 === 0;
-}
-
-/** H = 2/n Σ x xᵀ [K,K] over the inputs x of linear `first` of `block` on every window. */
-function hessianOf(
-  block: LlamaBlock<Float32Array>,
-  first: LinearName,
-  xs: readonly Float32Array[],
-  windows: readonly Int32Array[],
-): Float64Array {
-  const target = block.w[first];
-  let H: Float64Array | null = null, K = 0, n = 0;
-  // An Ops that notes the input of the target linear as the block runs.
-  const spy: Ops<Float32Array> = {
-    ...cpu,
-    linear(x, w, T, k, N, bias) {
-      if (w === target) {
-        K = k;
-        H ??= new Float64Array(K * K);
-        for (let t = 0; t < T; t++) {
-          for (let a = 0; a < K; a++) {
-            const xa = x[t * K + a];
-            if (xa === 0) continue;
-            for (let b = 0; b < K; b++) H[a * K + b] += xa * x[t * K + b];
-          }
-        }
-        n += T;
-      }
-      return cpu.linear(x, w, T, k, N, bias);
-    },
-  };
-  const probe = new LlamaBlock(spy, block.shape, block.w, block.originalIndex);
-  xs.forEach((x, w) => probe.forward(x, windows[w].length, { pos0: 0, state: new Map() }, false));
-  const h = H as Float64Array | null;
-  if (!h) throw new Error(`hessianOf: linear ${first} was never called`);
-  for (let i = 0; i < h.length; i++) h[i] *= 2 / n;
-  return h;
-}
-
-/** One linear of `block` quantized by `spec` (with Hessian `H` for GPTQ). */
-function quantizeLinear(
-  block: LlamaBlock<Float32Array>,
-  name: LinearName,
-  H: Float64Array | null,
-  spec: QuantizeSpec,
-  layer: number,
-): QuantizedLinear {
-  const w = block.w[name];
-  if (isPacked(w)) throw new UserError(`Layer ${layer}'s ${name} is already GPTQ-packed; quantize a float model`);
-  const [N, K] = linearShape(block, name);
-  const opts = {
-    bits: spec.bits,
-    groupSize: spec.groupSize,
-    sym: spec.sym,
-    descAct: spec.descAct,
-    dampPercent: spec.dampPercent ?? 0.01,
-    roundScale: f16Round, // the scales are stored as float16
-  };
-  if (!H) return rtnQuantize(w, N, K, opts);
-  const q = gptqQuantize(w, H, N, K, opts);
-  if (!q) {
-    throw new UserError(
-      `Layer ${layer}'s ${name}: the dampened Hessian is not positive definite; raise --damp (now ${opts.dampPercent})`,
-    );
+function packableLinears(folder: ModelFolder): Set<LinearName> {
+  const packable = new Set<LinearName>();
+  for (const name of SEQUENTIAL.flat()) {
+    const tensor = `model.layers.0.${checkpointName(name)}.weight`;
+    const shape = folder.store.info(tensor)?.shape;
+    if (!shape || shape.length !== 2) {
+      throw new UserError(
+        `quantize supports Llama-family models with separate q/k/v/o and gate/up/down linears; "${folder.dir}" has no 2-D "${tensor}"`,
+      );
+    }
+    if (shape[0] % 32 === 0 && shape[1] % 32 === 0) packable.add(name);
   }
-  return q;
+  return packable;
 }
 
-/** Little-endian bytes of int32 values. */
-function int32Bytes(a: Int32Array): Uint8Array {
-  const out = new Uint8Array(a.length * 4), view = new DataView(out.buffer);
-  a.forEach((v, i) => view.setInt32(4 * i, v, true));
-  return out;
+/** [rows, columns] of packed tensor `part` of a linear with weight shape [N, K]. */
+function packedShape(part: (typeof PACKED_PARTS)[number], N: number, K: number, spec: QuantizeSpec): number[] {
+  const G = spec.groupSize === -1 ? 1 : Math.ceil(K / spec.groupSize);
+  return {
+    qweight: [packedWords(K, spec.bits), N],
+    qzeros: [G, packedWords(N, spec.bits)],
+    scales: [G, N],
+    g_idx: [K],
+  }[part];
 }
 
-/** Writes the folder: packed linears in place of their `.weight`, the rest copied as stored. */
+/** Writes the folder: packed linears (made by `quantizer` as the writer reaches them) in place of their `.weight`, the rest copied as stored. */
 function writeQuantized(
   folder: ModelFolder,
   outDir: string,
-  packed: ReadonlyMap<string, GptqLinear>,
+  quantizer: SequentialQuantizer,
   spec: QuantizeSpec,
   calibration: string | null,
   modules: string[][] | null,
@@ -245,18 +141,19 @@ function writeQuantized(
     ...(modules ? { modules_in_block_to_quantize: modules } : {}),
     meta: { quantizer: [`shortgpt-${version}`], method: spec.method, calibration },
   };
+  let linears = 0;
   const summary = rewriteFolder(folder, outDir, {
     replace(info) {
-      const base = info.name.replace(/\.weight$/, "");
-      const p = base !== info.name ? packed.get(base) : undefined;
-      if (!p) return null;
-      const entries: TensorEntry[] = [
-        { name: `${base}.qweight`, dtype: "I32", shape: [p.qweight.length / p.N, p.N], bytes: int32Bytes(p.qweight) },
-        { name: `${base}.qzeros`, dtype: "I32", shape: [p.G, p.qzeros.length / p.G], bytes: int32Bytes(p.qzeros) },
-        { name: `${base}.scales`, dtype: "F16", shape: [p.G, p.N], bytes: fromFloat32(p.scales, "F16") },
-        { name: `${base}.g_idx`, dtype: "I32", shape: [p.K], bytes: int32Bytes(p.g_idx) },
-      ];
-      return entries;
+      const m = /^model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.weight$/.exec(info.name);
+      if (!m || !quantizer.linears.has(m[3] as LinearName)) return null;
+      const [N, K] = info.shape, base = info.name.replace(/\.weight$/, "");
+      linears++;
+      return PACKED_PARTS.map((part): TensorEntry => ({
+        name: `${base}.${part}`,
+        dtype: part === "scales" ? "F16" : "I32",
+        shape: packedShape(part, N, K, spec),
+        bytes: () => quantizer.take(`${base}.${part}`, Number(m[1])), // quantizes layers up to this one
+      }));
     },
     config: { ...folder.raw, quantization_config },
     floats: folder.floats,
@@ -266,5 +163,5 @@ function writeQuantized(
       (calibration ? `Calibrated on ${calibration}.\n` : ""),
     extraFiles: { "quantize_config.json": JSON.stringify(quantization_config, null, 2) + "\n" },
   });
-  return { outDir, linears: packed.size, bytes: summary.bytes };
+  return { outDir, linears, bytes: summary.bytes };
 }
