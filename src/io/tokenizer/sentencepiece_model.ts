@@ -59,7 +59,8 @@ const bool = (f: Field) => f.int !== 0;
  *
  * @example
  * ```ts
- *  * const model = parseSentencePieceModel(readFileSync("tok105.model"), "tok105.model");
+ * import { readFileSync } from "node:fs";
+ * const model = parseSentencePieceModel(readFileSync("tok105.model"), "tok105.model");
  * model.pieces[3]; // { piece: "▁", score: -0, type: 1 }
  * ```
  */
