@@ -39,6 +39,7 @@ export const I32_ADD = [0x6a], I32_MUL = [0x6c], I32_LT_U = [0x49];
 export const LOOP = [0x03, 0x40], END = [0x0b], BR_IF_0 = [0x0d, 0x00];
 export const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
 export const V128_ZERO = simd(0x0c, ...new Array(16).fill(0)); // v128.const 0
+export const F32X4_ADD = simd(0xe4), F32X4_MUL = simd(0xe6); // f32x4.add, f32x4.mul
 export const I32 = 0x7f, V128 = 0x7b;
 
 /** A module of functions of type `params × i32 → ()` sharing one exported memory. */

@@ -55,6 +55,8 @@
 import {
   BR_IF_0,
   END,
+  F32X4_ADD,
+  F32X4_MUL,
   get,
   I32,
   i32,
@@ -81,7 +83,7 @@ export const FAST_COLS = 2;
 
 const V128_LOAD = (offset: number) => simd(0x00, 4, ...uleb(offset)); // align 2^4
 const F32X4_EXTRACT_LANE = (lane: number) => simd(0x1f, lane);
-const F32X4_ADD = simd(0xe4), F32X4_MUL = simd(0xe6), F32X4_RELAXED_MADD = simd(0x105);
+const F32X4_RELAXED_MADD = simd(0x105);
 const F32_ADD = [0x92];
 const F32_STORE = (offset: number) => [0x38, 2, ...uleb(offset)];
 

@@ -21,6 +21,8 @@
 import {
   BR_IF_0,
   END,
+  F32X4_ADD,
+  F32X4_MUL,
   get,
   I32,
   i32,
@@ -39,7 +41,7 @@ import {
 const V128_LOAD = simd(0x00, 4, 0), V128_STORE = simd(0x0b, 4, 0);
 const F32X4_NEAREST = simd(0x6a), I32X4_TRUNC_SAT_F32X4_S = simd(0xf8);
 const I32X4_SHL = simd(0xab), I32X4_ADD = simd(0xae);
-const F32X4_ADD = simd(0xe4), F32X4_SUB = simd(0xe5), F32X4_MUL = simd(0xe6), F32X4_DIV = simd(0xe7);
+const F32X4_SUB = simd(0xe5), F32X4_DIV = simd(0xe7);
 const F32X4_MIN = simd(0xe8), F32X4_MAX = simd(0xe9);
 
 /** `v128.const` of four copies of float32 `v`. */
