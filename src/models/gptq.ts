@@ -52,7 +52,7 @@ export interface GptqConfig {
 export const GPTQ_CONFIG_FILES = ["quantize_config.json", "quant_config.json"] as const;
 
 /**
- * The GPTQ config `qc` (config.json's `quantization_config` or the parsed `quantize_config.json`)
+ * The GPTQ config `stored` (config.json's `quantization_config` or the parsed `quantize_config.json`)
  * checked and resolved; `source` says where it was read, for messages. Throws a UserError for
  * another quantization method or an unsupported field value. Reading the folder is
  * src/models/gptq_folder.ts's job, so this module stays free of file access (the browser build
