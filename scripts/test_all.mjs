@@ -22,11 +22,16 @@ const seconds = (t0) => ((performance.now() - t0) / 1000).toFixed(1);
 /** What `deno fmt --check` and `deno check --doc` look at (deno.json's excludes apply). */
 const CHECKED = ["mod.ts", "src/", "kernels/", "bench/", "scripts/"];
 
-/** The test files that open a WebGPU device: the GPU kernels' and src/backend/webgpu*_test.ts. */
+/** The test files that open a WebGPU device: the GPU kernels' and every webgpu*_test.ts under src/. */
 const GPU_TESTS = [
   "kernels/gpu",
   "kernels/wgsl",
-  ...readdirSync("src/backend").filter((f) => /^webgpu.*_test\.ts$/.test(f)).map((f) => `src/backend/${f}`),
+  // Every webgpu*_test.ts under src/ (src/architecture_test.ts checks that no other test file opens an adapter).
+  ...readdirSync("src", { recursive: true })
+    .map((f) => String(f).split("\\").join("/"))
+    .filter((f) => /(^|\/)webgpu[^/]*_test\.ts$/.test(f))
+    .map((f) => `src/${f}`)
+    .sort(),
 ];
 
 const logDir = mkdtempSync(join(tmpdir(), "shortgpt-test-"));
@@ -251,13 +256,18 @@ async function tests(name, log, cmds, parser) {
   const p = new FileProgress(name);
   const res = { passed: 0, failed: 0, skipped: 0 };
   let ok = true, read = true;
+  const exits = [];
   for (const { cmd, args, what } of cmds) {
     const sum = {};
     const r = await runStreaming(cmd, args, log, parser(p, sum));
     p.end();
     const crash = r.signal ?? ([134, 139].includes(r.code) ? `exit code ${r.code}` : null);
     if (crash) console.log(`  ${name} FAIL ${what}: the process ended by ${crash} (README, Known issues)`);
-    if (r.code !== 0) ok = false;
+    else if (r.code !== 0) console.log(`  ${name} FAIL ${what}: the process exited with code ${r.code}`);
+    if (r.code !== 0) {
+      ok = false;
+      exits.push(`${what} ended by ${crash ?? `exit code ${r.code}`}`);
+    }
     if (!sum.read) {
       read = false;
       console.log(`  ${name} FAIL ${what}: no test summary (exit ${r.code ?? r.signal})`);
@@ -269,7 +279,8 @@ async function tests(name, log, cmds, parser) {
   if (!ok || p.failedFiles.length) console.log(`  ${name}: full output in ${log.path}`);
   if (!read) return { line: `${name}: could not read a test summary`, ok: false };
   ok &&= res.failed === 0 && res.passed > 0;
-  return { line: `${name}: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped`, ok, res };
+  const line = `${name}: ${res.passed} passed, ${res.failed} failed, ${res.skipped} skipped`;
+  return { line: exits.length ? `${line}; FAIL: ${exits.join(", ")}` : line, ok, res };
 }
 
 /** Whether the style step has type-checked every file in this run (then `deno test` need not). */
@@ -323,7 +334,7 @@ for (const name of chosen) {
   const log = createWriteStream(join(logDir, `${name}.log`));
   const r = await steps[name](log);
   await new Promise((resolve) => log.end(resolve));
-  lines.push(r.res ? r.line.replace(/$/, ` (${seconds(t0).replace(/\.\d$/, "")} s)`) : r.line);
+  lines.push(r.res ? r.line.replace(/ skipped/, ` skipped (${seconds(t0).replace(/\.\d$/, "")} s)`) : r.line);
   if (r.res) { for (const k of Object.keys(total)) total[k] += r.res[k]; }
   ok &&= r.ok;
 }
@@ -337,7 +348,10 @@ if (process.argv.slice(2).length === 0) {
     const m = /^(\w+): (\d+) passed, (\d+) failed, (\d+) skipped$/m.exec(r.stdout ?? "");
     lines.push(m ? m[0] : `${script}: no summary (exit ${r.status})`);
     if (m) { for (const [k, i] of [["passed", 2], ["failed", 3], ["skipped", 4]]) total[k] += Number(m[i]); }
-    if (r.status !== 0 || !m) ok = false;
+    if (r.status !== 0 || !m) {
+      ok = false;
+      console.log(`FAIL ${script}: the process ended by ${r.signal ?? `exit code ${r.status}`}`);
+    }
   }
 }
 // ---- end of the package and browser hook

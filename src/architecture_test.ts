@@ -197,6 +197,28 @@ test("kernel tests stand alone: they import kernels/ and src/testing only", () =
   assert.deepEqual(bad.map(([from, to]) => `${from} -> ${to}`), []);
 });
 
+// npm test runs the test files that open a WebGPU device in a Deno process of their own (README, Known issues: Deno
+// has aborted at exit in processes that had both a device and worker threads). A test elsewhere that asks for an
+// adapter, directly or through the CLI's --backend auto/webgpu, would put the two back together.
+test("only kernels/gpu, kernels/wgsl and webgpu*_test.ts files reach for a WebGPU adapter", () => {
+  const opensGpu = new RegExp(
+    [
+      String.raw`navigator\??\.gpu`,
+      String.raw`requestAdapter\(`,
+      String.raw`createWebGpuOps\(`,
+      String.raw`"--backend",\s*"(auto|webgpu)"`,
+      String.raw`backend:\s*"(auto|webgpu)"`,
+    ].join("|"),
+  );
+  const gpuFile = (f: string) => /^kernels\/(gpu|wgsl)\//.test(f) || /(^|\/)webgpu[^/]*_test\.ts$/.test(f);
+  const root = repoRoot();
+  const bad = files.filter((f) =>
+    f.endsWith("_test.ts") && f !== "src/architecture_test.ts" && !gpuFile(f) &&
+    opensGpu.test(readFileSync(join(root, f), "utf8"))
+  );
+  assert.deepEqual(bad, [], "move these tests into a webgpu*_test.ts file");
+});
+
 test("no engine file imports a test file or src/testing", () => {
   const bad = arrows.filter(([from, to]) => !isTestFile(from) && isTestFile(to));
   assert.deepEqual(bad.map(([from, to]) => `${from} -> ${to}`), []);

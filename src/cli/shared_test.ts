@@ -121,24 +121,3 @@ test("sweep reports calibration and measurement texts, and warns when they are t
     assert.equal(jb.warnings.length, 1);
     assert.equal(await main([...base, "--out", join(dir, "c"), "--quiet", "--strict"]), 1);
   }));
-
-// deno-lint-ignore no-explicit-any
-const gpu = (globalThis as any).navigator?.gpu;
-const adapter = gpu ? await gpu.requestAdapter({ powerPreference: "high-performance" }) : null;
-const software = adapter !== null && adapter.info?.isFallbackAdapter === true;
-
-test(
-  "--backend auto passes over a software WebGPU adapter, says why, and the report says cpu",
-  () =>
-    withTmp(async (dir) => {
-      const json = join(dir, "ppl.json");
-      const r = await run(["ppl", MODEL, "--ids", "1,403,407", "--backend", "auto", "--json", json]);
-      assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stderr, /--backend auto chose the CPU: the only WebGPU adapter .* is a software fallback/);
-      assert.match(r.stderr, /--allow-software-gpu/);
-      assert.equal(JSON.parse(readFileSync(json, "utf8")).backend, "cpu");
-    }),
-  {
-    skip: software ? undefined : "needs a software WebGPU adapter (Deno with llvmpipe); a hardware one would be used",
-  },
-);
