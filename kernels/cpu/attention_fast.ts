@@ -11,14 +11,23 @@
  *
  * Query head h reads kv head g = ⌊h / (H / Hkv)⌋; query i sits at position p = Tk − Tq + i.
  * Every head is computed whole, by one call, in a fixed order, so splitting heads over threads
- * gives the same bits. The products run over all Tk keys (the masked ones have P = 0): twice the
- * multiply-adds of a causal loop, at ten times its rate (docs/performance.md, "Precision").
+ * gives the same bits.
+ *
+ * **Causal work only.** The queries go in chunks of {@link QUERY_CHUNK} rows; a chunk's products
+ * stop at its last row's last visible key (keys 0 .. p_last), so the masked upper triangle is
+ * mostly never computed, and `exp` runs on the visible scores only (the masked ones are set to
+ * P = 0 directly). This gives the bits of the whole-matrix form (scores over all Tk keys, every
+ * masked score −∞, softmax over the full row): a computed score is the same dot product, and the
+ * terms left out of P · V are 0 · v, which add nothing to a float32 sum when v is finite
+ * (attention_fast_test.ts checks it against that form).
  *
  * @module
  */
 import { type AttentionOptions, checkShapes } from "./attention.ts";
 import { FastMatmul } from "./matmul_fast.ts";
-import { softmax } from "./softmax.ts";
+
+/** Query rows per chunk: a multiple of the micro-kernel's rows (FAST_ROWS = 4). */
+export const QUERY_CHUNK = 32;
 
 /**
  * Heads `h0 ≤ h < h1` of causal grouped-query attention, float32 products (see the module
@@ -52,9 +61,9 @@ export function attentionFastHeads(
   mm: FastMatmul = new FastMatmul(),
 ): void {
   checkShapes(Tq, Tk, H, Hkv);
-  const group = H / Hkv, scale = 1 / Math.sqrt(Hd);
-  const qh = new Float32Array(Tq * Hd), kg = new Float32Array(Tk * Hd), vt = new Float32Array(Hd * Tk);
-  const s = new Float32Array(Tq * Tk), o = new Float32Array(Tq * Hd);
+  const group = H / Hkv, scale = 1 / Math.sqrt(Hd), rowsMax = Math.min(QUERY_CHUNK, Tq);
+  const qh = new Float32Array(rowsMax * Hd), kg = new Float32Array(Tk * Hd), vt = new Float32Array(Hd * Tk);
+  const vtChunk = new Float32Array(Hd * Tk), s = new Float32Array(rowsMax * Tk), o = new Float32Array(rowsMax * Hd);
   let loaded = -1;
   for (let h = h0; h < h1; h++) {
     const g = Math.floor(h / group);
@@ -67,20 +76,58 @@ export function attentionFastHeads(
       }
       loaded = g;
     }
-    for (let i = 0; i < Tq; i++) qh.set(q.subarray((i * H + h) * Hd, (i * H + h + 1) * Hd), i * Hd);
-    mm.load(qh, Tq, Hd);
-    mm.columns(s, kg, Tk, 0, Tk);
     const slope = opts?.alibiSlopes ? opts.alibiSlopes[h] : 0;
-    for (let i = 0; i < Tq; i++) {
-      const p = Tk - Tq + i, row = i * Tk;
-      for (let j = 0; j < Tk; j++) {
-        const visible = j <= p && (opts?.window === undefined || p - j < opts.window);
-        s[row + j] = visible ? s[row + j] * scale + slope * (j - p) : -Infinity;
+    for (let i0 = 0; i0 < Tq; i0 += QUERY_CHUNK) {
+      const rows = Math.min(QUERY_CHUNK, Tq - i0);
+      const keys = Tk - Tq + i0 + rows; // keys 0 .. keys−1: those the chunk's last query sees
+      for (let r = 0; r < rows; r++) {
+        const at = ((i0 + r) * H + h) * Hd;
+        qh.set(q.subarray(at, at + Hd), r * Hd);
       }
+      mm.load(qh, rows, Hd);
+      mm.columns(s, kg, keys, 0, keys); // s [rows, keys]
+      for (let r = 0; r < rows; r++) {
+        const p = Tk - Tq + i0 + r, row = r * keys;
+        const from = opts?.window === undefined ? 0 : Math.max(0, p - opts.window + 1);
+        visibleSoftmax(s, row, from, p + 1, keys, scale, slope, p);
+      }
+      // V_gᵀ restricted to the chunk's keys: [Hd, keys]
+      if (keys < Tk) { for (let d = 0; d < Hd; d++) vtChunk.set(vt.subarray(d * Tk, d * Tk + keys), d * keys); }
+      mm.load(s, rows, keys);
+      mm.columns(o, keys < Tk ? vtChunk : vt, Hd, 0, Hd);
+      for (let r = 0; r < rows; r++) out.set(o.subarray(r * Hd, (r + 1) * Hd), ((i0 + r) * H + h) * Hd);
     }
-    softmax(s, Tq, Tk);
-    mm.load(s, Tq, Tk);
-    mm.columns(o, vt, Hd, 0, Hd);
-    for (let i = 0; i < Tq; i++) out.set(o.subarray(i * Hd, (i + 1) * Hd), (i * H + h) * Hd);
   }
+}
+
+/**
+ * One row of scores `s[row .. row+keys)` to probabilities: keys `from ≤ j < to` are visible, with
+ * score s·scale + slope·(j − p); the others get P = 0. The same operations, in the same order, as
+ * kernels/cpu/softmax.ts applied to the row with −∞ at the masked keys.
+ */
+function visibleSoftmax(
+  s: Float32Array,
+  row: number,
+  from: number,
+  to: number,
+  keys: number,
+  scale: number,
+  slope: number,
+  p: number,
+): void {
+  let max = -Infinity;
+  for (let j = from; j < to; j++) {
+    s[row + j] = s[row + j] * scale + slope * (j - p); // rounded to float32 on the store
+    if (s[row + j] > max) max = s[row + j];
+  }
+  let sum = 0;
+  for (let j = from; j < to; j++) {
+    const e = Math.exp(s[row + j] - max);
+    s[row + j] = e;
+    sum += e;
+  }
+  const inv = 1 / sum;
+  for (let j = from; j < to; j++) s[row + j] *= inv;
+  s.fill(0, row, row + from);
+  s.fill(0, row + to, row + keys);
 }
