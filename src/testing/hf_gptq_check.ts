@@ -43,6 +43,14 @@
 import { unpackCode } from "../../kernels/cpu/gptq.ts";
 import type { TensorInfo } from "../io/safetensors.ts";
 
+/** The GPTQ fixtures in testdata/models, made by an independent implementation (PROVENANCE.md in each). */
+export const GPTQ_FIXTURES = [
+  "bytellama-12L-gptq-4bit-g32",
+  "bytellama-12L-gptq-4bit-g32-actorder",
+  "bytellama-12L-rtn-3bit-g32",
+  "stories260K-gptq-8bit-g64",
+];
+
 /** Reads a stored int32 tensor (little-endian) by name. */
 export type Int32Reader = (name: string) => Int32Array;
 

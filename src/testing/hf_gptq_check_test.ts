@@ -11,13 +11,7 @@ import { copyTestModel } from "./folders.ts";
 import { modelDir } from "./golden.ts";
 import { test } from "./harness.ts";
 import { hfFolderProblems } from "./hf_folder_check.ts";
-
-export const GPTQ_FIXTURES = [
-  "bytellama-12L-gptq-4bit-g32",
-  "bytellama-12L-gptq-4bit-g32-actorder",
-  "bytellama-12L-rtn-3bit-g32",
-  "stories260K-gptq-8bit-g64",
-];
+import { GPTQ_FIXTURES } from "./hf_gptq_check.ts";
 
 interface Entry {
   name: string;
