@@ -10,7 +10,8 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { main } from "../cli.ts";
-import { ModelFolder } from "../models/load.ts";
+import { forward } from "../models/forward.ts";
+import { loadModel, ModelFolder } from "../models/load.ts";
 import { TensorStore } from "../io/store.ts";
 import { modelDir } from "../testing/golden.ts";
 import { test } from "../testing/harness.ts";
@@ -63,7 +64,7 @@ test("quantize writes folders that pass the Hugging Face GPTQ load checks, for e
   }
 });
 
-test("a packed linear's bias is written as float16, the dtype of QuantLinear's bias buffer (Qwen2's q/k/v)", () => {
+test("a packed linear's bias is written as float16, the dtype of QuantLinear's bias buffer (Qwen2's q/k/v)", async () => {
   const root = mkdtempSync(join(tmpdir(), "shortgpt-quantize-bias-"));
   try {
     const dir = randomModel(join(root, "qwen2"), {
@@ -75,6 +76,8 @@ test("a packed linear's bias is written as float16, the dtype of QuantLinear's b
     quantizeFolder(src, out, [], { method: "rtn", bits: 4, groupSize: 32, sym: true, descAct: false });
     src.close();
     assert.deepEqual(hfFolderProblems(out), []);
+    const { logits } = await forward(loadModel(out), Int32Array.from([1, 5, 9]));
+    assert.ok(logits!.every(Number.isFinite), "the folder loads here and runs");
     const store = TensorStore.open(out);
     try {
       assert.equal(store.info("model.layers.1.self_attn.q_proj.bias")!.dtype, "F16", "packed: float16");
