@@ -2,7 +2,7 @@
 import { UserError } from "../errors.ts";
 import type { ModelFolder } from "../models/load.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
-import { quantizeFolder, type QuantizeSpec } from "../quantize/quantize.ts";
+import { checkGroupSize, quantizeFolder, type QuantizeSpec } from "../quantize/quantize.ts";
 import type { CommandSpec, Parsed } from "./args.ts";
 import { bool, num, str } from "./args.ts";
 import { requireModel, withModel } from "./common.ts";
@@ -39,7 +39,7 @@ on one text and measure perplexity on another (shortgpt ppl OUT --text-file OTHE
       type: "int",
       arg: "G",
       default: 128,
-      help: "inputs per group (scale and zero point), or -1 for one per row",
+      help: "inputs per group (scale and zero point): 16, 32, 64, 128, 256, 512, 1024, or -1 for one per row",
     },
     "desc-act": { type: "boolean", help: "act-order: quantize columns by decreasing Hessian diagonal (GPTQ)" },
     sym: { type: "boolean", help: "symmetric grid (the default)" },
@@ -70,9 +70,7 @@ function quantize(p: Parsed, folder: ModelFolder): void {
     throw new UserError(`--bits ${bits}: choose 2, 3, 4 or 8 (the widths GPTQ checkpoints pack)`);
   }
   const groupSize = num(p, "group-size")!;
-  if (!(groupSize >= 1 || groupSize === -1)) {
-    throw new UserError(`--group-size ${groupSize}: give a positive number or -1`);
-  }
+  checkGroupSize(groupSize);
   if (bool(p, "sym") && bool(p, "asym")) throw new UserError(`Give at most one of --sym and --asym`);
   const damp = Number(str(p, "damp"));
   if (!(damp > 0 && damp < 1)) {

@@ -1,6 +1,7 @@
 // Layer removal on GPTQ folders: the packed tensors are copied byte for byte (never dequantized),
 // quantization_config and quantize_config.json stay, and the result loads and equals the
-// in-memory removal. Head removal refuses packed attention with a message naming the tensor.
+// in-memory removal and passes the Hugging Face load checks (src/testing/hf_gptq_check.ts). Head
+// removal refuses packed attention with a message naming the tensor.
 import assert from "node:assert/strict";
 import { Buffer } from "node:buffer";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -13,6 +14,8 @@ import { loadModel } from "../models/load.ts";
 import { assertAllClose } from "../testing/assert.ts";
 import { modelDir } from "../testing/golden.ts";
 import { test } from "../testing/harness.ts";
+import { hfFolderProblems } from "../testing/hf_folder_check.ts";
+import { GPTQ_FIXTURES } from "../testing/hf_gptq_check.ts";
 import { withoutHeads } from "./remove_heads.ts";
 import { saveHeadPruned } from "./remove_heads_save.ts";
 import { withoutLayers } from "./remove_layers.ts";
@@ -68,6 +71,19 @@ test("head removal on a GPTQ folder refuses packed attention, on disk and in mem
         withoutHeads(loadModel(src), [[1, 2]], { mode }),
         (e: unknown) => e instanceof UserError && /Layer 1's self_attn\.\w_proj is GPTQ-packed/.test(e.message),
       );
+    }
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test("every GPTQ fixture, pruned, still passes the transformers/optimum/AutoGPTQ/GPTQModel load checks", () => {
+  const dir = mkdtempSync(join(tmpdir(), "shortgpt-gptq-hf-"));
+  try {
+    for (const name of GPTQ_FIXTURES) {
+      const out = join(dir, name);
+      savePrunedLayers(modelDir(name), out, [0, 2, 3], { metric: "bi" }); // the first layer too: renumbered from 0
+      assert.deepEqual(hfFolderProblems(out), [], name);
     }
   } finally {
     rmSync(dir, { recursive: true });

@@ -16,6 +16,7 @@ import { readGptqConfig } from "../models/gptq_folder.ts";
 import { type ModelFolder, openModel } from "../models/load.ts";
 import { checkOutputFolder } from "../prune/output_folder.ts";
 import { rewriteFolder } from "../prune/rewrite_folder.ts";
+import { fromFloat32 } from "../tensor.ts";
 import { version } from "../version.ts";
 import { cpu } from "../backend/cpu.ts";
 import {
@@ -59,6 +60,7 @@ export function quantizeFolder(
     activations?: WindowStoreFactory;
   } = {},
 ): QuantizeSummary {
+  checkGroupSize(spec.groupSize);
   if (readGptqConfig(folder.raw, folder.dir)) {
     throw new UserError(`"${folder.dir}" is already a GPTQ checkpoint; quantize its float source instead`);
   }
@@ -85,6 +87,24 @@ export function quantizeFolder(
 }
 
 /**
+ * The group sizes a folder may use and still load in transformers: GPTQModel (through which
+ * transformers loads GPTQ folders) refuses others (gptqmodel/nn_modules/qlinear/__init__.py
+ * `GroupedQuantLinear._validate` against torch.py `TorchQuantLinear.SUPPORTS_GROUP_SIZE`, the kernel
+ * every device has; versions before 2025 stop at 128). −1 is one group per row.
+ */
+export const LOADABLE_GROUP_SIZES: readonly number[] = [-1, 16, 32, 64, 128, 256, 512, 1024];
+
+/** Throws a UserError for a group size {@link LOADABLE_GROUP_SIZES} does not list. */
+export function checkGroupSize(groupSize: number): void {
+  if (!LOADABLE_GROUP_SIZES.includes(groupSize)) {
+    throw new UserError(
+      `--group-size ${groupSize}: choose one of ${LOADABLE_GROUP_SIZES.join(", ")} ` +
+        `(GPTQModel, which transformers loads GPTQ folders with, has kernels for these only)`,
+    );
+  }
+}
+
+/**
  * The linears AutoGPTQ can hold, judged on layer 0's stored shapes: its QuantLinear allocates
  * `infeatures // 32 * bits` qweight rows and `outfeatures // 32 * bits` qzeros columns
  * (qlinear_cuda.py `QuantLinear.__init__`), so both sizes must be multiples of 32. Others stay
@@ -103,6 +123,15 @@ function packableLinears(folder: ModelFolder): Set<LinearName> {
     if (shape[0] % 32 === 0 && shape[1] % 32 === 0) packable.add(name);
   }
   return packable;
+}
+
+/**
+ * A packed linear's bias in float16: the dtype of QuantLinear's `bias` buffer (AutoGPTQ
+ * qlinear_cuda_old.py `QuantLinear.__init__`, and `pack`: `linear.bias.clone().half()`; GPTQModel
+ * `GPTQQuantLinear._register_gptq_buffers`). Dense linears keep their bias as stored.
+ */
+function float16Bias(folder: ModelFolder, name: string, shape: number[]): TensorEntry {
+  return { name, dtype: "F16", shape, bytes: () => fromFloat32(folder.store.read(name).data, "F16") };
 }
 
 /** [rows, columns] of packed tensor `part` of a linear with weight shape [N, K]. */
@@ -144,8 +173,9 @@ function writeQuantized(
   let linears = 0;
   const summary = rewriteFolder(folder, outDir, {
     replace(info) {
-      const m = /^model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.weight$/.exec(info.name);
+      const m = /^model\.layers\.(\d+)\.(self_attn|mlp)\.(\w+)\.(weight|bias)$/.exec(info.name);
       if (!m || !quantizer.linears.has(m[3] as LinearName)) return null;
+      if (m[4] === "bias") return [float16Bias(folder, info.name, info.shape)];
       const [N, K] = info.shape, base = info.name.replace(/\.weight$/, "");
       linears++;
       return PACKED_PARTS.map((part): TensorEntry => ({

@@ -15,12 +15,16 @@
  * - Shards (`save_pretrained`'s layout): `model.safetensors` alone, or
  *   `model-0000i-of-0000n.safetensors` for i = 1..n, none empty, with an index whose
  *   `weight_map` lists exactly the tensors stored and `total_size` their bytes.
+ * - The model (src/testing/hf_gptq_check.ts): blocks numbered 0..L−1; for Llama, Mistral and Qwen2
+ *   the keys a strict `load_state_dict` expects; for GPTQ folders the quantization config as
+ *   transformers, optimum, AutoGPTQ and GPTQModel validate it and each QuantLinear's buffers.
  *
  * @module
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SafetensorsFile } from "../io/safetensors.ts";
+import { SafetensorsFile, type TensorInfo } from "../io/safetensors.ts";
+import { gptqConfigProblems, layerNumberingProblems, LLAMA_LAYOUT_TYPES, stateDictProblems } from "./hf_gptq_check.ts";
 
 const ALLOWED_LAYER_TYPES = ["full_attention", "sliding_attention", "chunked_attention", "linear_attention"];
 const ROPE_REQUIRED: Record<string, string[]> = {
@@ -87,9 +91,11 @@ export function hfFolderProblems(dir: string): string[] {
   }
   const stored = new Map<string, string>();
   let total = 0;
-  for (const f of files) {
-    const file = SafetensorsFile.open(join(dir, f));
-    try {
+  const opened = new Map<string, SafetensorsFile>();
+  try {
+    for (const f of files) {
+      const file = SafetensorsFile.open(join(dir, f));
+      opened.set(f, file);
       const format = file.metadata?.format;
       if (!["pt", "tf", "flax", "mlx"].includes(String(format))) {
         problems.push(`${f}: __metadata__.format is ${JSON.stringify(format)}; transformers needs "pt"`);
@@ -99,9 +105,10 @@ export function hfFolderProblems(dir: string): string[] {
         stored.set(t.name, f);
         total += t.end - t.begin;
       }
-    } finally {
-      file.close();
     }
+    problems.push(...modelProblems(dir, cfg, opened));
+  } finally {
+    for (const file of opened.values()) file.close();
   }
   if (files.length > 1) {
     const index = JSON.parse(readFileSync(indexPath, "utf8"));
@@ -113,6 +120,32 @@ export function hfFolderProblems(dir: string): string[] {
       if (map[name] !== f) problems.push(`index maps ${name} to ${map[name]}, stored in ${f}`);
     }
     for (const name of Object.keys(map)) if (!stored.has(name)) problems.push(`index lists ${name}, stored nowhere`);
+  }
+  return problems;
+}
+
+/**
+ * The model-level rules of src/testing/hf_gptq_check.ts: layer numbering always; the GPTQ config
+ * when the folder has one (or packed tensors); the strict state dict for the Llama layouts.
+ */
+function modelProblems(dir: string, cfg: Record<string, unknown>, files: Map<string, SafetensorsFile>): string[] {
+  const tensors = new Map<string, TensorInfo>(), where = new Map<string, SafetensorsFile>();
+  for (const file of files.values()) {
+    for (const t of file.tensors.values()) [tensors.set(t.name, t), where.set(t.name, file)];
+  }
+  const readInt32 = (name: string) => {
+    const bytes = where.get(name)!.readBytes(name);
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return Int32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getInt32(4 * i, true));
+  };
+  const problems = layerNumberingProblems(cfg.num_hidden_layers, tensors.keys());
+  const sidecarPath = join(dir, "quantize_config.json");
+  const sidecar = existsSync(sidecarPath) ? JSON.parse(readFileSync(sidecarPath, "utf8")) : null;
+  const gptq = cfg.quantization_config != null || sidecar !== null ||
+    [...tensors.keys()].some((n) => n.endsWith(".qweight"));
+  if (gptq) problems.push(...gptqConfigProblems(cfg, sidecar));
+  if (LLAMA_LAYOUT_TYPES.includes(cfg.model_type as string)) {
+    problems.push(...stateDictProblems(cfg, tensors, readInt32));
   }
   return problems;
 }
