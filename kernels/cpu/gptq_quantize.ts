@@ -268,10 +268,12 @@ export function gptqQuantizePrepared(
     }
   }
   // Back to the checkpoint's column order; g_idx of original column perm[j] is j // group.
-  const codes = new Int32Array(N * K), g_idx = new Int32Array(K);
+  // Without act-order the order is the checkpoint's: Q is the codes (no second [N, K] buffer).
+  const identity = perm.every((p, j) => p === j);
+  const codes = identity ? Q : new Int32Array(N * K), g_idx = new Int32Array(K);
   for (let j = 0; j < K; j++) {
     g_idx[perm[j]] = Math.floor(j / group);
-    for (let n = 0; n < N; n++) codes[n * K + perm[j]] = Q[n * K + j];
+    if (!identity) { for (let n = 0; n < N; n++) codes[n * K + perm[j]] = Q[n * K + j]; }
   }
   return { K, N, G, codes, scales, zeros, g_idx };
 }
