@@ -28,6 +28,7 @@
  */
 import { type GptqLinear, packCodes, packedWords } from "./gptq.ts";
 import { upperCholeskyOfInverseInPlace } from "./gptq_linalg.ts";
+import { lazyUpdate, lazyUpdateWasm } from "./gptq_update_wasm.ts";
 
 export { cholesky, invertLower, upperCholeskyOfInverse, upperCholeskyOfInverseInPlace } from "./gptq_linalg.ts";
 
@@ -195,6 +196,9 @@ export function gptqQuantize(
   return prepared && gptqQuantizePrepared(w, prepared, N, opts);
 }
 
+/** The lazy-batch update: WebAssembly SIMD where the runtime has it, else its JavaScript twin (the same bits). */
+let lazy: typeof lazyUpdate | undefined;
+
 /** GPTQ of `w` [N, K] with a Hessian made ready by {@link prepareHessian}. */
 export function gptqQuantizePrepared(
   w: Float64Array | Float32Array,
@@ -227,7 +231,6 @@ export function gptqQuantizePrepared(
     });
   }
   const W1 = new Float64Array(N * blockSize), Err1 = new Float64Array(N * blockSize);
-  const update = new Float64Array(K); // one row's lazy update of the later columns
   for (let i1 = 0; i1 < K; i1 += blockSize) {
     const i2 = Math.min(i1 + blockSize, K), count = i2 - i1;
     for (let n = 0; n < N; n++) for (let i = 0; i < count; i++) W1[n * blockSize + i] = W[n * K + i1 + i];
@@ -253,19 +256,8 @@ export function gptqQuantizePrepared(
       }
     }
     // Lazy batch update: the block's errors onto every later column, W[n, j] −= Σ_i Err1[n,i] Hinv[i1+i, j].
-    // Summed row of Hinv by row of Hinv (contiguous), in the order of i, into `update`.
-    // Columns go in chunks of 256 so the chunk of Hinv's block rows (128 × 256) stays in cache for every row n.
-    for (let j0 = i2; j0 < K; j0 += 256) {
-      const j1 = Math.min(j0 + 256, K);
-      for (let n = 0; n < N; n++) {
-        update.fill(0, j0, j1);
-        for (let i = 0; i < count; i++) {
-          const e = Err1[n * blockSize + i], row = (i1 + i) * K;
-          for (let j = j0; j < j1; j++) update[j] += e * Hinv[row + j];
-        }
-        for (let j = j0; j < j1; j++) W[n * K + j] -= update[j];
-      }
-    }
+    lazy ??= lazyUpdateWasm() ?? lazyUpdate;
+    lazy(W, Err1, blockSize, Hinv, N, K, i1, count, i2);
   }
   // Back to the checkpoint's column order; g_idx of original column perm[j] is j // group.
   // Without act-order the order is the checkpoint's: Q is the codes (no second [N, K] buffer).
