@@ -27,6 +27,10 @@
  * @module
  */
 import { type GptqLinear, packCodes, packedWords } from "./gptq.ts";
+import { upperCholeskyOfInverseInPlace } from "./gptq_linalg.ts";
+import { lazyUpdate, lazyUpdateWasm } from "./gptq_update_wasm.ts";
+
+export { cholesky, invertLower, upperCholeskyOfInverse, upperCholeskyOfInverseInPlace } from "./gptq_linalg.ts";
 
 /** Options of {@link gptqQuantize} and {@link rtnQuantize}. */
 export interface QuantizeOptions {
@@ -112,91 +116,6 @@ export function rtnQuantize(
 }
 
 /**
- * Lower Cholesky factor L of the symmetric positive definite `a` [n,n] (a = L Lᵀ), or null if it
- * is not: L[i,j] = (a[i,j] − Σ_{k<j} L[i,k] L[j,k]) / L[j,j], L[i,i] = √(a[i,i] − Σ_{k<i} L[i,k]²).
- * Rows go four at a time: their sums for a column j left of the four are independent, so they run
- * side by side sharing the loads of row j (each sum in k order, as the one-row loop sums it).
- */
-export function cholesky(a: Float64Array, n: number): Float64Array | null {
-  const l = new Float64Array(n * n);
-  let i = 0;
-  for (; i + 4 <= n; i += 4) {
-    const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
-    for (let j = 0; j < i; j++) {
-      const rj = j * n;
-      let s0 = a[r0 + j], s1 = a[r1 + j], s2 = a[r2 + j], s3 = a[r3 + j];
-      for (let k = 0; k < j; k++) {
-        const v = l[rj + k];
-        s0 -= l[r0 + k] * v;
-        s1 -= l[r1 + k] * v;
-        s2 -= l[r2 + k] * v;
-        s3 -= l[r3 + k] * v;
-      }
-      const d = l[rj + j];
-      l[r0 + j] = s0 / d;
-      l[r1 + j] = s1 / d;
-      l[r2 + j] = s2 / d;
-      l[r3 + j] = s3 / d;
-    }
-    for (let r = i; r < i + 4; r++) if (!choleskyRow(a, l, n, r, i)) return null; // the 4×4 corner
-  }
-  for (; i < n; i++) if (!choleskyRow(a, l, n, i, 0)) return null; // the last rows, one at a time
-  return l;
-}
-
-/** Entries L[i, from..i] of {@link cholesky}'s row i; false if the matrix is not positive definite. */
-function choleskyRow(a: Float64Array, l: Float64Array, n: number, i: number, from: number): boolean {
-  for (let j = from; j <= i; j++) {
-    let s = a[i * n + j];
-    for (let k = 0; k < j; k++) s -= l[i * n + k] * l[j * n + k];
-    if (i === j) {
-      if (!(s > 0)) return false;
-      l[i * n + i] = Math.sqrt(s);
-    } else {
-      l[i * n + j] = s / l[j * n + j];
-    }
-  }
-  return true;
-}
-
-/**
- * M⁻¹ of the lower triangular `m` [n,n] (lower): row i, X[i,j] = −(Σ_{k=j}^{i−1} M[i,k] X[k,j]) / M[i,i].
- * The sums of a row are accumulated together, row k of X at a time (contiguous, no chain of
- * dependent adds), each in k order.
- */
-export function invertLower(m: Float64Array, n: number): Float64Array {
-  const x = new Float64Array(n * n), acc = new Float64Array(n);
-  for (let i = 0; i < n; i++) {
-    acc.fill(0, 0, i);
-    for (let k = 0; k < i; k++) {
-      const mik = m[i * n + k], rk = k * n;
-      for (let j = 0; j <= k; j++) acc[j] += mik * x[rk + j];
-    }
-    const d = m[i * n + i];
-    for (let j = 0; j < i; j++) x[i * n + j] = -acc[j] / d;
-    x[i * n + i] = 1 / d;
-  }
-  return x;
-}
-
-/**
- * U, upper triangular with positive diagonal and H⁻¹ = Uᵀ U: what AutoGPTQ computes as
- * torch.linalg.cholesky(torch.cholesky_inverse(torch.linalg.cholesky(H)), upper=True). Null if H
- * is not positive definite. Computed with one factorization instead of two: with J the reversal
- * (J[i, n−1−i] = 1), J H J = M Mᵀ (M lower), so H = R Rᵀ with R = J M J upper, H⁻¹ = R⁻ᵀ R⁻¹ and
- * U = R⁻¹ = J M⁻¹ J (the upper Cholesky factor is unique, so this is the same U).
- */
-export function upperCholeskyOfInverse(h: Float64Array, n: number): Float64Array | null {
-  const reversed = new Float64Array(n * n); // J H J
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) reversed[i * n + j] = h[(n - 1 - i) * n + (n - 1 - j)];
-  const m = cholesky(reversed, n);
-  if (!m) return null;
-  const x = invertLower(m, n), u = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) for (let j = i; j < n; j++) u[i * n + j] = x[(n - 1 - i) * n + (n - 1 - j)];
-  return u;
-}
-
-/**
  * The part of GPTQ that depends on the Hessian only, shared by the linears that read the same
  * input (k/v/q, up/gate): dead inputs, the act-order permutation, and the upper Cholesky factor
  * of the dampened H⁻¹ (in permuted order).
@@ -211,14 +130,21 @@ export interface GptqHessian {
   Hinv: Float64Array;
 }
 
-/** Prepares `hessian` [K,K] (not modified) for {@link gptqQuantizePrepared}; null when H + damping is not positive definite. */
+/**
+ * Prepares `hessian` [K,K] for {@link gptqQuantizePrepared}; null when H + damping is not positive
+ * definite. By default `hessian` is not modified and one K×K work buffer is allocated. With
+ * `consume: true` the work happens in `hessian`'s own buffer, which becomes the returned `Hinv`
+ * (its old values are gone, also when null is returned): for a caller that no longer needs the
+ * Hessian, a K-input linear then needs one K×K float64 matrix instead of two. Either way every
+ * entry is computed by the same operations in the same order (the same bits).
+ */
 export function prepareHessian(
   hessian: Float64Array,
   K: number,
-  opts: Pick<QuantizeOptions, "descAct" | "dampPercent">,
+  opts: Pick<QuantizeOptions, "descAct" | "dampPercent"> & { consume?: boolean },
 ): GptqHessian | null {
   const damp = opts.dampPercent ?? 0.01;
-  let H = Float64Array.from(hessian);
+  const H = opts.consume ? hessian : Float64Array.from(hessian);
   const dead = new Uint8Array(K);
   for (let k = 0; k < K; k++) {
     if (H[k * K + k] === 0) {
@@ -229,16 +155,30 @@ export function prepareHessian(
   let perm = Int32Array.from({ length: K }, (_, k) => k);
   if (opts.descAct) {
     perm = Int32Array.from([...perm].sort((a, b) => H[b * K + b] - H[a * K + a] || a - b));
-    const Hp = new Float64Array(K * K);
-    for (let i = 0; i < K; i++) for (let j = 0; j < K; j++) Hp[i * K + j] = H[perm[i] * K + perm[j]];
-    H = Hp;
+    permuteSymmetric(H, K, perm);
   }
   let mean = 0;
   for (let k = 0; k < K; k++) mean += H[k * K + k];
   mean /= K;
   for (let k = 0; k < K; k++) H[k * K + k] += damp * mean;
-  const Hinv = upperCholeskyOfInverse(H, K);
-  return Hinv ? { K, dead, perm, Hinv } : null;
+  return upperCholeskyOfInverseInPlace(H, K) ? { K, dead, perm, Hinv: H } : null;
+}
+
+/** H [K,K] ← P H Pᵀ in place (H[i,j] becomes H[perm[i], perm[j]]): columns row by row, then rows along perm's cycles. */
+function permuteSymmetric(H: Float64Array, K: number, perm: Int32Array): void {
+  permuteColumns(H, K, K, perm);
+  const row = new Float64Array(K), done = new Uint8Array(K);
+  for (let start = 0; start < K; start++) {
+    if (done[start]) continue;
+    row.set(H.subarray(start * K, (start + 1) * K)); // old row `start`, needed where the cycle closes
+    let i = start;
+    for (; perm[i] !== start; i = perm[i]) {
+      H.copyWithin(i * K, perm[i] * K, (perm[i] + 1) * K); // new row i = old row perm[i]
+      done[i] = 1;
+    }
+    H.set(row, i * K);
+    done[i] = 1;
+  }
 }
 
 /**
@@ -255,6 +195,9 @@ export function gptqQuantize(
   const prepared = prepareHessian(hessian, K, opts);
   return prepared && gptqQuantizePrepared(w, prepared, N, opts);
 }
+
+/** The lazy-batch update: WebAssembly SIMD where the runtime has it, else its JavaScript twin (the same bits). */
+let lazy: typeof lazyUpdate | undefined;
 
 /** GPTQ of `w` [N, K] with a Hessian made ready by {@link prepareHessian}. */
 export function gptqQuantizePrepared(
@@ -288,7 +231,6 @@ export function gptqQuantizePrepared(
     });
   }
   const W1 = new Float64Array(N * blockSize), Err1 = new Float64Array(N * blockSize);
-  const update = new Float64Array(K); // one row's lazy update of the later columns
   for (let i1 = 0; i1 < K; i1 += blockSize) {
     const i2 = Math.min(i1 + blockSize, K), count = i2 - i1;
     for (let n = 0; n < N; n++) for (let i = 0; i < count; i++) W1[n * blockSize + i] = W[n * K + i1 + i];
@@ -314,25 +256,16 @@ export function gptqQuantizePrepared(
       }
     }
     // Lazy batch update: the block's errors onto every later column, W[n, j] −= Σ_i Err1[n,i] Hinv[i1+i, j].
-    // Summed row of Hinv by row of Hinv (contiguous), in the order of i, into `update`.
-    // Columns go in chunks of 256 so the chunk of Hinv's block rows (128 × 256) stays in cache for every row n.
-    for (let j0 = i2; j0 < K; j0 += 256) {
-      const j1 = Math.min(j0 + 256, K);
-      for (let n = 0; n < N; n++) {
-        update.fill(0, j0, j1);
-        for (let i = 0; i < count; i++) {
-          const e = Err1[n * blockSize + i], row = (i1 + i) * K;
-          for (let j = j0; j < j1; j++) update[j] += e * Hinv[row + j];
-        }
-        for (let j = j0; j < j1; j++) W[n * K + j] -= update[j];
-      }
-    }
+    lazy ??= lazyUpdateWasm() ?? lazyUpdate;
+    lazy(W, Err1, blockSize, Hinv, N, K, i1, count, i2);
   }
   // Back to the checkpoint's column order; g_idx of original column perm[j] is j // group.
-  const codes = new Int32Array(N * K), g_idx = new Int32Array(K);
+  // Without act-order the order is the checkpoint's: Q is the codes (no second [N, K] buffer).
+  const identity = perm.every((p, j) => p === j);
+  const codes = identity ? Q : new Int32Array(N * K), g_idx = new Int32Array(K);
   for (let j = 0; j < K; j++) {
     g_idx[perm[j]] = Math.floor(j / group);
-    for (let n = 0; n < N; n++) codes[n * K + perm[j]] = Q[n * K + j];
+    if (!identity) { for (let n = 0; n < N; n++) codes[n * K + perm[j]] = Q[n * K + j]; }
   }
   return { K, N, G, codes, scales, zeros, g_idx };
 }

@@ -7,8 +7,8 @@
  *
  * What stays resident: the calibration hidden states of the current block (windows × T × D
  * float32, in memory unless the caller's `activations` store puts them elsewhere), one
- * block's float32 weights, and the GPTQ work of one linear (its Hessian [K,K] and factors in
- * float64). Inside a block the linears go in AutoGPTQ's `true_sequential` order (k/v/q, then o,
+ * block's float32 weights, and the GPTQ work of one linear (its Hessian [K,K] in float64, turned
+ * into its factor in the same buffer). Inside a block the linears go in AutoGPTQ's `true_sequential` order (k/v/q, then o,
  * then up/gate, then down; auto_gptq/modeling/_base.py `BaseGPTQForCausalLM.quantize`), each
  * group's Hessian H = 2/n Σ x xᵀ (float64) taken from its inputs with the earlier groups already
  * quantized, and the next block's inputs are this block's outputs with every linear quantized.
@@ -295,7 +295,7 @@ function optionsOf(spec: QuantizeSpec) {
   };
 }
 
-/** H [K,K] made ready for GPTQ once per group of linears that share it. */
+/** H [K,K] made ready for GPTQ once per group of linears that share it; H is consumed. */
 function prepare(
   H: Float64Array,
   block: LlamaBlock<Float32Array>,
@@ -304,7 +304,8 @@ function prepare(
   layer: number,
 ) {
   const opts = optionsOf(spec);
-  const prepared = prepareHessian(H, linearShape(block, name)[1], opts);
+  // consume: H becomes the factor in its own buffer (one K×K float64 matrix per linear, not two)
+  const prepared = prepareHessian(H, linearShape(block, name)[1], { ...opts, consume: true });
   if (!prepared) {
     throw new UserError(
       `Layer ${layer}'s ${name}: the dampened Hessian is not positive definite; raise --damp (now ${opts.dampPercent})`,
