@@ -26,7 +26,7 @@ weight to its group's grid (no calibration). The folder is AutoGPTQ's "gptq" (v1
 transformers/optimum and AutoGPTQ load: per linear qweight, qzeros (zero points minus one),
 scales (float16) and g_idx; quantization_config in config.json and quantize_config.json; embeddings,
 norms and the head as stored. Streamed: one block's weights in memory at a time, its packed
-tensors written before the next block is read, so a 7B model needs about 1.5 GB (RTN) or 6 GB (GPTQ) plus the
+tensors written before the next block is read, so a 7B model needs about 1.5 GB (RTN) or 3 GB (GPTQ) plus the
 calibration activations (windows x tokens x hidden size x 4 bytes), which go to a temporary
 file when they exceed half of --max-memory. Progress: one line per layer on stderr. Calibrate
 on one text and measure perplexity on another (shortgpt ppl OUT --text-file OTHER).`,
