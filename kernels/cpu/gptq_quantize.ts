@@ -67,7 +67,13 @@ export function roundHalfEven(x: number): number {
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
-/** The grid of one row's group of weights `w` (find_params with weight=True). */
+/**
+ * The grid of one row's group of weights `w` (AutoGPTQ's find_params with weight=True), with one
+ * change: an asymmetric zero point that rounds to 0 becomes 1, with scale xmax / (maxq − 1).
+ * The "gptq" (v1) format stores zero points minus one, so 0 has no field (AutoGPTQ writes −1 masked
+ * to b bits, which loaders read back differently: docs/quantization.md). The wider step still
+ * covers the group: |xmin| < scale/2 is what made the zero round to 0, and the new step is larger.
+ */
 function findParams(w: ArrayLike<number>, from: number, to: number, maxq: number, sym: boolean) {
   let xmin = 0, xmax = 0;
   for (let k = from; k < to; k++) {
@@ -81,6 +87,7 @@ function findParams(w: ArrayLike<number>, from: number, to: number, maxq: number
   if (xmin === 0 && xmax === 0) [xmin, xmax] = [-1, 1];
   const scale = (xmax - xmin) / maxq;
   const zero = sym ? (maxq + 1) / 2 : roundHalfEven(-xmin / scale);
+  if (zero === 0) return { scale: xmax / (maxq - 1), zero: 1 }; // asymmetric only: sym's zero is (maxq+1)/2
   return { scale, zero };
 }
 

@@ -136,6 +136,7 @@ test("rtnQuantize() puts every weight on its group's grid, at most half a step a
         const w = randomArray(N * K, seed);
         const q = rtnQuantize(w, N, K, { bits, groupSize, sym });
         const dq = dequantizeCodes(q);
+        for (const z of q.zeros) assert.ok(z >= 1 && z < 2 ** bits, `zero point ${z}`); // v1 stores z − 1
         for (let n = 0; n < N; n++) {
           for (let k = 0; k < K; k++) {
             const g = q.g_idx[k], s = q.scales[g * N + n];
@@ -196,4 +197,25 @@ test("gptqQuantize() with a diagonal Hessian is round-to-nearest (no correlation
   const w = randomArray(N * K, 5);
   const opts = { bits: 4, groupSize: 5, sym: false };
   assert.deepEqual(gptqQuantize(w, h, N, K, opts)!.codes, rtnQuantize(w, N, K, opts).codes);
+});
+
+test("an asymmetric group that is (almost) all positive gets zero point 1, not 0, on a grid that still covers it", () => {
+  // xmin = −0.001, xmax = 1: AutoGPTQ's zero point, round(0.001 / (1.001 / maxq)), is 0 at every b ≤ 8.
+  const K = 8, N = 2, h = new Float64Array(K * K);
+  for (let k = 0; k < K; k++) h[k * K + k] = 1;
+  const w = Float64Array.from({ length: N * K }, (_, i) => (i % K === 0 ? -0.001 : (i % K) / (K - 1)));
+  for (const bits of [2, 3, 4, 8]) {
+    const opts = { bits, groupSize: 4, sym: false };
+    for (const q of [rtnQuantize(w, N, K, opts), gptqQuantize(w, h, N, K, opts)!]) {
+      const dq = dequantizeCodes(q);
+      for (let n = 0; n < N; n++) {
+        for (let g = 0; g < 2; g++) {
+          const s = q.scales[g * N + n];
+          assert.ok(q.zeros[g * N + n] >= 1, `bits ${bits}: zero ${q.zeros[g * N + n]}`);
+          for (let k = 4 * g; k < 4 * g + 4; k++) assert.ok(Math.abs(dq[n * K + k] - w[n * K + k]) <= s / 2 + 1e-12);
+        }
+      }
+      assert.equal(q.zeros[0], 1, `bits ${bits}: the group with xmin = −0.001`);
+    }
+  }
 });

@@ -2,9 +2,8 @@
 // (src/testing/hf_gptq_check.ts): GPTQ and RTN at 2, 3, 4 and 8 bits, symmetric and not, act-order,
 // group size -1, a model whose MLP is not a multiple of 32 wide (kept dense, listed in
 // modules_in_block_to_quantize), one whose linears all pack, and Qwen2's q/k/v biases.
-// Not covered yet: 2-bit asymmetric with groups of 32, where a group's zero point can round to 0,
-// which the v1 format cannot store (the checker reports it; the fix belongs in
-// kernels/cpu/gptq_quantize.ts `findParams`).
+// 2-bit asymmetric with groups of 32 is where a group's zero point would round to 0, which the v1
+// format cannot store; kernels/cpu/gptq_quantize.ts `findParams` moves it to 1.
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,6 +25,8 @@ const SPECS: QuantizeSpec[] = [
   ...[2, 3, 4, 8].map((bits) => ({ method: "rtn", bits, groupSize: 32, sym: true, descAct: false }) as QuantizeSpec),
   ...[3, 4, 8].map((bits) => ({ method: "rtn", bits, groupSize: 32, sym: false, descAct: false }) as QuantizeSpec),
   { method: "rtn", bits: 2, groupSize: -1, sym: false, descAct: false },
+  { method: "rtn", bits: 2, groupSize: 32, sym: false, descAct: false },
+  { method: "gptq", bits: 2, groupSize: 32, sym: false, descAct: false },
   { method: "gptq", bits: 2, groupSize: 32, sym: true, descAct: true },
   { method: "gptq", bits: 3, groupSize: -1, sym: false, descAct: false },
   { method: "gptq", bits: 4, groupSize: 32, sym: false, descAct: true },
@@ -108,5 +109,20 @@ test("shortgpt quantize --desc-act --group-size -1 passes the checks; a group si
     assert.equal(await main([...argv, "--group-size", "48", "--force"]), 1);
   } finally {
     rmSync(dir, { recursive: true });
+  }
+});
+
+test("2-bit asymmetric groups of 32 of stories260K, some of whose zero points round to 0, pass the checks", () => {
+  // A zero point of 0 has no v1 field; findParams moves it to 1 (docs/quantization.md, "Zero points").
+  const root = mkdtempSync(join(tmpdir(), "shortgpt-quantize-zero-"));
+  try {
+    for (const method of ["rtn", "gptq"] as const) {
+      const src = new ModelFolder(modelDir("stories260K")), out = join(root, method);
+      quantizeFolder(src, out, WINDOWS, { method, bits: 2, groupSize: 32, sym: false, descAct: false });
+      src.close();
+      assert.deepEqual(hfFolderProblems(out), [], method);
+    }
+  } finally {
+    rmSync(root, { recursive: true });
   }
 });
