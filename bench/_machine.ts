@@ -1,7 +1,29 @@
 /** Machine and runtime facts printed with every benchmark. @module */
+import { existsSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import process from "node:process";
 import { runtimeName } from "../src/runtime.ts";
+
+/**
+ * `--help` or `-h` on any benchmark prints the doc comment at the top of its source (its usage)
+ * and exits, before any work: every benchmark imports this file first.
+ */
+function printUsageIfAsked(): void {
+  const args = process.argv.slice(2);
+  if (!args.includes("--help") && !args.includes("-h")) return;
+  const script = process.argv[1] ?? "";
+  // the Node bundle dist-bench/X.js has no comments: read bench/X.ts beside it
+  const source = [script, script.replace(/dist-bench\/([^/]+)\.js$/, "bench/$1.ts")].find((f) =>
+    /\.ts$/.test(f) && existsSync(f)
+  );
+  const doc = source && /^\/\*\*([\s\S]*?)\*\//.exec(readFileSync(source, "utf8"));
+  const text = doc
+    ? doc[1].split("\n").map((l) => l.replace(/^ \* ?/, "")).join("\n").replace(/@module/, "").trim()
+    : `no usage found for ${script}: see the comment at the top of its source in bench/`;
+  console.log(text);
+  process.exit(0);
+}
+printUsageIfAsked();
 
 /** e.g. `AMD EPYC 7B13, 2 cores, 24 GiB, deno 2.9.6`. */
 export function machine(): string {
