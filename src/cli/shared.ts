@@ -62,7 +62,7 @@ export const GLOBAL_FLAGS: Readonly<Record<string, FlagSpec>> = {
     arg: "P",
     choices: ["exact", "fast"],
     default: "exact",
-    help: "CPU matmul sums: exact (float64, the oracle's bits) or fast (float32, ~2x; docs/performance.md)",
+    help: "CPU arithmetic: exact (float64 sums, the oracle's bits) or fast (float32 SIMD, ~2x; docs/performance.md)",
   },
 };
 
