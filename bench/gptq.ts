@@ -4,6 +4,7 @@
  *   deno run -A bench/gptq.ts --k 4096 --n 4096            a q_proj-shaped linear of Llama-2-7B
  *   deno run -A bench/gptq.ts --k 11008 --n 4096           its down_proj (minutes: K³ work)
  *   deno run -A bench/gptq.ts --k 4096 --copy              prepareHessian without `consume`
+ *   deno run -A bench/gptq.ts --k 4096 --js                H in a plain array: the JavaScript factorization
  *   /usr/bin/time -v deno run -A bench/gptq.ts ...        for the peak RSS
  *
  * Steps, as src/quantize/sequential.ts runs them: the Hessian H = 2/n Σ x xᵀ of `--tokens` random
@@ -14,7 +15,7 @@
  * @module
  */
 import process from "node:process";
-import { gptqQuantizePrepared, prepareHessian } from "../kernels/cpu/gptq_quantize.ts";
+import { gptqQuantizePrepared, prepareHessian, squareMatrix } from "../kernels/cpu/gptq_quantize.ts";
 import { addGram } from "../src/quantize/sequential.ts";
 import { randomArray } from "../src/testing/shapes.ts";
 import { flag, machine } from "./_machine.ts";
@@ -30,7 +31,7 @@ console.log(
 );
 const x = randomArray(T * K, 1), w = randomArray(N * K, 2, 0.02);
 let t0 = performance.now();
-const H = new Float64Array(K * K);
+const H = process.argv.includes("--js") ? new Float64Array(K * K) : squareMatrix(K); // as sequential.ts allocates it
 addGram(H, x, T, K);
 for (let i = 0; i < H.length; i++) H[i] *= 2 / T;
 console.log(`hessian (addGram, ${T} tokens): ${((performance.now() - t0) / 1000).toFixed(1)} s, rss ${rss()} GiB`);

@@ -8,8 +8,15 @@
  * buffer with the same operations in the same order, so the same bits (kernels/cpu/gptq_linalg_test.ts
  * compares the two).
  *
+ * In place on a matrix from {@link squareMatrix} (WebAssembly memory), the Cholesky factor's
+ * four-row steps and the inverse's row sums run as WebAssembly SIMD kernels with the same bits
+ * (kernels/cpu/gptq_linalg_wasm.ts).
+ *
  * @module
  */
+import { choleskyInPlaceWasm, invertLowerInPlaceWasm, squareMatrix } from "./gptq_linalg_wasm.ts";
+
+export { squareMatrix };
 
 /**
  * Lower Cholesky factor L of the symmetric positive definite `a` [n,n] (a = L Lᵀ), or null if it
@@ -21,6 +28,10 @@
  * upper triangle keeps a's values). A separate `l` must hold zeros above the diagonal.
  */
 export function cholesky(a: Float64Array, n: number, l: Float64Array = new Float64Array(n * n)): Float64Array | null {
+  if (l === a) { // in place on a matrix in WebAssembly memory: the same steps with SIMD (gptq_linalg_wasm.ts)
+    const simd = choleskyInPlaceWasm(a, n, (i, from) => choleskyRow(a, a, n, i, from));
+    if (simd !== null) return simd ? a : null;
+  }
   let i = 0;
   for (; i + 4 <= n; i += 4) {
     const r0 = i * n, r1 = r0 + n, r2 = r1 + n, r3 = r2 + n;
@@ -71,6 +82,7 @@ function choleskyRow(a: Float64Array, l: Float64Array, n: number, i: number, fro
  * `x` must hold zeros above the diagonal.
  */
 export function invertLower(m: Float64Array, n: number, x: Float64Array = new Float64Array(n * n)): Float64Array {
+  if (x === m && invertLowerInPlaceWasm(m, n)) return m; // in WebAssembly memory: SIMD sums (gptq_linalg_wasm.ts)
   const acc = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     acc.fill(0, 0, i);

@@ -27,10 +27,16 @@
  * @module
  */
 import { type GptqLinear, packCodes, packedWords } from "./gptq.ts";
-import { upperCholeskyOfInverseInPlace } from "./gptq_linalg.ts";
+import { squareMatrix, upperCholeskyOfInverseInPlace } from "./gptq_linalg.ts";
 import { lazyUpdate, lazyUpdateWasm } from "./gptq_update_wasm.ts";
 
-export { cholesky, invertLower, upperCholeskyOfInverse, upperCholeskyOfInverseInPlace } from "./gptq_linalg.ts";
+export {
+  cholesky,
+  invertLower,
+  squareMatrix,
+  upperCholeskyOfInverse,
+  upperCholeskyOfInverseInPlace,
+} from "./gptq_linalg.ts";
 
 /** Options of {@link gptqQuantize} and {@link rtnQuantize}. */
 export interface QuantizeOptions {
@@ -151,7 +157,8 @@ export function prepareHessian(
   opts: Pick<QuantizeOptions, "descAct" | "dampPercent"> & { consume?: boolean },
 ): GptqHessian | null {
   const damp = opts.dampPercent ?? 0.01;
-  const H = opts.consume ? hessian : Float64Array.from(hessian);
+  let H = hessian;
+  if (!opts.consume) (H = squareMatrix(K)).set(hessian.subarray(0, K * K)); // squareMatrix: SIMD where it fits
   const dead = new Uint8Array(K);
   for (let k = 0; k < K; k++) {
     if (H[k * K + k] === 0) {

@@ -25,6 +25,7 @@ import {
   prepareHessian,
   type QuantizedLinear,
   rtnQuantize,
+  squareMatrix,
 } from "../../kernels/cpu/gptq_quantize.ts";
 import { cpu } from "../backend/cpu.ts";
 import { isPacked, type Ops } from "../backend/ops.ts";
@@ -204,7 +205,7 @@ function hessianOf(
     ...cpu,
     linear(x, w, T, K, N, bias) {
       if (w !== target) return cpu.linear(x, w, T, K, N, bias);
-      H ??= new Float64Array(K * K);
+      H ??= squareMatrix(K); // in WebAssembly memory where it fits: SIMD factorization (gptq_linalg_wasm.ts)
       addGram(H, x, T, K);
       n += T;
       throw SEEN;
