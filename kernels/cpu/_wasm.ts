@@ -40,6 +40,11 @@ export const LOOP = [0x03, 0x40], END = [0x0b], BR_IF_0 = [0x0d, 0x00];
 export const simd = (op: number, ...imm: number[]) => [0xfd, ...uleb(op), ...imm];
 export const V128_ZERO = simd(0x0c, ...new Array(16).fill(0)); // v128.const 0
 export const F32X4_ADD = simd(0xe4), F32X4_MUL = simd(0xe6); // f32x4.add, f32x4.mul
+/** v128.load / v128.store at a constant byte offset (alignment hint 2^4, natural for v128). */
+export const V128_LOAD = (offset = 0) => simd(0x00, 4, ...uleb(offset));
+export const V128_STORE = (offset = 0) => simd(0x0b, 4, ...uleb(offset));
+export const V128_LOAD64_SPLAT = simd(0x0a, 3, 0); // one float64 into both lanes
+export const F64X2_ADD = simd(240), F64X2_SUB = simd(241), F64X2_MUL = simd(242), F64X2_DIV = simd(243);
 export const I32 = 0x7f, V128 = 0x7b;
 
 /** A module of functions of type `params × i32 → ()` sharing one exported memory. */

@@ -32,6 +32,10 @@
 import {
   BR_IF_0,
   END,
+  F64X2_ADD,
+  F64X2_DIV,
+  F64X2_MUL,
+  F64X2_SUB,
   get,
   I32,
   i32,
@@ -45,18 +49,17 @@ import {
   tee,
   uleb,
   V128,
+  V128_LOAD,
+  V128_LOAD64_SPLAT,
+  V128_STORE,
   vec,
 } from "./_wasm.ts";
 
 const BLOCK = [0x02, 0x40], I32_EQZ = [0x45], I32_AND = [0x71];
 const F64_LOAD = (offset = 0) => [0x2b, 3, ...uleb(offset)], F64_STORE = (offset = 0) => [0x39, 3, ...uleb(offset)];
 const F64_ADD = [0xa0], F64_MUL = [0xa2];
-const V128_LOAD = (offset = 0) => simd(0x00, 4, ...uleb(offset)),
-  V128_STORE = (offset = 0) => simd(0x0b, 4, ...uleb(offset));
-const V128_LOAD64_SPLAT = simd(0x0a, 3, 0);
 const F64X2_SPLAT = simd(0x14), F64X2_REPLACE_LANE_1 = simd(0x22, 1);
 const F64X2_EXTRACT_LANE = (lane: number) => simd(0x21, lane);
-const F64X2_ADD = simd(240), F64X2_SUB = simd(241), F64X2_MUL = simd(242), F64X2_DIV = simd(243);
 
 const P0 = 0, NN = 1, II = 2, WORK = 3; // params: matrix, n, i, work space (scr or acc)
 const STRIDE = 4, RI = 5, J = 6, RJ = 7, KP = 8, KEND = 9, SP = 10, T = 11; // i32 locals

@@ -26,6 +26,8 @@
 import {
   BR_IF_0,
   END,
+  F64X2_ADD,
+  F64X2_MUL,
   get,
   I32,
   i32,
@@ -35,18 +37,15 @@ import {
   LOOP,
   moduleBytes,
   set,
-  simd,
   tee,
   uleb,
   V128,
+  V128_LOAD,
+  V128_LOAD64_SPLAT,
+  V128_STORE,
   V128_ZERO,
   vec,
 } from "./_wasm.ts";
-
-const V128_LOAD = (offset: number) => simd(0x00, 3, ...uleb(offset));
-const V128_STORE = (offset: number) => simd(0x0b, 3, ...uleb(offset));
-const V128_LOAD64_SPLAT = simd(0x0a, 3, 0);
-const F64X2_ADD = simd(240), F64X2_MUL = simd(242);
 
 const ERR = 0, H = 1, OUT = 2, COUNT = 3, J = 4, N = 5; // params
 const NI = 6, JJ = 7, EP = 8, EEND = 9, HP = 10; // i32

@@ -70,6 +70,7 @@ import {
   tee,
   uleb,
   V128,
+  V128_LOAD,
   V128_ZERO,
   vec,
 } from "./_wasm.ts";
@@ -81,7 +82,6 @@ export const FAST_COLS = 2;
 
 // ---- the WebAssembly module -------------------------------------------------------------------
 
-const V128_LOAD = (offset: number) => simd(0x00, 4, ...uleb(offset)); // align 2^4
 const F32X4_EXTRACT_LANE = (lane: number) => simd(0x1f, lane);
 const F32X4_RELAXED_MADD = simd(0x105);
 const F32_ADD = [0x92];

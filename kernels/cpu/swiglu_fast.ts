@@ -35,10 +35,11 @@ import {
   tee,
   uleb,
   V128,
+  V128_LOAD,
+  V128_STORE,
   vec,
 } from "./_wasm.ts";
 
-const V128_LOAD = simd(0x00, 4, 0), V128_STORE = simd(0x0b, 4, 0);
 const F32X4_NEAREST = simd(0x6a), I32X4_TRUNC_SAT_F32X4_S = simd(0xf8);
 const I32X4_SHL = simd(0xab), I32X4_ADD = simd(0xae);
 const F32X4_SUB = simd(0xe5), F32X4_DIV = simd(0xe7);
@@ -60,7 +61,7 @@ function swigluBody(): number[] {
   const at = (base: number) => [...get(base), ...get(I), ...I32_ADD];
   emit(i32(0), set(I));
   emit(LOOP);
-  emit(at(G), V128_LOAD, set(X));
+  emit(at(G), V128_LOAD(), set(X));
   // y = clamp(−x·log2 e, −126, 126); n = nearest(y); t = (y − n)·ln 2
   emit(get(X), f32x4(-Math.LOG2E), F32X4_MUL, f32x4(-126), F32X4_MAX, f32x4(126), F32X4_MIN, set(Y));
   emit(get(Y), F32X4_NEAREST, set(NF));
@@ -70,7 +71,7 @@ function swigluBody(): number[] {
   for (const k of [720, 120, 24, 6, 2, 1, 1]) emit(get(P), get(T), F32X4_MUL, f32x4(1 / k), F32X4_ADD, set(P));
   // e = p · 2^n, 2^n from its exponent bits; out = x / (1 + e) · up
   emit(get(P), get(NF), I32X4_TRUNC_SAT_F32X4_S, i32x4(127), I32X4_ADD, i32(23), I32X4_SHL, F32X4_MUL, set(P));
-  emit(at(O), get(X), f32x4(1), get(P), F32X4_ADD, F32X4_DIV, at(U), V128_LOAD, F32X4_MUL, V128_STORE);
+  emit(at(O), get(X), f32x4(1), get(P), F32X4_ADD, F32X4_DIV, at(U), V128_LOAD(), F32X4_MUL, V128_STORE());
   emit(get(I), i32(16), I32_ADD, tee(I), get(G), I32_ADD, get(END_AT), I32_LT_U, BR_IF_0);
   emit(END);
   emit(END);
